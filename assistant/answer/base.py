@@ -1,0 +1,192 @@
+"""What every answerer shares: the interface, evidence gathering, refusal, citations and grounding."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from assistant.grounding import MARKER, GroundingChecker, GroundingResult, content_words
+from assistant.library import Library
+from assistant.models import Answer, Citation, Filters, Turn
+from assistant.question import Intent, Question, read_question
+from assistant.retrieve import Hit, Timings
+from index.model import Task, UnitKind
+from index.settings import Settings
+
+GENERIC_TERMS = set(
+    """plan plans policy policies document documents notice notices reform reforms china chinese government
+    say says said mention mentions mentioned anything something about regarding related relate key tasks
+    task item items year new does do did will would should could can may much many way ways measure measures
+    promote promoted improve improved strengthen what doe which who whom when how why where there""".split()
+)
+
+
+class Answerer(Protocol):
+    """Turns a question into an Answer. Every backend implements this one method pair."""
+
+    name: str
+
+    def answer(self, question: str, history: list[Turn], filters: Filters, top_k: int = 5) -> Answer: ...
+
+    def stream(self, question: str, history: list[Turn], filters: Filters, top_k: int = 5) -> Iterator[str | Answer]:
+        """Text deltas, then the final Answer."""
+        ...
+
+
+@dataclass
+class Evidence:
+    """What retrieval found for a question, and whether it is enough to answer."""
+
+    question: Question
+    hits: list[Hit]
+    filters: Filters
+    query_vector: np.ndarray | None = None
+    refusal: str | None = None
+    direct: list[Task] = field(default_factory=list)  # units the question names
+    timings: Timings = field(default_factory=Timings)
+
+
+def cite(sentence: str, unit_id: str) -> str:
+    """A sentence ending with its citation marker: "… by the end of August 2021 [2021-2]."."""
+    return f"{sentence.strip().rstrip('.;:,。')} [{unit_id}]."
+
+
+def support_text(unit: Task) -> list[str]:
+    """What a citation of `unit` supports: its label, section, title, departments and sentences."""
+    header = [unit.label, unit.title]
+    if unit.section:
+        header.append(f"section {unit.section.number} {unit.section.title}")
+    header.extend(unit.departments_as_written)
+    header.extend(d.phrase for d in unit.deadlines)
+    return [*header, *unit.sentences, *([unit.departments_text] if unit.departments_text else [])]
+
+
+class EvidenceGatherer:
+    """Retrieval plus the decision to refuse, shared by all answerers."""
+
+    def __init__(self, library: Library, settings: Settings) -> None:
+        self.library = library
+        self.settings = settings
+        self.glossary_path = settings.documents_dir / "glossary.json"
+        vocabulary = library.retriever._lexical._tokenizer.get_vocab_dict()
+        self._vocabulary = set(vocabulary)
+
+    def gather(self, text: str, history: list[Turn], filters: Filters, top_k: int) -> Evidence:
+        started = time.perf_counter()
+        question = read_question(text, history, self.glossary_path)
+        filters = self._effective_filters(question, filters)
+        evidence = Evidence(question=question, hits=[], filters=filters)
+        evidence.timings.add("analyse", started)
+        if not question.query.strip() or not content_words(question.query):
+            evidence.refusal = "The question holds no question about the documents that PolicyQA can answer."
+            return evidence
+        if filters.year and filters.year not in self.library.years:
+            evidence.refusal = f"No document for {filters.year} is indexed (years: {self.library.years})."
+            return evidence
+        if refusal := self._resolve_references(question, evidence):
+            evidence.refusal = refusal
+            return evidence
+        started = time.perf_counter()
+        evidence.query_vector = np.asarray(self.library.retriever.embed(question.query), dtype=np.float32)
+        evidence.timings.add("embed", started)
+        evidence.hits = self.library.retriever.search(
+            question.query, filters, top_k, embedding=evidence.query_vector.tolist(), timings=evidence.timings
+        )
+        if not evidence.direct and question.intent not in (Intent.LIST, Intent.STRUCTURE):
+            evidence.refusal = self._low_confidence(question, evidence.hits)
+        return evidence
+
+    def _effective_filters(self, question: Question, filters: Filters) -> Filters:
+        years = set(question.years)
+        if filters.year is None and len(years) == 1 and question.intent is not Intent.COMPARE:
+            return filters.model_copy(update={"year": years.pop()})
+        return filters
+
+    def _resolve_references(self, question: Question, evidence: Evidence) -> str | None:
+        for year, number in question.task_refs:
+            unit = self.library.find_task(year or evidence.filters.year, number)
+            if unit is None:
+                where = f"{year} " if year else ""
+                return (
+                    f"The documents have no {where}task ({number}): {self.library.task_range(year)}."
+                )
+            evidence.direct.append(unit)
+        if not evidence.direct and question.context_ids:
+            evidence.direct = [self.library.units[i] for i in question.context_ids[:1] if i in self.library.units]
+        return None
+
+    def missing_terms(self, question: Question) -> tuple[list[str], list[str]]:
+        """(key terms, those absent from the corpus) of a question, stemmed."""
+        words = content_words(question.text)
+        expanded = content_words(question.query)
+        key = sorted(w for w in words if w not in GENERIC_TERMS and not w.isdigit())
+        missing = [w for w in key if w not in self._vocabulary and not (expanded - words) & self._vocabulary]
+        return key, missing
+
+    def _low_confidence(self, question: Question, hits: list[Hit]) -> str | None:
+        if not hits:
+            return "Nothing in the documents matches this question."
+        key, missing = self.missing_terms(question)
+        if key and len(missing) / len(key) > self.settings.refuse_missing_terms:
+            return f"The documents do not mention {', '.join(repr(m) for m in missing)}."
+        if hits[0].similarity < self.settings.refuse_below_similarity:
+            return "The documents do not appear to cover this question."
+        return None
+
+
+def refusal_answer(reason: str, model: str, timings: Timings, started: float) -> Answer:
+    """A plain "not covered" answer."""
+    text = f"The documents don't cover this. {reason}".strip()
+    return Answer(answer=text, refused=True, grounding=1.0, model=model, timings_ms=finish(timings, started))
+
+
+def finish(timings: Timings, started: float) -> dict[str, float]:
+    values = {k: round(v, 2) for k, v in timings.values.items()}
+    values["total"] = round((time.perf_counter() - started) * 1000, 2)
+    return values
+
+
+def build_citations(answer: str, units: dict[str, Task], scores: dict[str, float]) -> list[Citation]:
+    """One citation per unit cited in `answer`, in order of first mention, quoting its best sentence."""
+    citations: list[Citation] = []
+    for unit_id in dict.fromkeys(MARKER.findall(answer)):
+        unit = units.get(unit_id)
+        if unit is None:
+            continue
+        cited_sentences = [s for s in re.split(r"(?<=\])\.\s*", answer) if f"[{unit_id}]" in s]
+        citations.append(
+            Citation(
+                id=unit.id,
+                year=unit.year,
+                section=unit.section.number if unit.section else None,
+                task=unit.number if unit.kind is UnitKind.TASK else None,
+                title=unit.title,
+                text=unit.text,
+                quote=best_quote(unit, " ".join(cited_sentences)),
+                score=round(scores.get(unit_id, 0.0), 4),
+                label=unit.label,
+            )
+        )
+    return citations
+
+
+def best_quote(unit: Task, claim: str) -> str:
+    """The sentence of the unit's text that shares most content words with the claim."""
+    candidates = [*unit.sentences, *([unit.departments_text] if unit.departments_text else [])] or [unit.title]
+    words = content_words(claim)
+    return max(candidates, key=lambda s: len(words & content_words(s)))
+
+
+def check_grounding(checker: GroundingChecker, answer: str, units: dict[str, Task]) -> GroundingResult:
+    ids = set(MARKER.findall(answer))
+    return checker.check(answer, {i: support_text(units[i]) for i in ids if i in units})
+
+
+def prompts_dir() -> Path:
+    return Path(__file__).resolve().parents[2] / "prompts"

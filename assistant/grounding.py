@@ -1,0 +1,110 @@
+"""Check that every sentence of an answer is supported by the text of the units it cites."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache
+
+import numpy as np
+
+MARKER = re.compile(r"\s*\[(20\d\d-[\w]+)\]")
+# Words of PolicyQA's own answer templates: they frame a claim, they are not the claim.
+FRAME_WORDS = set(
+    """task tasks item items section sections notice preamble closing lead leads led department departments
+    responsible responsibility deadline deadlines set sets dated covers cover covered addresses address names
+    name named according following among others other document documents plan plans summary year years
+    says say said calls call asks ask includes include including match matches part parts numbered key
+    also under titled""".split()
+)
+
+
+@cache
+def _stemmer():  # noqa: ANN202 - PyStemmer has no type stubs
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+@cache
+def _stopwords() -> frozenset[str]:
+    from bm25s.stopwords import STOPWORDS_EN
+
+    return frozenset(STOPWORDS_EN)
+
+
+def content_words(text: str) -> set[str]:
+    """Stemmed content words of `text`: no stop words, no answer-template words, no markers."""
+    words = re.findall(r"[a-z0-9]+(?:[-'][a-z0-9]+)*", MARKER.sub(" ", text).lower())
+    kept = [w for w in words if w not in _stopwords() and w not in FRAME_WORDS]
+    return set(_stemmer().stemWords(kept))
+
+
+def answer_sentences(answer: str) -> list[str]:
+    """Split an answer into sentences, each keeping its citation markers."""
+    parts = re.split(r"(?<!\bNo\.)(?<!\betc\.)(?<=[.!?])\s+(?=[A-Z\"“(])|(?<=\])\s+(?=[A-Z\"“(])|\n+", answer.strip())
+    return [p.strip() for p in parts if p.strip() and not re.fullmatch(r"[\W_]+", p.strip())]
+
+
+@dataclass
+class SentenceSupport:
+    """How well one answer sentence is supported by the text it cites."""
+
+    sentence: str
+    cited: list[str]
+    coverage: float  # share of its content words found in the cited text
+    similarity: float  # best embedding similarity to a cited sentence (computed only when needed)
+    score: float
+    supported: bool
+
+
+@dataclass
+class GroundingResult:
+    score: float  # share of sentences supported, in [0, 1]
+    sentences: list[SentenceSupport] = field(default_factory=list)
+
+    @property
+    def unsupported(self) -> list[str]:
+        return [s.sentence for s in self.sentences if not s.supported]
+
+
+class GroundingChecker:
+    """Scores answer sentences against cited text: content-word coverage, then embedding similarity.
+
+    Coverage alone decides clear cases; a sentence that paraphrases (coverage below `lexical_pass`) is
+    also compared by embedding with the cited sentences, so a faithful paraphrase can still pass.
+    """
+
+    def __init__(
+        self,
+        embed: Callable[[list[str]], np.ndarray] | None = None,
+        threshold: float = 0.6,
+        lexical_pass: float = 0.8,
+    ) -> None:
+        self.embed = embed
+        self.threshold = threshold
+        self.lexical_pass = lexical_pass
+
+    def check(self, answer: str, sources: dict[str, list[str]]) -> GroundingResult:
+        """Grounding of `answer`, whose markers cite the ids of `sources` (id → support sentences)."""
+        results = [self._sentence(s, sources) for s in answer_sentences(answer)]
+        if not results:
+            return GroundingResult(score=0.0)
+        return GroundingResult(score=sum(r.supported for r in results) / len(results), sentences=results)
+
+    def _sentence(self, sentence: str, sources: dict[str, list[str]]) -> SentenceSupport:
+        cited = [c for c in MARKER.findall(sentence) if c in sources]
+        support = [s for c in cited for s in sources[c]]
+        words = content_words(sentence)
+        if not cited:
+            return SentenceSupport(sentence, cited, 0.0, 0.0, 0.0, False)
+        support_words = content_words(" ".join(support))
+        coverage = len(words & support_words) / len(words) if words else 1.0
+        similarity = 0.0
+        score = coverage
+        if coverage < self.lexical_pass and self.embed is not None and support:
+            vectors = self.embed([MARKER.sub("", sentence), *support])
+            similarity = float(np.max(vectors[1:] @ vectors[0]))
+            score = (coverage + similarity) / 2
+        return SentenceSupport(sentence, cited, coverage, similarity, score, score >= self.threshold)

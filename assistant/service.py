@@ -1,0 +1,176 @@
+"""PolicyQA as a service: the loaded library, the answerers, and safe reindexing. One per process."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from assistant.answer import UnknownModelError, available_models, create_answerer
+from assistant.answer.base import Answerer
+from assistant.library import Library
+from assistant.models import Answer, Filters, Turn
+from assistant.retrieve import Hit
+from index.ingest import IngestReport, ingest
+from index.model import Task, UnitKind
+from index.settings import Settings
+from index.store import IndexMissingError
+
+__all__ = ["IndexMissingError", "IndexUnavailableError", "PolicyQA", "UnknownModelError"]
+
+
+class IndexUnavailableError(RuntimeError):
+    """No index is loaded (none built yet, or the first load is still running)."""
+
+
+@dataclass
+class TaskFilters:
+    """Filters for browsing tasks."""
+
+    year: int | None = None
+    section: str | None = None
+    department: str | None = None
+    has_deadline: bool | None = None
+    deadline_before: str | None = None  # YYYY-MM, inclusive
+
+
+class PolicyQA:
+    """Loads the index once, answers with any configured model, and swaps in a rebuilt index atomically."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._library: Library | None = None
+        self._answerers: dict[str, Answerer] = {}
+        self._lock = threading.Lock()
+        self._reindex_lock = threading.Lock()
+        self.reindexing = False
+        self.load_error: str | None = None
+
+    # lifecycle
+
+    def load(self) -> bool:
+        """Load the serving index; False (with `load_error` set) when there is none yet."""
+        try:
+            library = Library.load(self.settings)
+        except IndexMissingError as exc:
+            self.load_error = str(exc)
+            return False
+        library.warm()
+        with self._lock:
+            self._library, self._answerers = library, {}
+        self.load_error = None
+        return True
+
+    @property
+    def library(self) -> Library:
+        library = self._library
+        if library is None:
+            raise IndexUnavailableError(self.load_error or "the index is still loading")
+        return library
+
+    @property
+    def ready(self) -> bool:
+        return self._library is not None
+
+    def reindex(self) -> IngestReport:
+        """Rebuild from the documents folder aside, then swap; queries keep the old index meanwhile."""
+        if not self._reindex_lock.acquire(blocking=False):
+            raise RuntimeError("a reindex is already running")
+        self.reindexing = True
+        try:
+            report = ingest(self.settings)
+            self.load()
+            return report
+        finally:
+            self.reindexing = False
+            self._reindex_lock.release()
+
+    # answering
+
+    def models(self) -> list[str]:
+        """The answerers on offer, default first."""
+        return available_models(self.settings)
+
+    def answerer(self, model: str | None) -> Answerer:
+        library = self.library
+        name = model or self.settings.default_model
+        with self._lock:
+            if self._library is not library:
+                library = self.library
+            answerer = self._answerers.get(name)
+            if answerer is None:
+                answerer = create_answerer(name, library, self.settings)
+                self._answerers[name] = answerer
+        return answerer
+
+    def ask(
+        self,
+        question: str,
+        history: list[Turn] | None = None,
+        filters: Filters | None = None,
+        top_k: int | None = None,
+        model: str | None = None,
+    ) -> Answer:
+        """Answer one question with citations (or a refusal)."""
+        return self.answerer(model).answer(
+            question.strip(), history or [], filters or Filters(), top_k or self.settings.top_k
+        )
+
+    def ask_stream(
+        self,
+        question: str,
+        history: list[Turn] | None = None,
+        filters: Filters | None = None,
+        top_k: int | None = None,
+        model: str | None = None,
+    ) -> Iterator[str | Answer]:
+        """Text deltas of the answer, then the final Answer."""
+        return self.answerer(model).stream(
+            question.strip(), history or [], filters or Filters(), top_k or self.settings.top_k
+        )
+
+    def search(self, query: str, filters: Filters | None = None, top_k: int = 10) -> list[Hit]:
+        """Retrieval only: ranked units with scores."""
+        return self.library.retriever.search(query, filters or Filters(), top_k)
+
+    # browsing
+
+    def tasks(self, filters: TaskFilters | None = None, include_other_units: bool = False) -> list[Task]:
+        """Units in document order, filtered."""
+        f = filters or TaskFilters()
+        library = self.library
+        allowed = library.retriever.allowed_units(Filters(year=f.year, section=f.section, department=f.department))
+        return [
+            u
+            for u in library.units.values()
+            if (include_other_units or u.kind is UnitKind.TASK)
+            and (allowed is None or u.id in allowed)
+            and (f.has_deadline is None or bool(u.deadlines) == f.has_deadline)
+            and (f.deadline_before is None or any(d.month <= f.deadline_before for d in u.deadlines))
+        ]
+
+    def task(self, unit_id: str) -> Task | None:
+        return self.library.units.get(unit_id)
+
+    def status(self) -> dict[str, object]:
+        """What is loaded: documents, tasks, chunks, model, collection."""
+        library = self.library
+        return {
+            "documents": len(library.documents),
+            "years": library.years,
+            "units": len(library.units),
+            "tasks": len(library.tasks),
+            "chunks": len(library.retriever.catalog.chunks),
+            "embedding_model": library.embed_model,
+            "collection": library.retriever.catalog.collection,
+            "reindexing": self.reindexing,
+        }
+
+
+def timed_load(settings: Settings) -> tuple[PolicyQA, float]:
+    """A loaded service and the seconds it took."""
+    started = time.perf_counter()
+    service = PolicyQA(settings)
+    service.load()
+    return service, time.perf_counter() - started

@@ -1,0 +1,165 @@
+"""Turn a web scrape into clean policy text, counting everything removed.
+
+Scrapes carry site chrome (logos, breadcrumbs, bylines, disclaimers), SEO tag lines
+("Drugs Drugs Drugs medicine medicine…"), whole repeated copies of the notice, and sentences broken
+across lines (a lone "." line after every sentence). Cleaning keeps one copy of the text as
+paragraphs of whole sentences.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+# Lines that belong to the web page, not the policy. Kept general: they describe page furniture.
+BOILERPLATE_PATTERNS = [
+    re.compile(p, re.IGNORECASE)
+    for p in (
+        r"\blogo$",  # site logo alt text
+        r"^•",  # navigation bullets and bylines ("• Last Update: …")
+        r"^home\s*>",  # breadcrumbs
+        r"^(last update|source|author|editor|published)\s*:",
+        r"(https?://|www\.)\S+",
+        r"\b[\w.+-]+@[\w-]+\.[\w.]+\b",  # contact e-mail addresses
+        r"^(related articles|contact us|share|print|close|next|previous)$",
+        r"(for information purposes only|doesn't represent|does not represent|plagiarism|all rights reserved)",
+        r"^[\w ]+ news on [a-z]+ \d{1,2}$",  # site dateline, "Medical Network News on June 18"
+    )
+]
+NAV_ITEM = re.compile(r"[A-Z][a-z]+(?: [A-Z][a-z]+)?")  # "Product", "Contact Us": a menu entry
+LONE_PUNCTUATION = re.compile(r"[.;,:。；，：]+")
+QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u00a0": " ", "\u3000": " "})
+MIN_COPY_LINES = 8  # a repeated run this long is a duplicated copy, not a repeated sentence
+LONG_LINE = 40
+
+
+@dataclass
+class CleanReport:
+    """What cleaning removed or repaired, by kind."""
+
+    removed: Counter[str] = field(default_factory=Counter)
+
+    def add(self, kind: str, count: int = 1) -> None:
+        if count:
+            self.removed[kind] += count
+
+
+@dataclass
+class CleanText:
+    """Clean text as paragraphs, each a list of lines that are whole sentences or headings."""
+
+    paragraphs: list[list[str]]
+    report: CleanReport
+
+
+def is_boilerplate(line: str) -> bool:
+    """Page furniture: navigation, bylines, links, disclaimers."""
+    return any(p.search(line) for p in BOILERPLATE_PATTERNS) or bool(NAV_ITEM.fullmatch(line))
+
+
+def is_seo_tag_line(line: str, next_line: str) -> bool:
+    """Keyword stuffing such as "Health care products health products": short, unpunctuated, repetitive.
+
+    A sentence broken before its full stop looks alike, so a line followed by a lone "." is never one.
+    """
+    if LONE_PUNCTUATION.fullmatch(next_line) or re.search(r"[\d.,;:()\"'?!]", line):
+        return False
+    words = line.lower().split()
+    return 3 <= len(words) <= 20 and len(set(words)) / len(words) <= 0.67
+
+
+def _strip_page_furniture(lines: list[str], report: CleanReport) -> list[str]:
+    kept: list[str] = []
+    for i, line in enumerate(lines):
+        following = next((n for n in lines[i + 1 :] if n), "")
+        if line and is_boilerplate(line):
+            report.add("boilerplate line")
+        elif line and is_seo_tag_line(line, following):
+            report.add("SEO tag line")
+        else:
+            kept.append(line)
+    return kept
+
+
+def _continues_previous(line: str, previous: str) -> bool:
+    """A fragment that belongs to the line before: a lone stop, a lowercase tail, a split number."""
+    return bool(
+        LONE_PUNCTUATION.fullmatch(line)
+        or re.match(r"[a-z;,]", line)
+        or (line.isdigit() and previous.endswith("No."))
+    )
+
+
+def _join_broken_sentences(lines: list[str], report: CleanReport) -> list[str]:
+    joined: list[str] = []
+    for line in lines:
+        previous = joined[-1] if joined else ""
+        if line and previous and _continues_previous(line, previous):
+            glue = "" if LONE_PUNCTUATION.fullmatch(line) else " "
+            joined[-1] = previous + glue + line
+            report.add("broken sentence joined")
+        else:
+            joined.append(line)
+    return joined
+
+
+def _drop_adjacent_repeats(lines: list[str], report: CleanReport) -> list[str]:
+    kept: list[str] = []
+    for line in lines:
+        last = next((k for k in reversed(kept) if k), None)
+        if line and line == last:
+            report.add("repeated header line")
+        else:
+            kept.append(line)
+    return kept
+
+
+def _drop_repeated_copies(lines: list[str], report: CleanReport) -> list[str]:
+    """Remove long runs of lines already seen: the second and later copies of the same text.
+
+    Short repeats are kept, since a document may legitimately say the same sentence twice.
+    """
+    seen: set[str] = set()
+    kept: list[str] = []
+    run: list[str] = []
+
+    def flush() -> None:
+        if sum(len(r) > LONG_LINE for r in run) >= MIN_COPY_LINES:
+            first = next(r for r in run if r)
+            report.add("repeated copy of the text", run.count(first))
+            report.add("line of a repeated copy", sum(1 for r in run if r))
+        else:
+            kept.extend(run)
+        run.clear()
+
+    for line in lines:
+        if not line or line in seen:
+            run.append(line)
+            continue
+        flush()
+        kept.append(line)
+        seen.add(line)
+    flush()
+    return kept
+
+
+def _paragraphs(lines: list[str]) -> list[list[str]]:
+    paragraphs: list[list[str]] = [[]]
+    for line in lines:
+        if line:
+            paragraphs[-1].append(line)
+        elif paragraphs[-1]:
+            paragraphs.append([])
+    return [p for p in paragraphs if p]
+
+
+def clean_text(raw: str) -> CleanText:
+    """Clean a scraped source into paragraphs of whole lines, reporting what was removed."""
+    report = CleanReport()
+    lines = [re.sub(r"\s+", " ", line.translate(QUOTES)).strip() for line in raw.splitlines()]
+    lines = _strip_page_furniture(lines, report)
+    lines = _join_broken_sentences(lines, report)
+    lines = _drop_adjacent_repeats(lines, report)
+    lines = _drop_repeated_copies(lines, report)
+    return CleanText(paragraphs=_paragraphs(lines), report=report)

@@ -1,0 +1,131 @@
+"""The ingest pipeline: sources → clean text → parsed documents → chunks → a new index generation."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from index.chunk import chunk_units
+from index.clean import clean_text
+from index.embed import load_embedder, model_name, token_counter
+from index.load import LoadError, find_sources, read_manifest, read_source
+from index.model import Document
+from index.parse import ParseError, parse_document
+from index.settings import Settings
+from index.store import BuildReport, open_store
+
+
+@dataclass
+class IngestReport:
+    """The outcome of one ingest run, for the CLI and the API."""
+
+    documents: list[Document] = field(default_factory=list)
+    errors: list[LoadError] = field(default_factory=list)
+    noise_removed: Counter[str] = field(default_factory=Counter)
+    build: BuildReport | None = None
+    seconds: float = 0.0
+
+    @property
+    def sections(self) -> int:
+        return sum(len(d.sections) for d in self.documents)
+
+    @property
+    def tasks(self) -> int:
+        return sum(len(d.tasks) for d in self.documents)
+
+    @property
+    def units(self) -> int:
+        return sum(len(d.units) for d in self.documents)
+
+
+@dataclass
+class IngestProgress:
+    """Callbacks a front end gives to show progress: total work known, then each step done."""
+
+    start: Callable[[str, int], None] = lambda stage, total: None
+    advance: Callable[[int], None] = lambda n: None
+
+
+def parse_sources(paths: list[Path], manifest_path: Path) -> tuple[list[Document], list[LoadError], Counter[str]]:
+    """Load, clean and parse every source; one bad file is reported and skipped."""
+    manifest = read_manifest(manifest_path)
+    files, errors = find_sources(paths)
+    documents: list[Document] = []
+    noise: Counter[str] = Counter()
+    for path in files:
+        source = read_source(path, manifest)
+        if isinstance(source, LoadError):
+            errors.append(source)
+            continue
+        cleaned = clean_text(source.text)
+        try:
+            document = parse_document(source.info, cleaned)
+        except ParseError as exc:
+            errors.append(LoadError(path, str(exc)))
+            continue
+        if any(d.info.id == document.info.id for d in documents):
+            errors.append(LoadError(path, f"document id {document.info.id!r} is already used by another file"))
+            continue
+        documents.append(document)
+        noise.update(cleaned.report.removed)
+    return documents, errors, noise
+
+
+def ingest(
+    settings: Settings,
+    paths: list[Path] | None = None,
+    prune: bool = True,
+    progress: IngestProgress | None = None,
+) -> IngestReport:
+    """Index the given sources (default: the documents folder) as a new generation.
+
+    With `prune`, documents no longer among the sources are removed from the index; documents whose file
+    failed this time keep their previously indexed chunks, so a bad file never loses data.
+    """
+    started = time.perf_counter()
+    progress = progress or IngestProgress()
+    documents, errors, noise = parse_sources(paths or [settings.documents_dir], settings.manifest_path)
+    report = IngestReport(documents=documents, errors=errors, noise_removed=noise)
+    model_path = settings.embed_model_path
+    tokenizer = token_counter(model_path)
+    nodes = chunk_units(
+        [u for d in documents for u in d.units],
+        lambda text: len(tokenizer.encode(text).ids),
+        settings.chunk_max_tokens,
+        model_name(model_path),
+    )
+    store = open_store(settings)
+    indexed_docs = set(store.stored_ids().values())
+    parsed = {d.info.id for d in documents}
+    # Keep what this run did not replace: everything when not pruning, else only the failed files' documents.
+    failed_ids = {e.path.stem for e in errors} | {_doc_id_of(e.path, settings) for e in errors}
+    keep = indexed_docs - parsed if not prune else (indexed_docs - parsed) & failed_ids
+    if not nodes and not keep:
+        report.seconds = time.perf_counter() - started
+        return report
+    to_embed = len({n.node_id for n in nodes} - set(store.stored_ids()))
+    progress.start("embedding", to_embed)
+    report.build = store.build(
+        nodes,
+        load_embedder(model_path, settings.embed_batch_size) if to_embed else _NoEmbedder(),
+        keep_doc_ids=keep,
+        batch_size=settings.embed_batch_size,
+        progress=progress.advance,
+    )
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _doc_id_of(path: Path, settings: Settings) -> str:
+    entry = read_manifest(settings.manifest_path).get(path.name)
+    return entry.id if entry else path.stem
+
+
+class _NoEmbedder:
+    """Stands in for the model when every chunk reuses a stored embedding: loading it would cost seconds."""
+
+    def get_text_embedding_batch(self, texts: list[str]) -> list[list[float]]:
+        raise AssertionError("no chunk needs embedding")

@@ -1,0 +1,90 @@
+"""The typed model of a policy document: Document → Section → Task, plus the units that are not tasks."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+
+
+class UnitKind(StrEnum):
+    """What a citable unit of a document is."""
+
+    NOTICE = "notice"  # header: issuer, document number, date, addressees
+    PREAMBLE = "preamble"
+    TASK = "task"  # a numbered task, or a topical item of an unnumbered source
+    CLOSING = "closing"
+
+
+class Deadline(BaseModel):
+    """A dated commitment inside a task, e.g. "by the end of August 2021" → 2021-08."""
+
+    month: str = Field(description="YYYY-MM")
+    phrase: str
+    sentence: str
+
+
+class DocumentInfo(BaseModel):
+    """A document's manifest entry."""
+
+    id: str
+    year: int
+    title: str
+    issuer: str = ""
+    date: str = ""
+    number: str = ""
+    source: str = ""
+    file: str = ""
+
+
+class Section(BaseModel):
+    number: str
+    title: str
+
+
+class Task(BaseModel):
+    """A citable unit: a numbered task, a topical item, or the notice, preamble or closing."""
+
+    id: str = Field(description='"2021-5", "2021-notice", …')
+    doc_id: str
+    year: int
+    kind: UnitKind
+    number: int | None = None
+    section: Section | None = None
+    title: str
+    sentences: list[str] = Field(default_factory=list)
+    departments: list[str] = Field(default_factory=list, description="Canonical lead departments.")
+    departments_as_written: list[str] = Field(default_factory=list)
+    departments_text: str = Field("", description="The source's responsibility parenthetical.")
+    deadlines: list[Deadline] = Field(default_factory=list)
+    unnumbered_in_source: bool = False
+
+    @property
+    def label(self) -> str:
+        """How people refer to the unit: "2021 task (5)", "2022 item 3", "2021 notice"."""
+        if self.kind is UnitKind.TASK:
+            if self.unnumbered_in_source:
+                return f"{self.year} item {self.number}"
+            return f"{self.year} task ({self.number})"
+        return f"{self.year} {self.kind.value}"
+
+    @property
+    def text(self) -> str:
+        """The unit's full text, as cited: title, body sentences and the responsibility line."""
+        parts = [self.title if self.title.endswith(".") else f"{self.title}."] if self.kind is UnitKind.TASK else []
+        parts.extend(self.sentences)
+        if self.departments_text:
+            parts.append(self.departments_text)
+        return " ".join(parts)
+
+
+class Document(BaseModel):
+    """A parsed policy document."""
+
+    info: DocumentInfo
+    sections: list[Section] = Field(default_factory=list)
+    units: list[Task] = Field(default_factory=list)
+
+    @property
+    def tasks(self) -> list[Task]:
+        return [u for u in self.units if u.kind is UnitKind.TASK]

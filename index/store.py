@@ -1,0 +1,249 @@
+"""The Chroma store: generations of a collection behind a pointer, built aside and swapped in.
+
+Each build writes a new collection (`<base>-<stamp>`) and only then moves the pointer, so queries keep
+using the previous generation until the new one is complete, and a failed build leaves it serving. Chunk
+ids are content hashes: a chunk whose hash is already stored reuses its embedding instead of being
+re-embedded. The same code drives the embedded store and a remote `chroma run` server.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from index.model import Task
+from index.offline import enforce_offline
+from index.settings import Settings
+
+if TYPE_CHECKING:
+    from chromadb.api import ClientAPI
+    from chromadb.api.models.Collection import Collection
+    from llama_index.core.base.embeddings.base import BaseEmbedding
+    from llama_index.core.schema import TextNode
+
+PAGE = 1000  # rows per Chroma read or write; stays under every client's batch limit
+Progress = Callable[[int], None]
+
+
+class IndexMissingError(RuntimeError):
+    """No index has been built yet."""
+
+
+@dataclass(frozen=True)
+class StoredChunk:
+    """A chunk as stored: its content-hash id, the unit it belongs to, its text and metadata."""
+
+    id: str
+    unit_id: str
+    text: str
+    metadata: dict[str, Any]
+
+
+@dataclass
+class BuildReport:
+    """What a build did."""
+
+    collection: str
+    chunks: int = 0
+    embedded: int = 0
+    reused: int = 0
+    removed: int = 0
+    kept_from_failed: int = 0
+    swapped: bool = False
+    seconds: float = 0.0
+
+
+@dataclass
+class Catalog:
+    """Everything a generation holds: its units (tasks and the other units) and chunks."""
+
+    collection: str
+    units: list[Task] = field(default_factory=list)
+    chunks: list[StoredChunk] = field(default_factory=list)
+
+
+_clients: dict[tuple[str, ...], ClientAPI] = {}
+_clients_lock = threading.Lock()
+
+
+def chroma_client(settings: Settings) -> ClientAPI:
+    """One Chroma client per process and location: the embedded store, or a server when a host is set."""
+    enforce_offline()
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    if settings.chroma_host:
+        key: tuple[str, ...] = ("http", settings.chroma_host, str(settings.chroma_port))
+    else:
+        key = ("local", str(settings.chroma_path))
+    with _clients_lock:
+        if key not in _clients:
+            if settings.chroma_host:
+                _clients[key] = chromadb.HttpClient(
+                    host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings
+                )
+            else:
+                settings.chroma_path.mkdir(parents=True, exist_ok=True)
+                _clients[key] = chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
+        return _clients[key]
+
+
+def _pages(collection: Collection, include: list[str], **where: Any) -> Iterator[dict[str, Any]]:
+    offset = 0
+    while True:
+        page = collection.get(include=include, limit=PAGE, offset=offset, **where)  # type: ignore[arg-type]
+        if not page["ids"]:
+            return
+        yield page
+        offset += len(page["ids"])
+
+
+class IndexStore:
+    """Generations of the PolicyQA collection in one Chroma client."""
+
+    def __init__(self, client: ClientAPI, base_name: str) -> None:
+        self.client = client
+        self.base = base_name
+        self.pointer_name = f"{base_name}-pointer"
+
+    def _pointer(self) -> Collection:
+        return self.client.get_or_create_collection(self.pointer_name, embedding_function=None)
+
+    def active_name(self) -> str | None:
+        """Name of the generation queries should use, or None before the first build."""
+        metadata = self._pointer().metadata or {}
+        return metadata.get("active")
+
+    def active(self) -> Collection:
+        """The serving generation; raises IndexMissingError when there is none."""
+        name = self.active_name()
+        if name is None:
+            raise IndexMissingError("no index has been built yet: run `policyqa ingest`")
+        return self.client.get_collection(name, embedding_function=None)
+
+    def read_catalog(self) -> Catalog:
+        """Units and chunks of the serving generation (Chroma is the only source of truth)."""
+        collection = self.active()
+        catalog = Catalog(collection=collection.name)
+        for page in _pages(collection, ["documents", "metadatas"]):
+            for chunk_id, text, metadata in zip(page["ids"], page["documents"], page["metadatas"], strict=True):
+                catalog.chunks.append(StoredChunk(chunk_id, str(metadata["unit_id"]), text or "", dict(metadata)))
+                if "unit_json" in metadata:
+                    catalog.units.append(Task.model_validate_json(str(metadata["unit_json"])))
+        order = {u.doc_id: i for i, u in enumerate(sorted(catalog.units, key=lambda u: (u.year, u.doc_id)))}
+        catalog.units.sort(key=lambda u: (order[u.doc_id], _unit_order(u)))
+        return catalog
+
+    def stored_ids(self, doc_ids: set[str] | None = None) -> dict[str, str]:
+        """Chunk id → doc id of the serving generation, optionally only for some documents."""
+        try:
+            collection = self.active()
+        except IndexMissingError:
+            return {}
+        stored: dict[str, str] = {}
+        for page in _pages(collection, ["metadatas"]):
+            for chunk_id, metadata in zip(page["ids"], page["metadatas"], strict=True):
+                doc_id = str(metadata["doc_id"])
+                if doc_ids is None or doc_id in doc_ids:
+                    stored[chunk_id] = doc_id
+        return stored
+
+    def build(
+        self,
+        nodes: list[TextNode],
+        embedder: BaseEmbedding,
+        keep_doc_ids: set[str] = frozenset(),  # type: ignore[assignment]
+        batch_size: int = 32,
+        progress: Progress | None = None,
+    ) -> BuildReport:
+        """Build a generation holding `nodes` plus the stored chunks of `keep_doc_ids`, then swap it in.
+
+        Unchanged content reuses stored embeddings. When nothing changed, nothing is written.
+        """
+        started = time.perf_counter()
+        old = self.stored_ids()
+        kept = {cid for cid, doc in old.items() if doc in keep_doc_ids}
+        wanted = {n.node_id for n in nodes} | kept
+        report = BuildReport(collection=self.active_name() or "", chunks=len(wanted), kept_from_failed=len(kept))
+        reuse = [cid for cid in wanted if cid in old]
+        fresh = [n for n in nodes if n.node_id not in old]
+        report.removed = len(set(old) - wanted)
+        if not fresh and not report.removed and old:
+            report.reused = len(reuse)
+            report.seconds = time.perf_counter() - started
+            return report
+        name = f"{self.base}-{time.time_ns()}"
+        collection = self.client.create_collection(
+            name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
+        )
+        try:
+            report.reused = self._copy(reuse, collection)
+            report.embedded = self._embed_into(fresh, collection, embedder, batch_size, progress)
+            self._swap(name)
+        except BaseException:
+            self.client.delete_collection(name)
+            raise
+        report.collection, report.swapped = name, True
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _copy(self, ids: list[str], target: Collection) -> int:
+        if not ids:
+            return 0
+        source = self.active()
+        for start in range(0, len(ids), PAGE):
+            page = source.get(ids=ids[start : start + PAGE], include=["embeddings", "documents", "metadatas"])
+            target.add(
+                ids=page["ids"],
+                embeddings=page["embeddings"],
+                documents=page["documents"],
+                metadatas=page["metadatas"],
+            )
+        return len(ids)
+
+    @staticmethod
+    def _embed_into(
+        nodes: list[TextNode],
+        target: Collection,
+        embedder: BaseEmbedding,
+        batch_size: int,
+        progress: Progress | None,
+    ) -> int:
+        from llama_index.core.schema import MetadataMode
+        from llama_index.vector_stores.chroma import ChromaVectorStore
+
+        vector_store = ChromaVectorStore(chroma_collection=target)
+        for start in range(0, len(nodes), batch_size):
+            batch = nodes[start : start + batch_size]
+            vectors = embedder.get_text_embedding_batch([n.get_content(MetadataMode.EMBED) for n in batch])
+            for node, vector in zip(batch, vectors, strict=True):
+                node.embedding = vector
+            vector_store.add(batch)
+            if progress:
+                progress(len(batch))
+        return len(nodes)
+
+    def _swap(self, name: str) -> None:
+        """Point queries at `name`; keep the previous generation for queries still reading it."""
+        pointer = self._pointer()
+        previous = (pointer.metadata or {}).get("active")
+        pointer.modify(metadata={"active": name, "previous": previous or name})
+        keep = {name, previous, self.pointer_name}
+        for collection in self.client.list_collections():
+            cname = collection if isinstance(collection, str) else collection.name
+            if cname.startswith(f"{self.base}-") and cname not in keep and cname[len(self.base) + 1 :].isdigit():
+                self.client.delete_collection(cname)
+
+
+def _unit_order(unit: Task) -> tuple[int, int]:
+    rank = {"notice": 0, "preamble": 1, "task": 2, "closing": 3}[unit.kind.value]
+    return rank, unit.number or 0
+
+
+def open_store(settings: Settings) -> IndexStore:
+    """The store named by the settings."""
+    return IndexStore(chroma_client(settings), settings.collection)
