@@ -14,7 +14,7 @@ def unit_metadata(unit: Task) -> dict[str, str | int]:
     """Flat, Chroma-compatible metadata of a unit (Chroma takes no None or list values)."""
     metadata: dict[str, str | int] = {
         "unit_id": unit.id,
-        "doc_id": unit.doc_id,
+        "document": unit.doc_id,  # not "doc_id": llama-index reserves that key
         "year": unit.year,
         "kind": unit.kind.value,
         "title": unit.title,

@@ -32,6 +32,7 @@ LONE_PUNCTUATION = re.compile(r"[.;,:。；，：]+")
 QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u00a0": " ", "\u3000": " "})
 MIN_COPY_LINES = 8  # a repeated run this long is a duplicated copy, not a repeated sentence
 LONG_LINE = 40
+MAX_COPY_DIFFERENCE = 3  # differing lines tolerated inside a repeated copy
 
 
 @dataclass
@@ -118,29 +119,32 @@ def _drop_adjacent_repeats(lines: list[str], report: CleanReport) -> list[str]:
 def _drop_repeated_copies(lines: list[str], report: CleanReport) -> list[str]:
     """Remove long runs of lines already seen: the second and later copies of the same text.
 
-    Short repeats are kept, since a document may legitimately say the same sentence twice.
+    Short repeats are kept, since a document may legitimately say the same sentence twice; a few differing
+    lines between two repeated runs belong to that copy (copies differ slightly) and go with it.
     """
     seen: set[str] = set()
-    kept: list[str] = []
-    run: list[str] = []
-
-    def flush() -> None:
-        if sum(len(r) > LONG_LINE for r in run) >= MIN_COPY_LINES:
-            first = next(r for r in run if r)
-            report.add("repeated copy of the text", run.count(first))
-            report.add("line of a repeated copy", sum(1 for r in run if r))
-        else:
-            kept.extend(run)
-        run.clear()
-
+    segments: list[tuple[bool, list[str]]] = []  # (is_repeat, lines)
     for line in lines:
-        if not line or line in seen:
-            run.append(line)
-            continue
-        flush()
-        kept.append(line)
+        repeat = not line or line in seen
         seen.add(line)
-    flush()
+        if segments and (segments[-1][0] == repeat or not line):
+            segments[-1][1].append(line)
+        else:
+            segments.append((repeat, [line]))
+    is_copy = [repeat and sum(len(x) > LONG_LINE for x in seg) >= MIN_COPY_LINES for repeat, seg in segments]
+    for i in range(1, len(segments) - 1):
+        if is_copy[i - 1] and is_copy[i + 1] and sum(bool(x) for x in segments[i][1]) <= MAX_COPY_DIFFERENCE:
+            is_copy[i] = True
+    kept: list[str] = []
+    for copy, (_, segment) in zip(is_copy, segments, strict=True):
+        if copy:
+            report.add("line of a repeated copy", sum(1 for x in segment if x))
+        else:
+            kept.extend(segment)
+    first_lines = [next((x for x in seg if x), "") for copy, (_, seg) in zip(is_copy, segments, strict=True) if copy]
+    anchor = first_lines[0] if first_lines else None
+    if anchor:
+        report.add("repeated copy of the text", sum(line == anchor for line in lines) - 1)
     return kept
 
 

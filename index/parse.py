@@ -22,6 +22,7 @@ DEPARTMENTS_EN = re.compile(
     r"^\((?P<names>.+?)\s+(?:are|is|shall be) responsible according to the division of responsibilities\)\.?$"
 )
 DEPARTMENTS_ZH = re.compile(r"^[（(](?P<names>.+?)按职责分工负责[）)]。?$")
+TRAILING_DEPARTMENTS_ZH = re.compile(r"^(?P<body>.+?。)(?P<departments>[（(][^（）()]+按职责分工负责[）)]。?)$")
 LEAD = re.compile(r'^The "[^"]+"\s')  # a news summary's paragraph quoting the plan opens a topical item
 LEAD_FRAMING = re.compile(r'^The "[^"]+"\s+[^,]*?(?:\bthat\b|,)\s*(?:and\s+)?')
 MONTHS = "|".join(calendar.month_name[1:])
@@ -69,7 +70,7 @@ def parse_departments(names: str) -> tuple[list[str], list[str]]:
     names = re.sub(r",?\s*(?:etc\.?|等)$", "", names.strip())
     written: list[str] = []
     for part in re.split(r",\s*|、", names):
-        part = re.sub(r"\s+and relevant departments$|^and\s+|^the\s+|^The\s+", "", part.strip())
+        part = re.sub(r"\s+and relevant departments$|和相关部门$|^and\s+|^the\s+|^The\s+", "", part.strip())
         part = part.strip(" .")
         if part and part.lower() not in {"relevant departments", "etc", "相关部门"}:
             written.append(part)
@@ -150,12 +151,23 @@ def _heading_title(first: str, rest: list[str]) -> tuple[str, list[str]]:
     return title, sentences[1:] + rest
 
 
+def _split_trailing_departments(paragraph: list[str]) -> list[str]:
+    """Chinese notices end a task's last sentence and its responsibility note on one line: split them."""
+    lines: list[str] = []
+    for line in paragraph:
+        if match := TRAILING_DEPARTMENTS_ZH.match(line):
+            lines.extend([match["body"], match["departments"]])
+        else:
+            lines.append(line)
+    return lines
+
+
 def _parse_numbered(info: DocumentInfo, paragraphs: list[list[str]]) -> Document:
     front: list[list[str]] = []
     sections: list[Section] = []
     drafts: list[_Draft] = []
     trailing: list[str] = []  # lines after a task's responsibility line: the closing, if no task follows
-    for paragraph in paragraphs:
+    for paragraph in map(_split_trailing_departments, paragraphs):
         lines = iter(paragraph)
         for line in lines:
             if (match := SECTION.match(line)) and not TASK.match(line):

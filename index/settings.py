@@ -69,6 +69,7 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(120, ge=0, description="Requests per client per minute; 0: off.")
     cors_origins: list[str] = Field(default_factory=list)
     max_body_bytes: int = Field(64 * 1024)
+    ui: bool = Field(True, description="Serve the Gradio UI at /ui; off: API only.")
     log_level: str = "INFO"
     eval_results_dir: Path = Field(REPO_ROOT / "eval" / "results")
 

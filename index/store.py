@@ -147,7 +147,7 @@ class IndexStore:
         stored: dict[str, str] = {}
         for page in _pages(collection, ["metadatas"]):
             for chunk_id, metadata in zip(page["ids"], page["metadatas"], strict=True):
-                doc_id = str(metadata["doc_id"])
+                doc_id = str(metadata["document"])
                 if doc_ids is None or doc_id in doc_ids:
                     stored[chunk_id] = doc_id
         return stored

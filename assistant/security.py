@@ -1,0 +1,100 @@
+"""Who may call the API and how often: API keys, the admin key, and per-client rate limits.
+
+Use as FastAPI dependencies. `require_api_key` is what other routers (e.g. the OpenAI-compatible one) depend
+on; `rate_limit` depends on it, so a router guarded by `rate_limit` is authenticated too.
+"""
+
+from __future__ import annotations
+
+import math
+import secrets
+import time
+from collections.abc import Iterable
+from typing import Annotated
+
+from fastapi import Depends, Request, Security
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from limits import RateLimitItemPerMinute
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
+
+from assistant.errors import APIError
+from index.settings import Settings
+
+_api_key_header = APIKeyHeader(
+    name="X-API-Key", auto_error=False, description="An API key from POLICYQA_API_KEYS."
+)
+_bearer = HTTPBearer(auto_error=False, description="An API key from POLICYQA_API_KEYS, as a bearer token.")
+_admin_key_header = APIKeyHeader(
+    name="X-Admin-Key", scheme_name="AdminKey", auto_error=False, description="POLICYQA_ADMIN_KEY."
+)
+
+
+def _settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def _matches(presented: str, keys: Iterable[str]) -> bool:
+    # Bytes, because compare_digest rejects non-ASCII str, and headers may carry any Latin-1 text.
+    candidate = presented.encode()
+    return any(secrets.compare_digest(candidate, key.encode()) for key in keys)
+
+
+async def require_api_key(
+    request: Request,
+    header_key: Annotated[str | None, Security(_api_key_header)],
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
+) -> str | None:
+    """The caller's API key (`X-API-Key` or `Authorization: Bearer`); None when auth is off (no keys set)."""
+    keys = _settings(request).api_keys
+    if not keys:
+        return None
+    presented = header_key or (bearer.credentials if bearer else None)
+    if presented is None:
+        message = "an API key is required: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'"
+        raise APIError(401, "unauthorized", message, headers={"WWW-Authenticate": "Bearer"})
+    if not _matches(presented, keys):
+        raise APIError(401, "unauthorized", "the API key is not valid", headers={"WWW-Authenticate": "Bearer"})
+    return presented
+
+
+class RateLimiter:
+    """A budget of requests per client per minute (moving window), counted in this process's memory."""
+
+    def __init__(self, per_minute: int) -> None:
+        self.per_minute = per_minute
+        self._item = RateLimitItemPerMinute(per_minute)
+        self._limiter = MovingWindowRateLimiter(MemoryStorage())
+
+    def hit(self, client: str) -> float | None:
+        """Count one request; None when it is allowed, else the seconds until the client may retry."""
+        if self._limiter.hit(self._item, client):
+            return None
+        reset_time = self._limiter.get_window_stats(self._item, client).reset_time
+        return max(reset_time - time.time(), 0.0)
+
+
+async def rate_limit(request: Request, api_key: Annotated[str | None, Depends(require_api_key)]) -> None:
+    """429 with Retry-After once a client (its API key, else its IP address) exceeds its budget."""
+    limiter: RateLimiter | None = request.app.state.rate_limiter
+    if limiter is None:
+        return
+    client = f"key:{api_key}" if api_key else f"ip:{request.client.host if request.client else 'unknown'}"
+    retry_after = limiter.hit(client)
+    if retry_after is not None:
+        seconds = max(math.ceil(retry_after), 1)
+        message = f"rate limit of {limiter.per_minute} requests per minute exceeded; retry in {seconds} s"
+        raise APIError(429, "rate_limited", message, headers={"Retry-After": str(seconds)})
+
+
+async def require_admin_key(
+    request: Request, admin_key: Annotated[str | None, Security(_admin_key_header)]
+) -> None:
+    """Admin routes need `X-Admin-Key` equal to POLICYQA_ADMIN_KEY; without that setting they are disabled."""
+    expected = _settings(request).admin_key
+    if not expected:
+        raise APIError(403, "admin_disabled", "admin endpoints are disabled: set POLICYQA_ADMIN_KEY to enable them")
+    if admin_key is None:
+        raise APIError(401, "unauthorized", "send the admin key in the X-Admin-Key header")
+    if not _matches(admin_key, [expected]):
+        raise APIError(403, "forbidden", "the admin key is not valid")

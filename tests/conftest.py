@@ -1,0 +1,50 @@
+"""Shared fixtures: one real index built from documents/ per test session, and a loaded service."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from index.offline import enforce_offline
+
+enforce_offline()
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data folder holding a real Chroma index of documents/, built once per session."""
+    from index.ingest import ingest
+    from index.settings import Settings
+
+    path = tmp_path_factory.mktemp("policyqa-data")
+    report = ingest(Settings(data_dir=path))
+    assert not report.errors, report.errors
+    return path
+
+
+@pytest.fixture(scope="session")
+def settings(data_dir: Path):  # noqa: ANN201
+    """Settings pointing at the session's index; environment variables a test may need to pass on."""
+    from index.settings import Settings
+
+    return Settings(data_dir=data_dir)
+
+
+@pytest.fixture(scope="session")
+def service(settings):  # noqa: ANN001, ANN201
+    """The loaded PolicyQA service on the session's index."""
+    from assistant.service import PolicyQA
+
+    qa = PolicyQA(settings)
+    assert qa.load(), qa.load_error
+    return qa
+
+
+@pytest.fixture(scope="session")
+def server_env(data_dir: Path) -> dict[str, str]:
+    """Environment for a subprocess (uvicorn, CLI) that should use the session's index."""
+    return {**os.environ, "POLICYQA_DATA_DIR": str(data_dir)}
