@@ -19,8 +19,11 @@ from index.settings import Settings
 
 enforce_offline()
 
-app = typer.Typer(help="PolicyQA: cited answers from the Key Tasks for Deepening Medical and Health Reform.",
-                  no_args_is_help=True, add_completion=False)
+app = typer.Typer(
+    help="PolicyQA: cited answers from the Key Tasks for Deepening Medical and Health Reform.",
+    no_args_is_help=True,
+    add_completion=False,
+)
 console = Console()
 errors = Console(stderr=True)
 
@@ -41,15 +44,25 @@ def _service():  # noqa: ANN202 - imported lazily: loading torch costs seconds
 
 @app.command()
 def ingest(
-    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders; default: the documents folder.")] = None,
-    prune: Annotated[bool, typer.Option(help="Remove indexed documents that are no longer among the sources.")] = True,
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="Files or folders; default: the documents folder.")
+    ] = None,
+    prune: Annotated[
+        bool, typer.Option(help="Remove indexed documents that are no longer among the sources.")
+    ] = True,
 ) -> None:
     """Clean, parse, chunk and embed the sources into a new index generation."""
     from index.ingest import IngestProgress
     from index.ingest import ingest as run_ingest
 
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=errors, transient=True) as bar:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=errors,
+        transient=True,
+    ) as bar:
         task = bar.add_task("parsing", total=None)
         progress = IngestProgress(
             start=lambda stage, total: bar.update(task, description=stage, total=total, completed=0),
@@ -85,8 +98,12 @@ def ingest(
 def tasks(
     year: Annotated[int | None, typer.Option(help="Only this year's document.")] = None,
     section: Annotated[str | None, typer.Option(help="Only this section number.")] = None,
-    department: Annotated[str | None, typer.Option(help="Only tasks this department leads (any name variant).")] = None,
-    deadline_before: Annotated[str | None, typer.Option(help="Only tasks with a deadline on or before YYYY-MM.")] = None,
+    department: Annotated[
+        str | None, typer.Option(help="Only tasks this department leads (any name variant).")
+    ] = None,
+    deadline_before: Annotated[
+        str | None, typer.Option(help="Only tasks with a deadline on or before YYYY-MM.")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """List tasks with their lead departments and deadlines."""
@@ -95,8 +112,9 @@ def tasks(
     if deadline_before and not _is_month(deadline_before):
         errors.print(f"[red]error:[/] --deadline-before must be YYYY-MM, got {deadline_before!r}")
         raise typer.Exit(2)
-    found = _service().tasks(TaskFilters(year=year, section=section, department=department,
-                                         deadline_before=deadline_before))
+    found = _service().tasks(
+        TaskFilters(year=year, section=section, department=department, deadline_before=deadline_before)
+    )
     if as_json:
         print(json.dumps([t.model_dump(mode="json") for t in found], ensure_ascii=False, indent=2))
         return
@@ -104,8 +122,13 @@ def tasks(
     for column in ("id", "section", "title", "lead departments", "deadlines"):
         table.add_column(column, overflow="fold")
     for t in found:
-        table.add_row(t.id, t.section.number if t.section else "", escape(t.title),
-                      escape(", ".join(t.departments)), ", ".join(d.month for d in t.deadlines))
+        table.add_row(
+            t.id,
+            t.section.number if t.section else "",
+            escape(t.title),
+            escape(", ".join(t.departments)),
+            ", ".join(d.month for d in t.deadlines),
+        )
     console.print(table)
 
 
@@ -116,7 +139,9 @@ def _is_month(value: str) -> bool:
 
 
 @app.command()
-def show(unit_id: Annotated[str, typer.Argument(help='A task id such as "2021-2", or "2021-notice".')]) -> None:
+def show(
+    unit_id: Annotated[str, typer.Argument(help='A task id such as "2021-2", or "2021-notice".')],
+) -> None:
     """Show one task in full."""
     service = _service()
     unit = service.task(unit_id)
@@ -132,7 +157,9 @@ def show(unit_id: Annotated[str, typer.Argument(help='A task id such as "2021-2"
     if unit.departments:
         lines += ["", f"[bold]Lead departments:[/] {escape(', '.join(unit.departments))}"]
     if unit.deadlines:
-        lines.append("[bold]Deadlines:[/] " + "; ".join(f"{d.month} ({escape(d.phrase)})" for d in unit.deadlines))
+        lines.append(
+            "[bold]Deadlines:[/] " + "; ".join(f"{d.month} ({escape(d.phrase)})" for d in unit.deadlines)
+        )
     if unit.unnumbered_in_source:
         lines.append("[dim]Unnumbered in the source: numbered here in document order.[/]")
     console.print(Panel("\n".join(lines), title=f"{unit.id} · {unit.label}", expand=False))
@@ -142,7 +169,9 @@ def show(unit_id: Annotated[str, typer.Argument(help='A task id such as "2021-2"
 def ask(
     question: Annotated[str, typer.Argument(help="Your question, in plain language.")],
     year: Annotated[int | None, typer.Option(help="Only this year's document.")] = None,
-    model: Annotated[str | None, typer.Option(help="Answerer: extractive (default), smollm2, or a configured one.")] = None,
+    model: Annotated[
+        str | None, typer.Option(help="Answerer: extractive (default), smollm2, or a configured one.")
+    ] = None,
     top_k: Annotated[int, typer.Option(min=1, max=20)] = 5,
     as_json: Annotated[bool, typer.Option("--json", help="Print the Answer as JSON.")] = False,
 ) -> None:
@@ -169,7 +198,9 @@ def ask(
         console.print(f"[bold][{c.id}][/] {escape(c.label)} — {escape(c.title)}")
         console.print(f"    [dim]“{escape(c.quote)}”[/]")
     if not answer.refused:
-        console.print(f"[dim]grounding {answer.grounding:.2f} · {answer.timings_ms.get('total', 0):.0f} ms[/]")
+        console.print(
+            f"[dim]grounding {answer.grounding:.2f} · {answer.timings_ms.get('total', 0):.0f} ms[/]"
+        )
 
 
 @app.command()
@@ -184,8 +215,14 @@ def serve(
     settings = _settings()
     host, port = host or settings.host, port or settings.port
     errors.print(f"PolicyQA on http://{host}:{port}/ui (API docs: /docs)")
-    uvicorn.run("assistant.api:create_app", factory=True, host=host, port=port,
-                workers=workers or settings.workers, log_level=settings.log_level.lower())
+    uvicorn.run(
+        "assistant.api:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers or settings.workers,
+        log_level=settings.log_level.lower(),
+    )
 
 
 def _register_eval() -> None:

@@ -1,4 +1,8 @@
-"""One error shape for every failure the HTTP API reports: `{"error": {"code", "message", "field"?}, "request_id"}`."""
+"""One error shape for every failure the HTTP API reports.
+
+`{"error": {"code", "message", "field"?, "allowed"?}, "request_id"}`, with the request id also in the
+X-Request-ID header.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +17,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
-from assistant.logs import request_id_var
+from assistant.logs import REQUEST_ID_HEADER, request_id_var
 from assistant.service import IndexUnavailableError, UnknownModelError
 
 logger = logging.getLogger("policyqa.api")
@@ -25,17 +29,23 @@ _LOCATIONS = {"body", "query", "path", "header", "cookie"}
 class ErrorDetail(BaseModel):
     """What went wrong, for people and for programs."""
 
-    code: str = Field(description='Stable machine-readable code, e.g. "validation_error", "index_unavailable".')
+    code: str = Field(
+        description='Stable machine-readable code, e.g. "validation_error", "index_unavailable".'
+    )
     message: str = Field(description="What is wrong and, where it helps, how to fix it.")
     field: str | None = Field(None, description='The request field at fault, e.g. "top_k".')
-    allowed: list[str | int] | None = Field(None, description="The values the field accepts, when they are few.")
+    allowed: list[str | int] | None = Field(
+        None, description="The values the field accepts, when they are few."
+    )
 
 
 class ErrorResponse(BaseModel):
     """The body of every error response."""
 
     error: ErrorDetail
-    request_id: str = Field(description="Also in the X-Request-ID header and in every log line of the request.")
+    request_id: str = Field(
+        description="Also in the X-Request-ID header and in every log line of the request."
+    )
 
 
 class APIError(HTTPException):
@@ -75,8 +85,7 @@ def describe(exc: Exception) -> tuple[int, ErrorDetail, dict[str, str]]:
         case UnknownModelError():
             return 422, invalid_choice("model", exc.name, exc.allowed).detail_model, {}
         case IndexUnavailableError():
-            message = f"the index is not available: {exc}"
-            return 503, ErrorDetail(code="index_unavailable", message=message), {"Retry-After": "10"}
+            return 503, ErrorDetail(code="index_unavailable", message=str(exc)), {"Retry-After": "10"}
     return 500, ErrorDetail(code="internal_error", message="internal error; see the server log"), {}
 
 
@@ -85,24 +94,29 @@ def _describe_validation(errors: Sequence[Any]) -> tuple[int, ErrorDetail, dict[
     if first["type"] == "json_invalid":
         message = f"malformed JSON at character {first['loc'][-1]}: {first['ctx']['error']}"
         return 400, ErrorDetail(code="invalid_json", message=message), {}
-    field = ".".join(str(part) for part in first["loc"] if part not in _LOCATIONS) or None
-    messages = [f"{_field_name(e['loc'])}: {e['msg']}" for e in errors]
-    return 422, ErrorDetail(code="validation_error", message="; ".join(messages), field=field), {}
+    messages = [f"{_field(e['loc']) or e['loc'][0]}: {e['msg']}" for e in errors]
+    return (
+        422,
+        ErrorDetail(code="validation_error", message="; ".join(messages), field=_field(first["loc"])),
+        {},
+    )
 
 
-def _field_name(loc: Sequence[str | int]) -> str:
-    return ".".join(str(part) for part in loc if part not in _LOCATIONS) or str(loc[0])
+def _field(loc: Sequence[str | int]) -> str | None:
+    return ".".join(str(part) for part in loc if part not in _LOCATIONS) or None
 
 
-def error_body(detail: ErrorDetail) -> ErrorResponse:
-    """The error body for the current request."""
-    return ErrorResponse(error=detail, request_id=request_id_var.get() or "")
+def error_body(detail: ErrorDetail) -> dict[str, Any]:
+    """The JSON error body for the current request."""
+    return ErrorResponse(error=detail, request_id=request_id_var.get() or "").model_dump(exclude_none=True)
 
 
-def error_response(status_code: int, detail: ErrorDetail, headers: dict[str, str] | None = None) -> JSONResponse:
+def error_response(
+    status_code: int, detail: ErrorDetail, headers: dict[str, str] | None = None
+) -> JSONResponse:
     body = error_body(detail)
-    headers = {**(headers or {}), "X-Request-ID": body.request_id}
-    return JSONResponse(body.model_dump(exclude_none=True), status_code=status_code, headers=headers)
+    headers = {**(headers or {}), REQUEST_ID_HEADER: body["request_id"]}
+    return JSONResponse(body, status_code=status_code, headers=headers)
 
 
 async def handle_error(request: Request, exc: Exception) -> JSONResponse:
@@ -115,12 +129,16 @@ async def handle_error(request: Request, exc: Exception) -> JSONResponse:
 
 def install_error_handlers(app: FastAPI) -> None:
     """Report framework, service and unexpected errors in the one error shape."""
-    for exc_class in (HTTPException, RequestValidationError, UnknownModelError, IndexUnavailableError, Exception):
+    for exc_class in (
+        HTTPException,
+        RequestValidationError,
+        UnknownModelError,
+        IndexUnavailableError,
+        Exception,
+    ):
         app.add_exception_handler(exc_class, handle_error)
 
 
-ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {"model": ErrorResponse, "description": HTTPStatus(status).phrase}
-    for status in (400, 401, 403, 413, 415, 422, 429, 503)
-}
-"""OpenAPI description of the errors the API routes may answer with."""
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` documenting that a route may answer with these error statuses."""
+    return {status: {"model": ErrorResponse, "description": HTTPStatus(status).phrase} for status in statuses}

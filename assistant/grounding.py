@@ -43,7 +43,9 @@ def content_words(text: str) -> set[str]:
 
 def answer_sentences(answer: str) -> list[str]:
     """Split an answer into sentences, each keeping its citation markers."""
-    parts = re.split(r"(?<!\bNo\.)(?<!\betc\.)(?<=[.!?])\s+(?=[A-Z\"“(])|(?<=\])\s+(?=[A-Z\"“(])|\n+", answer.strip())
+    parts = re.split(
+        r"(?<!\bNo\.)(?<!\betc\.)(?<=[.!?])\s+(?=[A-Z\"“(])|(?<=\])\s+(?=[A-Z\"“(])|\n+", answer.strip()
+    )
     return [p.strip() for p in parts if p.strip() and not re.fullmatch(r"[\W_]+", p.strip())]
 
 

@@ -88,7 +88,7 @@ class Library:
         return max(candidates, key=lambda u: u.year) if candidates else None
 
     def task_range(self, year: int | None) -> str:
-        """"2021 has tasks (1)–(20)" style description of what exists, for refusals."""
+        """ "2021 has tasks (1)–(20)" style description of what exists, for refusals."""
         years = [year] if year else self.years
         parts = []
         for y in years:

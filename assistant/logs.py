@@ -49,6 +49,7 @@ def configure_logging(level: str) -> None:
     if _handler not in root.handlers:
         root.addHandler(_handler)
     root.setLevel(level.upper())
+    _handler.setLevel(level.upper())  # also filters records of libraries that set their own logger's level
     for name in ("uvicorn", "uvicorn.error"):
         logger = logging.getLogger(name)
         logger.handlers.clear()

@@ -28,7 +28,9 @@ class Citation(BaseModel):
     id: str = Field(description='Unit id, e.g. "2021-2".')
     year: int
     section: str | None = Field(None, description="Section number in the source; null outside sections.")
-    task: int | None = Field(None, description="Task number in its source; null for notice, preamble, closing.")
+    task: int | None = Field(
+        None, description="Task number in its source; null for notice, preamble, closing."
+    )
     title: str
     text: str = Field(description="The unit's full text.")
     quote: str = Field(description="The sentence of the text that supports the answer.")
@@ -42,7 +44,9 @@ class Answer(BaseModel):
     answer: str
     citations: list[Citation] = Field(default_factory=list)
     refused: bool = False
-    grounding: float = Field(1.0, ge=0, le=1, description="Share of answer sentences supported by cited text.")
+    grounding: float = Field(
+        1.0, ge=0, le=1, description="Share of answer sentences supported by cited text."
+    )
     model: str
     timings_ms: dict[str, float] = Field(default_factory=dict)
     unsupported: list[str] = Field(default_factory=list, description="Sentences the grounding check flagged.")

@@ -19,5 +19,7 @@ def load_prompt(name: str) -> str:
     path = folder / f"{name}.txt"
     if not path.is_file():
         available = ", ".join(sorted(p.stem for p in folder.glob("*.txt"))) or "none"
-        raise PromptNotFoundError(f"prompt {name!r} not found: {path} does not exist (available: {available})")
+        raise PromptNotFoundError(
+            f"prompt {name!r} not found: {path} does not exist (available: {available})"
+        )
     return path.read_text(encoding="utf-8").strip()

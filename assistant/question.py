@@ -20,19 +20,23 @@ MONTHS = "january february march april may june july august september october no
 
 TASK_REFS = [
     re.compile(r"\b(?P<year>20\d\d)\s*-\s*(?P<num>\d{1,2})(?![\d-])"),
-    re.compile(r"\b(?:task|item)\s*(?:no\.?\s*)?\(?(?P<num>\d{1,2})\)?\s*(?:of|in|from)\s+(?:the\s+)?(?P<year>20\d\d)"),
+    re.compile(
+        r"\b(?:task|item)\s*(?:no\.?\s*)?\(?(?P<num>\d{1,2})\)?\s*(?:of|in|from)\s+(?:the\s+)?(?P<year>20\d\d)"
+    ),
     re.compile(r"\b(?P<year>20\d\d)(?:'s)?\s+(?:key\s+)?(?:task|item)\s*(?:no\.?\s*)?\(?(?P<num>\d{1,2})\)?"),
     re.compile(r"\b(?:task|item)\s*(?:no\.?\s*)?\(?(?P<num>\d{1,2})\)?(?!\s*(?:tasks|items))"),
     re.compile(rf"\bthe\s+(?P<ord>{'|'.join(ORDINALS)})\s+(?:key\s+)?(?:task|item)"),
 ]
 INJECTION = re.compile(
     r"(ignore|disregard|forget|override)\s+(all\s+|any\s+|the\s+|your\s+)*(previous|prior|above|earlier|system)?"
-    r"\s*(instructions?|prompts?|rules?|context)[^.?!]*[.?!]?|you are now[^.?!]*[.?!]?|(reveal|print|show)\s+"
+    r"\s*(instructions?|prompts?|rules?|context|documents?)[^.?!]*[.?!]?|(from|using) your own knowledge[^.?!]*[.?!]?"
+    r"|you are now[^.?!]*[.?!]?|(reveal|print|show)\s+"
     r"(your|the)\s+(system\s+)?prompt[^.?!]*[.?!]?|act as[^.?!]*[.?!]?|pretend[^.?!]*[.?!]?",
     re.IGNORECASE,
 )
 FOLLOW_UP = re.compile(
-    r"^(and|also|what about|how about|then)\b|\b(that|this|it|they|them|those|these|its|their)\b", re.IGNORECASE
+    r"^(and|also|what about|how about|then)\b|\b(that|this|it|they|them|those|these|its|their)\b",
+    re.IGNORECASE,
 )
 
 
@@ -105,32 +109,53 @@ def _deadline_month(text: str, years: list[int]) -> str | None:
 def _intent(text: str, q: Question) -> Intent:
     lowered = text.lower()
     plural_tasks = re.search(r"\b(tasks|items)\b", lowered)
-    if plural_tasks and (q.deadline_month or q.departments or q.section or "deadline" in lowered):
+    if q.deadline_month or (plural_tasks and (q.departments or q.section or "deadline" in lowered)):
         return Intent.LIST
-    if re.search(r"\bhow many\b|\bdocument number\b|\bwho issued\b|\bissued by\b|\bwhen was\b.*\b(issued|published|released)"
-                 r"|\bwhat date\b.*\b(notice|plan|document)\b|\bissue date\b", lowered):
+    if re.search(r"\b(which|what|list)( of the)?( 20\d\d)? (tasks|items)\b.*\b(mention|cover|involve|address|refer|deal)",
+                 lowered):
+        return Intent.LIST
+    if re.search(
+        r"\bhow many ([a-z]+ ){0,3}(tasks|items|sections)\b|\bdocument number\b|\bwho issued\b|\bissued by\b|\bwhen was\b.*\b(issued|published|released)"
+        r"|\bwhat date\b.*\b(notice|plan|document)\b|\bissue date\b",
+        lowered,
+    ):
         return Intent.STRUCTURE
     if re.search(r"\bsection\s+\d\b", lowered):
         return Intent.LIST if q.section else Intent.STRUCTURE
-    if len(set(q.years)) >= 2 or re.search(r"\b(change|changed|compare|comparison|differ|difference|versus|evolve|"
-                                            r"between the two|both years|from 2021 to 2022)\b", lowered):
+    if len(set(q.years)) >= 2 or re.search(
+        r"\b(change|changed|compare|comparison|differ|difference|versus|evolve|"
+        r"between the two|both years|from 2021 to 2022)\b",
+        lowered,
+    ):
         return Intent.COMPARE
-    if re.search(r"\bwho\b|\bwhich (department|ministr|agenc|bod|organ|authorit)|\bresponsib|\bin charge\b|"
-                 r"\blead(s|ing)? (department|agenc)|\bdepartments?\b", lowered):
+    if re.search(
+        r"\bwho\b|\bwhich (department|ministr|agenc|bod|organ|authorit)|\bresponsib|"
+        r"\blead(s|ing)? (department|agenc|ministr)|(department|ministr|agenc)\w* (lead|are in charge)",
+        lowered,
+    ):
         return Intent.WHO
-    if re.search(r"\bwhen\b|\bdeadline|\bby when\b|\bwhat (date|month|time)\b|\bdue\b|\btimeline\b|\bhow soon\b",
-                 lowered):
+    if re.search(
+        r"\bwhen\b|\bdeadline|\bby when\b|\bwhat (date|month|time)\b|\bdue\b|\btimeline\b|\bhow soon\b",
+        lowered,
+    ):
         return Intent.WHEN
     if re.search(r"\b(which|what) (task|item|part)\b|\btask number\b", lowered):
         return Intent.WHICH
     return Intent.WHAT
 
 
-def _context_ids(history: list[Turn]) -> list[str]:
+def _context_ids(history: list[Turn], question: str) -> list[str]:
+    """Units the conversation was last about; "the last one" / "the first one" pick among them."""
     for turn in reversed(history):
-        ids = re.findall(r"\[(20\d\d-(?:\d{1,2}|notice|preamble|closing))\]", turn.content)
+        ids = list(
+            dict.fromkeys(re.findall(r"\[(20\d\d-(?:\d{1,2}|notice|preamble|closing))\]", turn.content))
+        )
         if ids:
-            return list(dict.fromkeys(ids))
+            if re.search(r"\b(last|final) (one|task|item)\b", question, re.IGNORECASE):
+                return ids[-1:]
+            if re.search(r"\bfirst (one|task|item)\b", question, re.IGNORECASE):
+                return ids[:1]
+            return ids
     return []
 
 
@@ -143,7 +168,7 @@ def read_question(text: str, history: list[Turn], glossary_path: Path) -> Questi
     query = cleaned
     context_ids: list[str] = []
     if history and (FOLLOW_UP.search(cleaned) or len(cleaned.split()) <= 6) and not refs:
-        context_ids = _context_ids(history)
+        context_ids = _context_ids(history, cleaned)
         last_user = next((t.content for t in reversed(history) if t.role == "user"), "")
         query = f"{last_user} {cleaned}"
     section = re.search(r"\bsection\s+(\d)\b", cleaned, re.IGNORECASE)

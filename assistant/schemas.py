@@ -27,14 +27,20 @@ class AskRequest(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
-            "examples": [{"question": "When must the medical service price reform pilot documents be issued?"}]
+            "examples": [
+                {"question": "When must the medical service price reform pilot documents be issued?"}
+            ]
         },
     )
 
     question: Question
     top_k: TopK = Field(5, description="How many units to retrieve as evidence.")
-    year: int | None = Field(None, description="Only cite the document of this year; see GET /readyz for years.")
-    model: str | None = Field(None, description="Answerer to use; see GET /models. Default: the server's default.")
+    year: int | None = Field(
+        None, description="Only cite the document of this year; see GET /readyz for years."
+    )
+    model: str | None = Field(
+        None, description="Answerer to use; see GET /models. Default: the server's default."
+    )
     history: list[Turn] = Field(default_factory=list, description="Earlier turns, oldest first.")
 
 

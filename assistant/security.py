@@ -17,8 +17,10 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from limits import RateLimitItemPerMinute
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from assistant.errors import APIError
+from assistant.errors import APIError, error_response
 from index.settings import Settings
 
 _api_key_header = APIKeyHeader(
@@ -54,7 +56,9 @@ async def require_api_key(
         message = "an API key is required: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'"
         raise APIError(401, "unauthorized", message, headers={"WWW-Authenticate": "Bearer"})
     if not _matches(presented, keys):
-        raise APIError(401, "unauthorized", "the API key is not valid", headers={"WWW-Authenticate": "Bearer"})
+        raise APIError(
+            401, "unauthorized", "the API key is not valid", headers={"WWW-Authenticate": "Bearer"}
+        )
     return presented
 
 
@@ -93,8 +97,52 @@ async def require_admin_key(
     """Admin routes need `X-Admin-Key` equal to POLICYQA_ADMIN_KEY; without that setting they are disabled."""
     expected = _settings(request).admin_key
     if not expected:
-        raise APIError(403, "admin_disabled", "admin endpoints are disabled: set POLICYQA_ADMIN_KEY to enable them")
+        raise APIError(
+            403, "admin_disabled", "admin endpoints are disabled: set POLICYQA_ADMIN_KEY to enable them"
+        )
     if admin_key is None:
         raise APIError(401, "unauthorized", "send the admin key in the X-Admin-Key header")
     if not _matches(admin_key, [expected]):
         raise APIError(403, "forbidden", "the admin key is not valid")
+
+
+class BodySizeLimitMiddleware:
+    """413 for a request body over `max_bytes`, whether declared by Content-Length or streamed in chunks.
+
+    Paths under `exempt_prefix` (the UI, which takes file uploads) are left to their own limits. FastAPI's
+    own `max_body_size` is not used because it answers a declared oversize in plain text, not JSON.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int, exempt_prefix: str | None = None) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+        self.exempt_prefix = exempt_prefix
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or self._exempt(scope["path"]):
+            await self.app(scope, receive, send)
+            return
+        declared = Headers(scope=scope).get("content-length", "")
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            too_large = self._too_large()
+            await error_response(413, too_large.detail_model)(scope, receive, send)
+            return
+        received = 0
+
+        async def receive_within_limit() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self.max_bytes:
+                raise self._too_large()
+            return message
+
+        await self.app(scope, receive_within_limit, send)
+
+    def _exempt(self, path: str) -> bool:
+        prefix = self.exempt_prefix
+        return prefix is not None and (path == prefix or path.startswith(f"{prefix}/"))
+
+    def _too_large(self) -> APIError:
+        message = f"the request body is larger than {self.max_bytes} bytes"
+        return APIError(413, "payload_too_large", message)

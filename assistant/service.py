@@ -140,7 +140,9 @@ class PolicyQA:
         """Units in document order, filtered."""
         f = filters or TaskFilters()
         library = self.library
-        allowed = library.retriever.allowed_units(Filters(year=f.year, section=f.section, department=f.department))
+        allowed = library.retriever.allowed_units(
+            Filters(year=f.year, section=f.section, department=f.department)
+        )
         return [
             u
             for u in library.units.values()

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from llama_index.core.schema import TextNode
 
-from index.model import Task
+from index.model import Task, UnitKind
 
 
 def unit_metadata(unit: Task) -> dict[str, str | int]:
@@ -31,7 +31,8 @@ def unit_metadata(unit: Task) -> dict[str, str | int]:
 
 def _parts(unit: Task, count_tokens: Callable[[str], int], max_tokens: int) -> list[str]:
     """The unit's text, or sentence-aligned parts of it that each fit the window with the title."""
-    text = unit.text
+    # a notice or preamble is found by its name too ("the preamble", "the closing"), so its title leads
+    text = unit.text if unit.kind is UnitKind.TASK else f"{unit.title}. {unit.text}"
     if count_tokens(text) <= max_tokens:
         return [text]
     head = f"{unit.title}."

@@ -228,7 +228,7 @@ def _parse_unnumbered(info: DocumentInfo, paragraphs: list[list[str]]) -> Docume
     if notice:
         units.append(_unit(info, UnitKind.NOTICE, f"Report on the {info.title}", notice))
     if preamble:
-        units.append(_unit(info, UnitKind.PREAMBLE, "Overview", preamble))
+        units.append(_unit(info, UnitKind.PREAMBLE, "Preamble: overview of the tasks", preamble))
     for number, (start, end) in enumerate(zip(item_starts, [*item_starts[1:], len(paragraphs)]), start=1):
         lines = [line for p in paragraphs[start:end] for line in p]
         sentences = [s for line in lines for s in split_sentences(line)]

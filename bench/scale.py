@@ -1,0 +1,245 @@
+"""Scale: query latency, index size and memory as the corpus grows to 10k and 100k synthetic chunks.
+
+Each size is built into an empty data folder by one fresh process and measured by another, so resident
+memory is that of a process serving the index. Size 0 is the real corpus through the same code, the
+baseline of the ratio target. See bench/synthetic.py for how the synthetic chunks get their vectors.
+
+    python -m bench.scale [--sizes 10000 100000] [--rounds 3] [--work-dir DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from bench.common import (
+    Check,
+    Outcome,
+    Stats,
+    Table,
+    arg_parser,
+    dir_size_mb,
+    emit,
+    fmt,
+    load_questions,
+    peak_rss_mb,
+    rss_mb,
+    run_child,
+    timed_ms,
+)
+from bench.latency import sample
+from bench.synthetic import LookupEmbedder, real_units, synthetic_tasks
+from index.settings import Settings
+
+if TYPE_CHECKING:
+    from llama_index.core.schema import TextNode
+
+    from index.model import Task
+
+WRITE_BATCH = 1000  # chunks per Chroma write (the store's page size)
+CHILD_TIMEOUT_S = 900
+RATIO_TARGET = 2.0
+BREAKDOWN = ["embed", "dense", "lexical", "fusion", "compose", "grounding"]
+
+
+def corpus_nodes(
+    settings: Settings, chunks: int, on_node: Callable[[TextNode, Task], None] | None = None
+) -> tuple[list[TextNode], int]:
+    """(nodes, units): the real units' chunks, then synthetic tasks' chunks until there are `chunks`.
+
+    `on_node` sees each synthetic chunk with its task (to register its composed vector).
+    """
+    from index.chunk import chunk_units
+    from index.embed import model_name, token_counter
+
+    model_path = settings.embed_model_path
+    tokenizer = token_counter(model_path)
+
+    def chunk(units: list[Task]) -> list[TextNode]:
+        return chunk_units(
+            units, lambda t: len(tokenizer.encode(t).ids), settings.chunk_max_tokens, model_name(model_path)
+        )
+
+    real = real_units(settings)
+    nodes, units = chunk(real), len(real)
+    for unit in synthetic_tasks(real):
+        if len(nodes) >= chunks:
+            break
+        for node in chunk([unit]):
+            if on_node:
+                on_node(node, unit)
+            nodes.append(node)
+        units += 1
+    return nodes, units
+
+
+def build(data_dir: Path, chunks: int) -> dict[str, float]:
+    """Build a store of about `chunks` chunks into `data_dir` through IndexStore.build; seconds per phase."""
+    from index.embed import load_embedder
+    from index.store import open_store
+
+    settings = Settings(data_dir=data_dir)
+    model_ms, model = timed_ms(lambda: load_embedder(settings.embed_model_path, settings.embed_batch_size))
+    pieces_ms, lookup = timed_ms(lambda: LookupEmbedder.for_units(model, real_units(settings)))
+    distinct = len(lookup.vectors)
+    compose_ms, (nodes, units) = timed_ms(lambda: corpus_nodes(settings, chunks, lookup.compose))
+    write_ms, report = timed_ms(lambda: open_store(settings).build(nodes, lookup, batch_size=WRITE_BATCH))
+    return {
+        "chunks": report.chunks,
+        "units": units,
+        "distinct_pieces": distinct,
+        "model_s": model_ms / 1000,
+        "pieces_s": pieces_ms / 1000,
+        "compose_s": compose_ms / 1000,
+        "write_s": write_ms / 1000,
+        "disk_mb": dir_size_mb(settings.chroma_path),
+    }
+
+
+def measure(data_dir: Path, rounds: int) -> dict[str, Any]:
+    """Load the store in `data_dir` as a server would, then time retrieval and full extractive asks."""
+    from assistant.answer import create_answerer
+    from assistant.library import Library
+    from assistant.models import Filters
+    from index.embed import load_embedder
+
+    settings = Settings(data_dir=data_dir)
+    result: dict[str, Any] = {"rss_start_mb": rss_mb()}
+    model_ms, model = timed_ms(lambda: load_embedder(settings.embed_model_path, settings.embed_batch_size))
+    load_ms, library = timed_ms(lambda: Library.load(settings))
+    result |= {"model_s": model_ms / 1000, "load_s": load_ms / 1000, "rss_loaded_mb": rss_mb()}
+    library = replace(library, embedder=LookupEmbedder.for_units(model, real_units(settings)))
+    warm_ms, _ = timed_ms(library.warm)
+    result |= {"warm_s": warm_ms / 1000, "rss_warm_mb": rss_mb()}
+    answerer = create_answerer("extractive", library, settings)
+    samples = sample(
+        lambda q: answerer.answer(q, [], Filters(), settings.top_k),
+        {"search": lambda q: library.retriever.search(q, Filters(), settings.top_k)},
+        load_questions(),
+        rounds,
+    )
+    stats = {name: Stats.of(values).__dict__ for name, values in samples.items() if name != "refused"}
+    return result | {
+        "stats": stats,
+        "rss_peak_mb": peak_rss_mb(),
+        "sentences": sum(len(u.sentences) + 1 for u in library.units.values()),
+    }
+
+
+def measure_size(work_dir: Path, chunks: int, rounds: int) -> dict[str, Any]:
+    """Build and measure one size in fresh processes, then delete its data folder."""
+    data_dir = work_dir / f"scale-{chunks}"
+    shutil.rmtree(data_dir, ignore_errors=True)
+    try:
+        args = ["--data-dir", str(data_dir)]
+        built = run_child(
+            "bench.scale", ["--child", "build", *args, "--chunks", str(chunks)], CHILD_TIMEOUT_S
+        )
+        measured = run_child(
+            "bench.scale", ["--child", "measure", *args, "--rounds", str(rounds)], CHILD_TIMEOUT_S
+        )
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
+    return {"build": built, "measure": measured}
+
+
+def outcome(results: dict[int, dict[str, Any]], rounds: int) -> Outcome:
+    """The scale table and the ratio target at the largest size."""
+    base = results[0]["measure"]["stats"]
+    rows = []
+    for size, result in results.items():
+        built, measured = result["build"], result["measure"]
+        stats = measured["stats"]
+        rows.append(
+            [
+                "real corpus" if size == 0 else f"{size:,}",
+                f"{built['chunks']:,}",
+                fmt(built["compose_s"] + built["write_s"]),
+                fmt(built["disk_mb"]),
+                fmt(measured["load_s"], 2),
+                fmt(measured["rss_loaded_mb"], 0),
+                fmt(measured["rss_warm_mb"], 0),
+                fmt(stats["search"]["p50"]),
+                fmt(stats["wall"]["p50"]),
+                fmt(stats["wall"]["p95"]),
+                fmt(stats["wall"]["p50"] / base["wall"]["p50"], 2),
+                " / ".join(fmt(stats[s]["p50"]) for s in BREAKDOWN if s in stats),
+            ]
+        )
+    table = Table(
+        "Scale: synthetic corpus (real sentences recombined; composed vectors)",
+        [
+            "corpus",
+            "chunks",
+            "build s",
+            "disk MiB",
+            "load s",
+            "RSS loaded MiB",
+            "RSS warm MiB",
+            "retrieval p50 ms",
+            "ask p50 ms",
+            "ask p95 ms",
+            "ask p50 / real",
+            "p50 " + "/".join(BREAKDOWN) + " ms",
+        ],
+        rows,
+        [
+            f"Each size: one fresh process builds into an empty folder, another loads and measures "
+            f"(64 dev questions × {rounds} rounds after a warm-up pass).",
+            "Build = compose synthetic chunks + IndexStore.build (Chroma writes); real chunks are embedded "
+            "by the model, synthetic ones get the normalised mean of their real sentences' vectors.",
+            "Library.warm() runs against a lookup table of those sentence vectors; with the real model it "
+            "would embed every sentence of every unit.",
+        ],
+    )
+    largest = max(results)
+    ratio = results[largest]["measure"]["stats"]["wall"]["p50"] / base["wall"]["p50"]
+    checks = [
+        Check(
+            f"ask p50 at {largest:,} chunks ≤ 2 × real corpus",
+            ratio,
+            RATIO_TARGET,
+            "×",
+            f"{results[largest]['measure']['stats']['wall']['p50']:.1f} ms vs {base['wall']['p50']:.1f} ms",
+        )
+    ]
+    return Outcome("scale", [table], checks, {str(k): v for k, v in results.items()})
+
+
+def run(sizes: list[int], rounds: int, work_dir: Path | None = None) -> Outcome:
+    """Build and measure the real corpus and each synthetic size."""
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="policyqa-scale-", dir=work_dir) as tmp:
+        results = {size: measure_size(Path(tmp), size, rounds) for size in [0, *sizes]}
+    result = outcome(results, rounds)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def main() -> None:
+    parser = arg_parser(__doc__, data_dir=False)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000], help="Chunk counts.")
+    parser.add_argument("--rounds", type=int, default=3, help="Timed passes over the questions per size.")
+    parser.add_argument(
+        "--work-dir", type=Path, help="Where the temporary stores go (default: the system's)."
+    )
+    parser.add_argument("--child", choices=["build", "measure"], help=argparse.SUPPRESS)
+    parser.add_argument("--data-dir", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--chunks", type=int, default=0, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child == "build":
+        emit(build(args.data_dir, args.chunks))
+    elif args.child == "measure":
+        emit(measure(args.data_dir, args.rounds))
+    else:
+        run(args.sizes, args.rounds, args.work_dir).print()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,139 @@
+"""`policyqa eval`: run a gold split against an answerer and write a report; `policyqa eval compare A B`."""
+
+from __future__ import annotations
+
+from contextlib import ExitStack
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from eval.gate import check_gate
+from eval.records import RunResult
+from eval.report import BASELINE_METRICS, comparison_rows, delta, fmt, fmt_delta
+from index.offline import enforce_offline
+from index.settings import Settings
+
+app = typer.Typer(help="Evaluate PolicyQA on the gold questions.")
+console = Console()
+
+
+class SplitName(StrEnum):
+    dev = "dev"
+    test = "test"
+
+
+@app.callback(invoke_without_command=True)
+def run(
+    ctx: typer.Context,
+    model: Annotated[
+        str | None,
+        typer.Option(help="Answerer: extractive, smollm2 or a configured endpoint (default: the default)."),
+    ] = None,
+    base_url: Annotated[
+        str | None, typer.Option(help="An OpenAI-compatible endpoint (…/v1) to answer with.")
+    ] = None,
+    model_name: Annotated[str | None, typer.Option(help="The model name the endpoint expects.")] = None,
+    embed_model: Annotated[
+        Path | None,
+        typer.Option(help="Sentence-transformers model folder; builds a separate temporary index."),
+    ] = None,
+    split: Annotated[SplitName, typer.Option(help="Gold split; tune on dev only.")] = SplitName.dev,
+    out: Annotated[
+        Path | None, typer.Option(help="Output folder [default: eval/results/<timestamp>-<model>-<split>/].")
+    ] = None,
+    baselines: Annotated[bool, typer.Option(help="Also score the BM25 and fixed-chunk baselines.")] = True,
+    gate: Annotated[
+        bool, typer.Option("--gate", help="Exit 1 unless the thresholds of eval/gate.py are met.")
+    ] = False,
+    limit: Annotated[
+        int | None, typer.Option(min=1, help="Only the first N questions, for a quick check.")
+    ] = None,
+) -> None:
+    """Evaluate one answerer on a gold split; writes result.json, report.md and chart.png."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if base_url and model:
+        raise typer.BadParameter("give either --model or --base-url with --model-name")
+    if bool(base_url) != bool(model_name):
+        raise typer.BadParameter("--base-url and --model-name go together")
+    enforce_offline()
+    # the harness pulls in llama-index and chromadb: imported only when a run starts, so --help stays quick
+    from eval.harness import default_out_dir, embedding_index, with_endpoint, write_run
+
+    settings = Settings()
+    if base_url and model_name:
+        settings, model = with_endpoint(settings, base_url, model_name)
+    with ExitStack() as stack:
+        if embed_model:
+            console.print(f"Building an index embedded with {embed_model} …")
+            settings = stack.enter_context(embedding_index(settings, str(embed_model)))
+        result = _evaluate(settings, split, model, baselines, limit)
+    report = write_run(result, out or default_out_dir(settings, result))
+    console.print(_summary(result))
+    console.print(f"Report: {report}")
+    if gate and not _gate_passes(result):
+        raise typer.Exit(1)
+
+
+def _evaluate(
+    settings: Settings, split: SplitName, model: str | None, baselines: bool, limit: int | None
+) -> RunResult:
+    from assistant.service import PolicyQA, UnknownModelError
+    from eval.harness import run_split
+
+    service = PolicyQA(settings)
+    if not service.load():
+        console.print(f"[red]No index: {service.load_error}[/red]")
+        raise typer.Exit(2)
+    try:
+        return run_split(service, split.value, model, baselines=baselines, limit=limit)
+    except UnknownModelError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+
+
+def _summary(result: RunResult) -> Table:
+    """Overall metrics of the run, then the baselines' retrieval with the product's lead over them."""
+    config = result.config
+    table = Table("metric", "value", title=f"{config.model} on {config.split} ({config.questions} questions)")
+    for metric, value in result.metrics.overall.items():
+        table.add_row(metric, fmt(value, metric))
+    for name, values in result.baselines.items():
+        for metric in BASELINE_METRICS:
+            lead = delta(result.metrics.overall.get(metric), values.overall.get(metric))
+            table.add_row(f"{name} {metric}", f"{fmt(values.overall.get(metric))} (hybrid {fmt_delta(lead)})")
+    return table
+
+
+def _gate_passes(result: RunResult) -> bool:
+    checks = check_gate(result)
+    for check in checks:
+        colour = "green" if check.passed else "red"
+        console.print(f"[{colour}]gate {'pass' if check.passed else 'FAIL'}[/{colour}]: {check.message()}")
+    return all(check.passed for check in checks)
+
+
+@app.command()
+def compare(
+    a: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="result.json of the first run.")],
+    b: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="result.json of the second run.")],
+) -> None:
+    """Two runs side by side, with B − A for every metric."""
+    first, second = RunResult.load(a), RunResult.load(b)
+    table = Table("metric", _label(first, "A"), _label(second, "B"), "Δ (B − A)", title="eval compare")
+    for metric, old, new, change in comparison_rows(first, second):
+        table.add_row(metric, fmt(old, metric), fmt(new, metric), fmt_delta(change, metric))
+    console.print(table)
+
+
+def _label(result: RunResult, letter: str) -> str:
+    config = result.config
+    return f"{letter}: {config.model}/{config.split}/{config.embedding} {config.date[:10]}"
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,225 @@
+"""Evaluation metrics as pure functions; each is defined in eval/README.md.
+
+Per-question functions return None where a metric is undefined (no gold ids, nothing cited, no key facts);
+aggregates average only the defined values.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+
+from assistant.grounding import MARKER, answer_sentences
+from eval.records import PRODUCT, Breakdown, MetricValues, QuestionRecord
+
+RETRIEVAL_METRICS = ("recall@1", "recall@3", "recall@5", "mrr", "ndcg@5")
+ANSWER_METRICS = (
+    "citation_precision",
+    "citation_recall",
+    "key_fact_coverage",
+    "grounding",
+    "grounding_lexical",
+    "refusal_precision",
+    "refusal_recall",
+    "refusal_accuracy",
+    "latency_p50_ms",
+    "latency_p95_ms",
+)
+LEXICAL_SUPPORT = 0.5  # share of a sentence's content tokens that must occur in the text it cites
+
+
+# retrieval
+
+
+def recall_at_k(ranking: Sequence[str], gold: Collection[str], k: int) -> float:
+    """Share of the gold ids among the first `k` ranked ids."""
+    return len(set(ranking[:k]) & set(gold)) / len(gold)
+
+
+def reciprocal_rank(ranking: Sequence[str], gold: Collection[str]) -> float:
+    """1 / rank of the first gold id in the ranking; 0 when none is ranked."""
+    return next((1 / rank for rank, unit in enumerate(ranking, 1) if unit in gold), 0.0)
+
+
+def ndcg_at_k(ranking: Sequence[str], gold: Collection[str], k: int) -> float:
+    """Binary-relevance nDCG of the first `k` ranked ids."""
+    dcg = sum(1 / math.log2(rank + 1) for rank, unit in enumerate(ranking[:k], 1) if unit in gold)
+    ideal = sum(1 / math.log2(rank + 1) for rank in range(1, min(len(gold), k) + 1))
+    return dcg / ideal
+
+
+# answers
+
+
+def citation_precision(cited: Collection[str], gold: Collection[str]) -> float | None:
+    """Share of the cited ids that are gold; None when nothing is cited."""
+    return len(set(cited) & set(gold)) / len(set(cited)) if cited else None
+
+
+def citation_recall(cited: Collection[str], gold: Collection[str]) -> float | None:
+    """Share of the gold ids that are cited; None when there is no gold id."""
+    return len(set(cited) & set(gold)) / len(set(gold)) if gold else None
+
+
+def _normalise(text: str) -> str:
+    return re.sub(r"\s+", " ", text).lower()
+
+
+def facts_present(answer: str, key_facts: Sequence[Sequence[str]]) -> list[bool]:
+    """Per key fact: is any of its variants a case-insensitive substring of the answer?"""
+    text = _normalise(answer)
+    return [any(_normalise(variant) in text for variant in fact) for fact in key_facts]
+
+
+def key_fact_coverage(answer: str, key_facts: Sequence[Sequence[str]]) -> float | None:
+    """Share of the key facts present in the answer; None when there are none."""
+    present = facts_present(answer, key_facts)
+    return sum(present) / len(present) if present else None
+
+
+@cache
+def _stopwords() -> frozenset[str]:
+    from bm25s.stopwords import STOPWORDS_EN
+
+    return frozenset(STOPWORDS_EN)
+
+
+def content_tokens(text: str) -> set[str]:
+    """Lower-cased word tokens of `text` that are not stop words, citation markers removed."""
+    return {t for t in re.findall(r"[a-z0-9]+", MARKER.sub(" ", text).lower()) if t not in _stopwords()}
+
+
+def lexically_supported(sentence: str, cited_text: str, threshold: float = LEXICAL_SUPPORT) -> bool:
+    """At least `threshold` of the sentence's content tokens occur in `cited_text`."""
+    tokens = content_tokens(sentence)
+    if not tokens:
+        return True
+    return len(tokens & content_tokens(cited_text)) / len(tokens) >= threshold
+
+
+def lexical_grounding(answer: str, cited_texts: Mapping[str, str]) -> float | None:
+    """Share of answer sentences lexically supported by the text of the units their markers cite.
+
+    A sentence citing nothing (or only ids missing from `cited_texts`) is unsupported; None for an empty
+    answer.
+    """
+    sentences = answer_sentences(answer)
+    if not sentences:
+        return None
+    supported = 0
+    for sentence in sentences:
+        cited = [cited_texts[i] for i in MARKER.findall(sentence) if i in cited_texts]
+        supported += bool(cited) and lexically_supported(sentence, " ".join(cited))
+    return supported / len(sentences)
+
+
+# refusals
+
+
+@dataclass(frozen=True)
+class RefusalCounts:
+    """Confusion counts of refusing; positive = refused, gold positive = not answerable."""
+
+    true_positive: int = 0
+    false_positive: int = 0
+    false_negative: int = 0
+    true_negative: int = 0
+
+    @classmethod
+    def of(cls, outcomes: Iterable[tuple[bool, bool]]) -> RefusalCounts:
+        """Counts from (refused, answerable) pairs."""
+        pairs = list(outcomes)
+        return cls(
+            true_positive=sum(refused and not answerable for refused, answerable in pairs),
+            false_positive=sum(refused and answerable for refused, answerable in pairs),
+            false_negative=sum(not refused and not answerable for refused, answerable in pairs),
+            true_negative=sum(not refused and answerable for refused, answerable in pairs),
+        )
+
+    @property
+    def precision(self) -> float | None:
+        refused = self.true_positive + self.false_positive
+        return self.true_positive / refused if refused else None
+
+    @property
+    def recall(self) -> float | None:
+        unanswerable = self.true_positive + self.false_negative
+        return self.true_positive / unanswerable if unanswerable else None
+
+    @property
+    def accuracy(self) -> float | None:
+        total = self.true_positive + self.false_positive + self.false_negative + self.true_negative
+        return (self.true_positive + self.true_negative) / total if total else None
+
+
+# aggregation
+
+
+def mean(values: Iterable[float | None]) -> float | None:
+    """Mean of the defined values; None when there are none."""
+    defined = [v for v in values if v is not None]
+    return sum(defined) / len(defined) if defined else None
+
+
+def percentile(values: Sequence[float], p: float) -> float | None:
+    """Nearest-rank percentile (p in 0–100); None for no values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[max(math.ceil(p / 100 * len(ordered)), 1) - 1]
+
+
+def retrieval_metrics(records: Sequence[QuestionRecord], system: str) -> MetricValues:
+    """Recall@1/3/5, MRR and nDCG@5 of one retrieval system, over the answerable questions."""
+    scored = [(r.rankings.get(system, []), r.gold_ids) for r in records if r.answerable and r.gold_ids]
+    return {
+        "recall@1": mean(recall_at_k(ranking, gold, 1) for ranking, gold in scored),
+        "recall@3": mean(recall_at_k(ranking, gold, 3) for ranking, gold in scored),
+        "recall@5": mean(recall_at_k(ranking, gold, 5) for ranking, gold in scored),
+        "mrr": mean(reciprocal_rank(ranking, gold) for ranking, gold in scored),
+        "ndcg@5": mean(ndcg_at_k(ranking, gold, 5) for ranking, gold in scored),
+    }
+
+
+def answer_metrics(records: Sequence[QuestionRecord]) -> MetricValues:
+    """Citation, key-fact, grounding, refusal and latency metrics (definitions in eval/README.md)."""
+    answerable = [r for r in records if r.answerable]
+    answered = [r for r in records if not r.refused]
+    refusals = RefusalCounts.of((r.refused, r.answerable) for r in records)
+    latencies = [r.latency_ms for r in records]
+    return {
+        "citation_precision": mean(citation_precision(r.citations, r.gold_ids) for r in answerable),
+        "citation_recall": mean(citation_recall(r.citations, r.gold_ids) for r in answerable),
+        "key_fact_coverage": mean(key_fact_coverage(r.answer, r.key_facts) for r in answerable),
+        "grounding": mean(r.grounding for r in answered),
+        "grounding_lexical": mean(r.grounding_lexical for r in answered),
+        "refusal_precision": refusals.precision,
+        "refusal_recall": refusals.recall,
+        "refusal_accuracy": refusals.accuracy,
+        "latency_p50_ms": percentile(latencies, 50),
+        "latency_p95_ms": percentile(latencies, 95),
+    }
+
+
+def product_metrics(records: Sequence[QuestionRecord], system: str = PRODUCT) -> MetricValues:
+    """Every metric of the system under test: its retrieval and its answers, plus question counts."""
+    return {
+        "questions": float(len(records)),
+        "errors": float(sum(r.error is not None for r in records)),
+        **retrieval_metrics(records, system),
+        **answer_metrics(records),
+    }
+
+
+def breakdown(
+    records: Sequence[QuestionRecord], metrics: Callable[[Sequence[QuestionRecord]], MetricValues]
+) -> Breakdown:
+    """`metrics` over all records and over each category's records (categories in order of appearance)."""
+    categories = dict.fromkeys(r.category for r in records)
+    return Breakdown(
+        overall=metrics(records),
+        by_category={c: metrics([r for r in records if r.category == c]) for c in categories},
+    )

@@ -1,0 +1,93 @@
+"""What an evaluation reads and writes: gold items, per-question records and the whole run's result."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from assistant.models import Turn
+
+GOLD_DIR = Path(__file__).resolve().parent / "gold"
+PRODUCT = "hybrid"  # the product's retrieval, named among the baselines' rankings
+Split = Literal["dev", "test"]
+MetricValues = dict[str, float | None]  # metric name → value; None where the metric is undefined
+
+
+class GoldItem(BaseModel):
+    """One question of a gold split (schema in eval/gold/README.md)."""
+
+    id: str
+    question: str
+    category: str
+    answerable: bool
+    gold_ids: list[str]
+    key_facts: list[list[str]]
+    history: list[Turn] = Field(default_factory=list)
+    notes: str = ""
+
+
+def load_split(split: Split, gold_dir: Path = GOLD_DIR) -> list[GoldItem]:
+    """The gold items of `split`, in file order."""
+    lines = (gold_dir / f"{split}.jsonl").read_text(encoding="utf-8").splitlines()
+    return [GoldItem.model_validate_json(line) for line in lines if line.strip()]
+
+
+class QuestionRecord(BaseModel):
+    """A gold item together with what the system under test returned for it."""
+
+    id: str
+    question: str
+    category: str
+    answerable: bool
+    gold_ids: list[str]
+    key_facts: list[list[str]]
+    notes: str = ""
+    rankings: dict[str, list[str]] = Field(
+        default_factory=dict, description="Retrieval system → unit ids, best first."
+    )
+    answer: str = ""
+    citations: list[str] = Field(default_factory=list, description="Cited unit ids, in order.")
+    refused: bool = False
+    grounding: float = Field(0.0, description="The product's grounding score (Answer.grounding).")
+    grounding_lexical: float | None = Field(None, description="The eval's own lexical grounding check.")
+    unsupported: list[str] = Field(default_factory=list)
+    latency_ms: float = 0.0
+    error: str | None = None
+
+
+class Breakdown(BaseModel):
+    """Metric values over all questions and per category."""
+
+    overall: MetricValues
+    by_category: dict[str, MetricValues]
+
+
+class RunConfig(BaseModel):
+    """What was evaluated, and when."""
+
+    model: str
+    embedding: str
+    embedding_path: str
+    split: str
+    questions: int
+    git_commit: str | None
+    date: str
+    base_url: str | None = None
+    model_name: str | None = None
+
+
+class RunResult(BaseModel):
+    """One evaluation run: configuration, metrics (product and baselines) and per-question records."""
+
+    config: RunConfig
+    metrics: Breakdown
+    baselines: dict[str, Breakdown] = Field(
+        default_factory=dict, description="Retrieval metrics of baselines."
+    )
+    records: list[QuestionRecord]
+
+    @classmethod
+    def load(cls, path: Path) -> RunResult:
+        return cls.model_validate_json(path.read_text(encoding="utf-8"))

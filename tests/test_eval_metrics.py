@@ -1,0 +1,251 @@
+"""The evaluation metrics, gate and report helpers on small hand-made cases."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+
+from eval.baselines import units_of_chunk
+from eval.gate import check_gate
+from eval.harness import git_commit, retrieval_query
+from eval.metrics import (
+    RefusalCounts,
+    answer_metrics,
+    breakdown,
+    citation_precision,
+    citation_recall,
+    facts_present,
+    key_fact_coverage,
+    lexical_grounding,
+    mean,
+    ndcg_at_k,
+    percentile,
+    product_metrics,
+    recall_at_k,
+    reciprocal_rank,
+    retrieval_metrics,
+)
+from eval.records import Breakdown, GoldItem, QuestionRecord, RunConfig, RunResult
+from eval.report import comparison_rows, problems
+from index.model import Task, UnitKind
+
+
+def record(**fields: object) -> QuestionRecord:
+    base: dict[str, object] = {
+        "id": "q1",
+        "question": "?",
+        "category": "fact",
+        "answerable": True,
+        "gold_ids": ["2021-1"],
+        "key_facts": [],
+    }
+    return QuestionRecord.model_validate(base | fields)
+
+
+def test_recall_at_k() -> None:
+    ranking = ["2021-3", "2021-1", "2021-2"]
+    assert recall_at_k(ranking, {"2021-1", "2021-2"}, 1) == 0
+    assert recall_at_k(ranking, {"2021-1", "2021-2"}, 2) == 0.5
+    assert recall_at_k(ranking, {"2021-1", "2021-2"}, 5) == 1
+
+
+def test_reciprocal_rank() -> None:
+    assert reciprocal_rank(["a", "b", "c"], {"c", "b"}) == 0.5
+    assert reciprocal_rank(["a", "b"], {"z"}) == 0
+
+
+def test_ndcg_at_k() -> None:
+    assert ndcg_at_k(["g", "x"], {"g"}, 5) == 1
+    assert ndcg_at_k(["x", "g"], {"g"}, 5) == pytest.approx(1 / math.log2(3))
+    # two gold ids, one found at rank 1: DCG = 1, IDCG = 1 + 1/log2(3)
+    assert ndcg_at_k(["g", "x", "y"], {"g", "h"}, 5) == pytest.approx(1 / (1 + 1 / math.log2(3)))
+    assert ndcg_at_k(["x"] * 5 + ["g"], {"g"}, 5) == 0
+
+
+def test_citation_precision_and_recall() -> None:
+    assert citation_precision(["a", "b"], ["a"]) == 0.5
+    assert citation_precision([], ["a"]) is None
+    assert citation_recall(["a"], ["a", "b"]) == 0.5
+    assert citation_recall(["a"], []) is None
+
+
+def test_key_facts_are_case_insensitive_substrings_with_variants() -> None:
+    answer = "It pilots an ANNUAL  salary system [2021-4]."
+    facts = [["annual salary system"], ["price reduction", "salary"], ["missing"]]
+    assert facts_present(answer, facts) == [True, True, False]
+    assert key_fact_coverage(answer, facts) == pytest.approx(2 / 3)
+    assert key_fact_coverage(answer, []) is None
+
+
+def test_lexical_grounding_checks_each_sentence_against_what_it_cites() -> None:
+    cited = {"2021-4": "Explore an annual salary system for the main persons in charge of public hospitals."}
+    supported = "The main persons in charge of public hospitals may get an annual salary [2021-4]."
+    unrelated = "Rural pharmacies must close on Sundays [2021-4]."
+    uncited = "Public hospitals get an annual salary system."
+    assert lexical_grounding(supported, cited) == 1
+    assert lexical_grounding(f"{supported} {unrelated}", cited) == 0.5
+    assert lexical_grounding(uncited, cited) == 0
+    not_returned = "The persons in charge get a salary [2021-9]."
+    assert lexical_grounding(not_returned, cited) == 0
+    assert lexical_grounding("", cited) is None
+
+
+def test_refusal_counts() -> None:
+    # (refused, answerable): one correct refusal, one wrong refusal, one missed refusal, two correct answers
+    counts = RefusalCounts.of([(True, False), (True, True), (False, False), (False, True), (False, True)])
+    assert counts == RefusalCounts(true_positive=1, false_positive=1, false_negative=1, true_negative=2)
+    assert counts.precision == 0.5
+    assert counts.recall == 0.5
+    assert counts.accuracy == 0.6
+    assert RefusalCounts.of([(False, True)]).precision is None
+    assert RefusalCounts.of([(False, True)]).recall is None
+
+
+def test_percentile_and_mean() -> None:
+    assert percentile([30.0, 10.0, 20.0, 40.0], 50) == 20
+    assert percentile([30.0, 10.0, 20.0, 40.0], 95) == 40
+    assert percentile([5.0], 50) == 5
+    assert percentile([], 50) is None
+    assert mean([1.0, None, 0.0]) == 0.5
+    assert mean([None]) is None
+
+
+def test_metrics_skip_undefined_cases_and_break_down_by_category() -> None:
+    records = [
+        record(
+            id="q1",
+            rankings={"hybrid": ["2021-1"]},
+            citations=["2021-1"],
+            answer="A [2021-1].",
+            grounding=1.0,
+            key_facts=[["a"], ["b"]],
+            latency_ms=10.0,
+        ),
+        record(
+            id="q2", rankings={"hybrid": ["2021-2", "2021-1"]}, refused=True, grounding=1.0, latency_ms=30.0
+        ),
+        record(
+            id="q3",
+            category="out_of_corpus",
+            answerable=False,
+            gold_ids=[],
+            rankings={"hybrid": ["2021-5"]},
+            citations=["2021-5"],
+            grounding=0.5,
+            latency_ms=20.0,
+        ),
+    ]
+    retrieval = retrieval_metrics(records, "hybrid")
+    assert retrieval["recall@1"] == 0.5
+    assert retrieval["mrr"] == 0.75
+    answers = answer_metrics(records)
+    assert answers["citation_precision"] == 1  # q2 cites nothing: undefined, left out
+    assert answers["citation_recall"] == 0.5  # q2 refused: recall 0
+    assert answers["key_fact_coverage"] == 0.5  # q2 has no key facts: left out
+    assert answers["grounding"] == 0.75  # refusals left out
+    assert answers["refusal_accuracy"] == pytest.approx(1 / 3)
+    assert answers["latency_p50_ms"] == 20
+    result = breakdown(records, product_metrics)
+    assert list(result.by_category) == ["fact", "out_of_corpus"]
+    assert result.by_category["out_of_corpus"]["recall@5"] is None
+    assert result.by_category["out_of_corpus"]["refusal_recall"] == 0
+    assert result.overall["questions"] == 3
+
+
+def test_chunk_maps_to_the_units_it_overlaps_most() -> None:
+    def unit(uid: str, sentence: str) -> Task:
+        return Task(id=uid, doc_id="2021", year=2021, kind=UnitKind.PREAMBLE, title=uid, sentences=[sentence])
+
+    long_unit = unit("2021-1", " ".join(f"word{i}" for i in range(40)))
+    short_unit = unit("2021-2", "alpha beta gamma delta epsilon zeta eta")
+    elsewhere = unit("2021-3", "something else entirely that the chunk does not hold at all")
+    chunk = f"{short_unit.text} " + " ".join(f"word{i}" for i in range(15))
+    assert units_of_chunk(chunk, [long_unit, short_unit, elsewhere]) == ["2021-1", "2021-2"]
+    assert units_of_chunk("nothing in common", [long_unit]) == []
+
+
+def test_follow_ups_are_retrieved_with_the_earlier_user_turns() -> None:
+    item = GoldItem.model_validate(
+        {
+            "id": "q9",
+            "question": "Who leads it?",
+            "category": "follow_up",
+            "answerable": True,
+            "gold_ids": ["2021-5"],
+            "key_facts": [],
+            "history": [
+                {"role": "user", "content": "What does task 5 do?"},
+                {"role": "assistant", "content": "x"},
+            ],
+        }
+    )
+    assert retrieval_query(item) == "What does task 5 do? Who leads it?"
+
+
+def test_problems_name_what_went_wrong() -> None:
+    found = problems(
+        record(
+            rankings={"hybrid": ["2021-9"] * 5},
+            citations=["2021-9"],
+            answer="x [2021-9].",
+            key_facts=[["annual salary"]],
+            grounding=0.5,
+        )
+    )
+    assert found == [
+        "retrieval: 2021-1 not in top 5",
+        "missing facts: annual salary",
+        "gold not cited: 2021-1",
+        "non-gold cited: 2021-9",
+        "grounding 0.50",
+    ]
+    assert problems(record(answerable=False, gold_ids=[], refused=True)) == []
+    assert problems(record(answerable=False, gold_ids=[])) == ["answered an unanswerable question"]
+
+
+def result_with(
+    overall: dict[str, float | None], by_category: dict[str, dict[str, float | None]]
+) -> RunResult:
+    config = RunConfig(
+        model="extractive",
+        embedding="m",
+        embedding_path="/m",
+        split="test",
+        questions=1,
+        git_commit=None,
+        date="2025-01-01T00:00:00+00:00",
+    )
+    return RunResult(config=config, metrics=Breakdown(overall=overall, by_category=by_category), records=[])
+
+
+def test_gate_failure_message_shows_measured_value_and_categories() -> None:
+    result = result_with({"mrr": 0.8}, {"fact": {"mrr": 0.9}, "follow_up": {"mrr": 0.5}})
+    (check,) = check_gate(result, {"mrr": 0.85})
+    assert not check.passed
+    assert check.message() == "mrr = 0.800 < 0.85 (by category: fact 0.900, follow_up 0.500)"
+    assert check_gate(result, {"mrr": 0.75})[0].passed
+    assert not check_gate(result, {"recall@5": 0.5})[0].passed  # a metric the run lacks fails
+
+
+def test_comparison_rows_give_b_minus_a() -> None:
+    a = result_with({"mrr": 0.5, "latency_p50_ms": 100.0}, {})
+    b = result_with({"mrr": 0.75, "refusal_recall": None}, {})
+    assert comparison_rows(a, b) == [
+        ("mrr", 0.5, 0.75, 0.25),
+        ("latency_p50_ms", 100.0, None, None),
+        ("refusal_recall", None, None, None),
+    ]
+
+
+def test_git_commit_is_read_from_the_git_folder(tmp_path: Path) -> None:
+    git = tmp_path / ".git"
+    (git / "refs" / "heads").mkdir(parents=True)
+    (git / "HEAD").write_text("ref: refs/heads/main\n")
+    assert git_commit(tmp_path) is None
+    (git / "packed-refs").write_text("# pack-refs\n" + "a" * 40 + " refs/heads/main\n")
+    assert git_commit(tmp_path) == "a" * 40
+    (git / "refs" / "heads" / "main").write_text("b" * 40 + "\n")
+    assert git_commit(tmp_path) == "b" * 40
+    assert git_commit(tmp_path / "elsewhere") is None
