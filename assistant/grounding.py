@@ -9,6 +9,8 @@ from functools import cache
 
 import numpy as np
 
+from index.parse import split_sentences
+
 MARKER = re.compile(r"\s*\[(20\d\d-[\w]+)\]")
 # Words of PolicyQA's own answer templates: they frame a claim, they are not the claim.
 FRAME_WORDS = set(
@@ -42,11 +44,20 @@ def content_words(text: str) -> set[str]:
 
 
 def answer_sentences(answer: str) -> list[str]:
-    """Split an answer into sentences, each keeping its citation markers."""
-    parts = re.split(
-        r"(?<!\bNo\.)(?<!\betc\.)(?<=[.!?])\s+(?=[A-Z\"“(])|(?<=\])\s+(?=[A-Z\"“(])|\n+", answer.strip()
-    )
-    return [p.strip() for p in parts if p.strip() and not re.fullmatch(r"[\W_]+", p.strip())]
+    """Split an answer into sentences, each keeping its citation markers.
+
+    A marker closes a sentence when a new one starts after it; inside the text between markers, ordinary
+    sentence boundaries apply (never at "No." or "etc.").
+    """
+    sentences: list[str] = []
+    start = 0
+    for match in re.finditer(r"\[20\d\d-\w+\]\.?", answer):
+        rest = answer[match.end() :]
+        if not rest.strip() or re.match(r"\s*\n|\s+[A-Z\"“(]", rest):
+            sentences.extend(split_sentences(answer[start : match.end()]))
+            start = match.end()
+    sentences.extend(split_sentences(answer[start:]))
+    return [s for s in sentences if not re.fullmatch(r"[\W_]+", s)]
 
 
 @dataclass

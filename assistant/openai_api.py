@@ -152,9 +152,12 @@ class OpenAIRoute(APIRoute):
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     "4XX": {
         "model": ErrorBody,
-        "description": "400 invalid request or body, 401 missing or wrong API key, 404 unknown model.",
+        "description": "400 invalid request, 401 missing or wrong key, 404 unknown model, 429 rate limit.",
     },
-    503: {"model": ErrorBody, "description": "The index is not loaded (yet)."},
+    503: {
+        "model": ErrorBody,
+        "description": "The index is not loaded (yet), or the model cannot be reached.",
+    },
 }
 
 router = APIRouter(

@@ -118,15 +118,16 @@ class PolicyQAUI:
             ui_tasks.count_text(len(tasks), len(tasks)),
         )
 
-    def evaluation(self) -> tuple[str, pd.DataFrame, pd.DataFrame, Any]:
-        """Summary, metrics table, chart data and the harness's chart of the latest runs."""
+    def evaluation(self) -> tuple[str, pd.DataFrame, Any, Any]:
+        """Summary, metrics table, comparison chart and the harness's chart of the latest runs."""
         results = ui_eval.read_results(self.settings.eval_results_dir)
-        chart = ui_eval.latest_chart(results)
+        figure = ui_eval.comparison_chart(results)
+        latest = ui_eval.latest_chart(results)
         return (
             ui_eval.summary_markdown(results, self.settings.eval_results_dir),
             ui_eval.metrics_table(results),
-            ui_eval.chart_frame(results),
-            gr.update(value=chart, visible=chart is not None),
+            gr.update(value=figure, visible=figure is not None),
+            gr.update(value=latest[0], label=latest[1], visible=True) if latest else gr.update(visible=False),
         )
 
     # chat
@@ -279,10 +280,17 @@ def _chat_tab(ui: PolicyQAUI, demo: gr.Blocks, status: gr.HTML, bridge: gr.HTML)
                 ask = gr.Button("Ask", variant="primary", elem_id="ask", scale=1, min_width=90)
             with gr.Row(elem_id="chat-options"):
                 year = gr.Radio(
-                    [ui_tasks.ALL], value=ui_tasks.ALL, label="Document year", elem_id="year", scale=3, min_width=240
+                    [ui_tasks.ALL],
+                    value=ui_tasks.ALL,
+                    label="Document year",
+                    elem_id="year",
+                    scale=3,
+                    min_width=240,
                 )
                 model = gr.Dropdown([], label="Model", elem_id="model", scale=2, min_width=160)
-                clear = gr.Button("New conversation", elem_id="clear", variant="secondary", scale=1, min_width=150)
+                clear = gr.Button(
+                    "New conversation", elem_id="clear", variant="secondary", scale=1, min_width=150
+                )
             gr.Examples(EXAMPLES, inputs=question, label="Example questions", elem_id="examples")
         with gr.Column(scale=2, min_width=360):
             sources = gr.HTML(message_html(SOURCES_HINT), elem_id="sources", padding=True)
@@ -322,7 +330,12 @@ def _tasks_tab(ui: PolicyQAUI, demo: gr.Blocks) -> None:
         with gr.Column(scale=2, min_width=360):
             with gr.Row(elem_id="open-row"):
                 task_id = gr.Textbox(
-                    label="Open a task by id", placeholder="2021-5", elem_id="task-id", scale=3, max_lines=1
+                    show_label=False,
+                    placeholder="Open a task by id, e.g. 2021-5",
+                    elem_id="task-id",
+                    scale=4,
+                    max_lines=1,
+                    container=False,
                 )
                 open_task = gr.Button("Open", elem_id="open-task", scale=1, min_width=80)
             task_view = gr.HTML(message_html(TASK_HINT), elem_id="task-view", padding=True)
@@ -336,25 +349,9 @@ def _tasks_tab(ui: PolicyQAUI, demo: gr.Blocks) -> None:
 
 def _eval_tab(ui: PolicyQAUI, demo: gr.Blocks) -> None:
     summary = gr.Markdown(elem_id="eval-summary")
-    table = gr.Dataframe(headers=ui_eval.TABLE_COLUMNS, elem_id="eval-table", interactive=False, wrap=True)
-    with gr.Row(equal_height=False):
-        chart = gr.BarPlot(
-            pd.DataFrame(columns=ui_eval.CHART_COLUMNS),
-            x="metric",
-            y="value",
-            color="run",
-            y_lim=[0, 1],
-            title="Gate metrics of the latest runs",
-            elem_id="eval-chart",
-            scale=1,
-        )
-        image = gr.Image(
-            label="Latest run by category (the harness's chart.png)",
-            elem_id="eval-image",
-            interactive=False,
-            visible=False,
-            scale=1,
-        )
+    table = gr.Dataframe(elem_id="eval-table", interactive=False, wrap=True)
+    chart = gr.Plot(label="Latest runs compared", elem_id="eval-chart", format="png", visible=False)
+    image = gr.Image(elem_id="eval-image", interactive=False, visible=False, height=420)
     reload = gr.Button("Reload results", elem_id="eval-reload", size="sm")
     outputs = [summary, table, chart, image]
     reload.click(ui.evaluation, None, outputs)

@@ -9,19 +9,26 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 from pydantic import ValidationError
 
-from eval.gate import check_gate
+from eval.gate import GATE_MODEL, GATE_SPLIT, check_gate
 from eval.records import RunResult
-from eval.report import CHART_METRICS
+from eval.report import CHART_METRICS, _bars, fmt
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 logger = logging.getLogger("policyqa.ui")
 
 RESULT_FILE = "result.json"
 CHART_FILE = "chart.png"
+# The table's rows, named as in eval/README.md, which defines them.
 TABLE_METRICS = (
+    "questions",
+    "errors",
     "recall@5",
     "mrr",
     "citation_precision",
@@ -30,9 +37,10 @@ TABLE_METRICS = (
     "grounding",
     "refusal_accuracy",
     "latency_p50_ms",
+    "latency_p95_ms",
 )
-TABLE_COLUMNS = ["model", "split", "date", "questions", *TABLE_METRICS, "gate"]
-CHART_COLUMNS = ["metric", "value", "run"]
+GATE_ROW = "CI gate"
+DATE_ROW = "date (UTC)"
 
 
 @dataclass
@@ -78,66 +86,58 @@ def read_results(results_dir: Path) -> EvalResults:
     return EvalResults(runs=runs, unreadable=unreadable)
 
 
-def _gate_cell(result: RunResult) -> str:
+def gate_cell(result: RunResult) -> str:
+    """Whether the run meets the CI gate; only the gated configuration (extractive on test) is judged."""
+    if (result.config.model, result.config.split) != (GATE_MODEL, GATE_SPLIT):
+        return f"— (gated: {GATE_MODEL} on {GATE_SPLIT})"
     failed = [check.metric for check in check_gate(result) if not check.passed]
     return "pass" if not failed else f"fail: {', '.join(failed)}"
 
 
-def _rounded(value: float | None, metric: str) -> float | None:
-    if value is None:
-        return None
-    return round(value) if metric.endswith("_ms") else round(value, 3)
-
-
 def metrics_table(results: EvalResults) -> pd.DataFrame:
-    """One row per run: what ran, the headline metrics and whether the CI gate's thresholds are met."""
-    rows = []
+    """One row per metric, one column per run (newest first), plus its date and CI gate verdict."""
+    table: dict[str, list[str]] = {"metric": [DATE_ROW, *TABLE_METRICS, GATE_ROW]}
     for run in results.runs:
-        config, overall = run.result.config, run.result.metrics.overall
-        rows.append(
-            [
-                config.model,
-                config.split,
-                config.date[:16].replace("T", " "),
-                config.questions,
-                *(_rounded(overall.get(m), m) for m in TABLE_METRICS),
-                _gate_cell(run.result),
-            ]
-        )
-    return pd.DataFrame(rows, columns=TABLE_COLUMNS)
+        overall = run.result.metrics.overall
+        date = run.result.config.date[:16].replace("T", " ")
+        table[run.name] = [date, *(fmt(overall.get(m), m) for m in TABLE_METRICS), gate_cell(run.result)]
+    return pd.DataFrame(table)
 
 
-def chart_frame(results: EvalResults) -> pd.DataFrame:
-    """Long-format frame for a grouped bar chart: the gate's chart metrics of every run."""
-    rows = [
-        [metric, value, run.name]
-        for run in results.runs
-        for metric in CHART_METRICS
-        if (value := run.result.metrics.overall.get(metric)) is not None
-    ]
-    return pd.DataFrame(rows, columns=CHART_COLUMNS)
+def comparison_chart(results: EvalResults) -> Figure | None:
+    """Grouped bars of the CI gate's metrics, one group per run, drawn as the harness draws its chart."""
+    if not results.runs:
+        return None
+    from matplotlib.figure import Figure  # imported when needed: matplotlib costs a second to import
+
+    figure = Figure(figsize=(10, 4.2), layout="constrained")
+    groups = {run.name: run.result.metrics.overall for run in results.runs}
+    _bars(figure.add_subplot(), groups, CHART_METRICS, "CI gate metrics, latest run of each model")
+    return figure
 
 
 def summary_markdown(results: EvalResults, results_dir: Path) -> str:
     """The line above the table: what is shown, or how to produce results when there are none."""
     if not results.runs:
         text = (
-            f"**No evaluation results yet.** Run `policyqa eval` (or `python -m eval.cli`); results are read "
-            f"from `{results_dir}`."
+            "**No evaluation results yet.** Run `policyqa eval` (or `python -m eval.cli`); this tab reads "
+            f"`{RESULT_FILE}` files under `{results_dir}`."
         )
     else:
         newest = results.runs[0].result.config
         text = (
-            f"The latest run of each model and split ({len(results.runs)} shown), newest first; the most "
-            f"recent is **{newest.model}** on **{newest.split}**, {newest.date[:10]}. "
-            "Chart metrics are those of the CI gate (see `eval/README.md`)."
+            f"The latest run of each model and split ({len(results.runs)} shown, newest first). The most "
+            f"recent is **{newest.model}** on **{newest.split}**, {newest.date[:10]}. Metrics are defined in "
+            "`eval/README.md`."
         )
     if results.unreadable:
         text += f"\n\nSkipped unreadable results: {', '.join(f'`{name}`' for name in results.unreadable)}."
     return text
 
 
-def latest_chart(results: EvalResults) -> str | None:
-    """The harness's own chart of the most recent run (metrics by category), when it wrote one."""
-    chart = results.runs[0].chart if results.runs else None
-    return str(chart) if chart else None
+def latest_chart(results: EvalResults) -> tuple[str, str] | None:
+    """(path, caption) of the harness's own chart (metrics by category) of the newest run that has one."""
+    run = next((r for r in results.runs if r.chart), None)
+    if run is None or run.chart is None:
+        return None
+    return str(run.chart), f"{run.name}, {run.result.config.date[:10]}: metrics by category (harness chart)"

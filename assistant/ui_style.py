@@ -35,7 +35,8 @@ CSS = """
 #chat .ui-error {
   padding: 0.7em 1em; border-left: 4px solid #dc2626; border-radius: 6px; background: #fef2f2; color: #7f1d1d;
 }
-#ask-row { align-items: stretch; }
+#ask-row, #open-row { align-items: stretch; }
+#tasks-table [role=gridcell], #eval-table [role=gridcell] { font-family: var(--font); }
 #chat-options { align-items: end; }
 
 /* notes in panels, and the banner above the tabs */

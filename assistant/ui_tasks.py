@@ -10,11 +10,12 @@ from assistant.service import TaskFilters
 from index.model import Task
 
 ALL = "All"
-WITH_DEADLINE = "With a deadline"
-WITHOUT_DEADLINE = "Without a deadline"
+WITH_DEADLINE = "Yes"
+WITHOUT_DEADLINE = "No"
 DEADLINE_CHOICES = [ALL, WITH_DEADLINE, WITHOUT_DEADLINE]
 TABLE_COLUMNS = ["id", "title", "departments", "deadlines"]
 SECTION_TITLE_CHARS = 60
+TABLE_DEPARTMENTS = 3  # more make rows tall; the task view lists them all
 
 Choices = list[tuple[str, str]]
 
@@ -68,13 +69,19 @@ def task_filters(
     )
 
 
+def short_list(items: list[str], limit: int) -> str:
+    """The first `limit` items joined by semicolons, then how many more there are."""
+    shown = "; ".join(items[:limit])
+    return f"{shown}; +{len(items) - limit} more" if len(items) > limit else shown
+
+
 def tasks_table(tasks: list[Task]) -> pd.DataFrame:
     """One row per task: id, title, lead departments and deadlines (month and phrase)."""
     rows = [
         [
             t.id,
             t.title,
-            "; ".join(t.departments),
+            short_list(t.departments, TABLE_DEPARTMENTS),
             "; ".join(f"{d.month} ({d.phrase})" for d in t.deadlines),
         ]
         for t in tasks

@@ -87,7 +87,12 @@ def machine_table(info: dict[str, str]) -> Table:
 
 def run_table(outcomes: list[Outcome]) -> Table:
     rows = [
-        [o.name, fmt(o.seconds), " → ".join(f"{v:.1f}" for v in o.raw.get("load", [])), o.raw.get("error", "")]
+        [
+            o.name,
+            fmt(o.seconds),
+            " → ".join(f"{v:.1f}" for v in o.raw.get("load", [])),
+            o.raw.get("error", ""),
+        ]
         for o in outcomes
     ]
     return Table(

@@ -13,7 +13,7 @@ THRESHOLDS: dict[str, float] = {
     "mrr": 0.85,
     "key_fact_coverage": 0.85,
     "grounding": 0.98,
-    "grounding_lexical": 0.98,  # the eval's own check, so a lenient product checker cannot pass the gate alone
+    "grounding_lexical": 0.98,  # the eval's own check: a lenient product checker cannot pass alone
     "refusal_accuracy": 0.90,
 }
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from eval.gate import check_gate
+from eval.gate import THRESHOLDS, check_gate
 from eval.metrics import ANSWER_METRICS, RETRIEVAL_METRICS, facts_present
 from eval.records import PRODUCT, MetricValues, QuestionRecord, RunResult
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-CHART_METRICS = ("recall@5", "mrr", "key_fact_coverage", "grounding", "refusal_accuracy")
+CHART_METRICS = tuple(THRESHOLDS)
 BASELINE_METRICS = ("recall@5", "mrr")
 TOP = 5  # retrieval counts as found when every gold id is in the first TOP units
 COUNTS = ("questions", "errors")

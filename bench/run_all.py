@@ -1,0 +1,100 @@
+"""Run every benchmark in one go and write the report.
+
+    python -m bench.run_all --out docs/benchmarks.md           # the reference run (about 25-35 minutes)
+    python -m bench.run_all --out /tmp/smoke.md --quick        # a smoke run (a few minutes)
+
+Steps run one after another (never two at once: the machine has two cores). A step that fails is
+reported as such and the others still run.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench import cold_start, http_bench, ingest_bench, latency, reference, scale
+from bench.common import Outcome, arg_parser, ensure_index
+from bench.report import kept_text, machine, machine_table, render
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How much of each benchmark to run."""
+
+    rounds: int  # passes over the dev questions, in-process
+    reference_rounds: int
+    http_rounds: int
+    concurrency: tuple[int, ...]
+    duration_s: float  # per concurrency level
+    cold_repeats: int
+    embed_chunks: int  # synthetic chunks embedded by the model, for the ingest rate
+    sizes: tuple[int, ...]  # synthetic corpus sizes, in chunks
+    scale_rounds: int
+
+
+FULL = Plan(5, 3, 3, (1, 4, 16), 10.0, 3, 500, (10_000, 100_000), 3)
+QUICK = Plan(1, 1, 1, (1, 4), 3.0, 1, 64, (2_000,), 1)
+
+
+def guarded(name: str, step: Callable[[], Outcome]) -> Outcome:
+    """Run one benchmark, print its tables; a failure becomes an outcome that says so."""
+    print(f"\n== {name} ==", flush=True)
+    before, started = os.getloadavg()[0], time.perf_counter()
+    try:
+        outcome = step()
+    except Exception as exc:  # one broken step must not lose the others' numbers
+        outcome = Outcome(name, raw={"error": f"{type(exc).__name__}: {exc}"[:500]})
+        print(f"{name} failed: {outcome.raw['error']}", file=sys.stderr, flush=True)
+    outcome.seconds = time.perf_counter() - started
+    outcome.raw["load"] = [before, os.getloadavg()[0]]
+    outcome.print()
+    return outcome
+
+
+def run(plan: Plan, work_dir: Path) -> list[Outcome]:
+    """Every benchmark, on a fresh index of the real corpus built under `work_dir`."""
+    data_dir = ensure_index(work_dir / "data")
+    service = latency.load_service(data_dir)
+    return [
+        guarded("latency", lambda: latency.run(service, plan.rounds)),
+        guarded("reference", lambda: reference.run(service, plan.reference_rounds)),
+        guarded(
+            "http",
+            lambda: http_bench.run(
+                data_dir, plan.http_rounds, list(plan.concurrency), plan.duration_s, work_dir
+            ),
+        ),
+        guarded("cold_start", lambda: cold_start.run(data_dir, plan.cold_repeats, work_dir)),
+        guarded("ingest", lambda: ingest_bench.run(plan.embed_chunks)),
+        guarded("scale", lambda: scale.run(list(plan.sizes), plan.scale_rounds, work_dir)),
+    ]
+
+
+def main() -> None:
+    parser = arg_parser(__doc__, data_dir=False)
+    parser.add_argument("--out", type=Path, required=True, help="The Markdown report to write.")
+    parser.add_argument(
+        "--quick", action="store_true", help="A smoke run: fewer rounds, sizes up to 2k chunks."
+    )
+    parser.add_argument("--work-dir", type=Path, help="Where temporary indexes go (default: the system's).")
+    args = parser.parse_args()
+    command = f"python -m bench.run_all --out {args.out}" + (" --quick" if args.quick else "")
+    started = time.perf_counter()
+    info = machine()
+    machine_table(info).print()
+    with tempfile.TemporaryDirectory(prefix="policyqa-bench-", dir=args.work_dir) as tmp:
+        outcomes = run(QUICK if args.quick else FULL, Path(tmp))
+    info["load average (1/5/15 min) at end"] = " / ".join(f"{v:.2f}" for v in os.getloadavg())
+    text = render(outcomes, info, command, time.perf_counter() - started, args.quick, kept_text(args.out))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(text, encoding="utf-8")
+    print(f"\nwrote {args.out} in {(time.perf_counter() - started) / 60:.1f} minutes")
+
+
+if __name__ == "__main__":
+    main()
