@@ -28,6 +28,7 @@ from assistant.errors import (
     error_responses,
     install_error_handlers,
     invalid_choice,
+    stream_error_responses,
 )
 from assistant.logs import REQUEST_ID_HEADER, RequestContextMiddleware, configure_logging
 from assistant.models import Answer, Filters
@@ -115,7 +116,8 @@ async def home(request: Request) -> RedirectResponse:
 
 
 # The API proper: authenticated and rate limited where it is included.
-router = APIRouter(responses=error_responses(401, 422, 429, 503))
+QUERY_ERRORS = (401, 422, 429, 503)
+router = APIRouter(responses=error_responses(*QUERY_ERRORS))
 
 
 @router.post(
@@ -140,7 +142,7 @@ def start_answer(question: QuestionDep, service: ServiceDep) -> Iterator[str | A
     tags=["answers"],
     response_class=EventSourceResponse,
     dependencies=[Depends(require_json)],
-    responses=error_responses(400, 413, 415),
+    responses=stream_error_responses(*QUERY_ERRORS, 400, 413, 415),
 )
 def ask_stream(answer: Annotated[Iterator[str | Answer], Depends(start_answer)]) -> Iterator[ServerSentEvent]:
     """Server-Sent Events: `delta` events `{"text": ...}`, then one `answer` event with the whole Answer.

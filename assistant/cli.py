@@ -32,7 +32,7 @@ def _settings() -> Settings:
     return Settings()
 
 
-def _service():  # noqa: ANN202 - imported lazily: loading torch costs seconds
+def _service():
     from assistant.service import PolicyQA
 
     service = PolicyQA(_settings())

@@ -142,3 +142,13 @@ def install_error_handlers(app: FastAPI) -> None:
 def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses` documenting that a route may answer with these error statuses."""
     return {status: {"model": ErrorResponse, "description": HTTPStatus(status).phrase} for status in statuses}
+
+
+def stream_error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """`error_responses` for a route whose own media type is not JSON (Server-Sent Events).
+
+    FastAPI documents a response `model` under the route's media type, so the JSON schema is referenced
+    explicitly instead; the app's JSON routes put ErrorResponse among the schema components.
+    """
+    content = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}}
+    return {status: {"content": content, "description": HTTPStatus(status).phrase} for status in statuses}

@@ -14,16 +14,73 @@ from index.parse import split_sentences
 MARKER = re.compile(r"\s*\[(20\d\d-[\w]+)\]")
 # Words of PolicyQA's own answer templates: they frame a claim, they are not the claim.
 FRAME_WORDS = set(
-    """task tasks item items section sections notice preamble closing lead leads led department departments
-    responsible responsibility deadline deadlines set sets dated covers cover covered addresses address names
-    name named according following among others other document documents plan plans summary year years
-    says say said calls call asks ask includes include including match matches part parts numbered key
-    also under titled""".split()
+    [
+        "task",
+        "tasks",
+        "item",
+        "items",
+        "section",
+        "sections",
+        "notice",
+        "preamble",
+        "closing",
+        "lead",
+        "leads",
+        "led",
+        "department",
+        "departments",
+        "responsible",
+        "responsibility",
+        "deadline",
+        "deadlines",
+        "set",
+        "sets",
+        "dated",
+        "covers",
+        "cover",
+        "covered",
+        "addresses",
+        "address",
+        "names",
+        "name",
+        "named",
+        "according",
+        "following",
+        "among",
+        "others",
+        "other",
+        "document",
+        "documents",
+        "plan",
+        "plans",
+        "summary",
+        "year",
+        "years",
+        "says",
+        "say",
+        "said",
+        "calls",
+        "call",
+        "asks",
+        "ask",
+        "includes",
+        "include",
+        "including",
+        "match",
+        "matches",
+        "part",
+        "parts",
+        "numbered",
+        "key",
+        "also",
+        "under",
+        "titled",
+    ]
 )
 
 
 @cache
-def _stemmer():  # noqa: ANN202 - PyStemmer has no type stubs
+def _stemmer():
     import Stemmer
 
     return Stemmer.Stemmer("english")

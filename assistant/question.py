@@ -1,4 +1,4 @@
-"""Read a question: what it asks for (who, when, which task, a list…), which task it names, and what to search."""
+"""Read a question: what it asks (who, when, which task, a list…), which task it names, what to search."""
 
 from __future__ import annotations
 
@@ -9,14 +9,46 @@ from enum import StrEnum
 from functools import cache
 from pathlib import Path
 
+from assistant.grounding import content_words
 from assistant.models import Turn
 from index.departments import department_names
 
-ORDINALS = (
-    "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth fourteenth "
-    "fifteenth sixteenth seventeenth eighteenth nineteenth twentieth"
-).split()
-MONTHS = "january february march april may june july august september october november december".split()
+ORDINALS = [
+    "first",
+    "second",
+    "third",
+    "fourth",
+    "fifth",
+    "sixth",
+    "seventh",
+    "eighth",
+    "ninth",
+    "tenth",
+    "eleventh",
+    "twelfth",
+    "thirteenth",
+    "fourteenth",
+    "fifteenth",
+    "sixteenth",
+    "seventeenth",
+    "eighteenth",
+    "nineteenth",
+    "twentieth",
+]
+MONTHS = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+]
 
 TASK_REFS = [
     re.compile(r"\b(?P<year>20\d\d)\s*-\s*(?P<num>\d{1,2})(?![\d-])"),
@@ -29,13 +61,37 @@ TASK_REFS = [
 ]
 INJECTION = re.compile(
     r"(ignore|disregard|forget|override)\s+(all\s+|any\s+|the\s+|your\s+)*(previous|prior|above|earlier|system)?"
-    r"\s*(instructions?|prompts?|rules?|context|documents?)[^.?!]*[.?!]?|(from|using) your own knowledge[^.?!]*[.?!]?"
+    r"\s*(instructions?|prompts?|rules?|context|documents?)[^.?!]*[.?!]?"
+    r"|(from|using) your own knowledge[^.?!]*[.?!]?"
     r"|you are now[^.?!]*[.?!]?|(reveal|print|show)\s+"
     r"(your|the)\s+(system\s+)?prompt[^.?!]*[.?!]?|act as[^.?!]*[.?!]?|pretend[^.?!]*[.?!]?",
     re.IGNORECASE,
 )
 FOLLOW_UP = re.compile(
     r"^(and|also|what about|how about|then)\b|\b(that|this|it|they|them|those|these|its|their)\b",
+    re.IGNORECASE,
+)
+
+
+# "the 2021 plan", "the 2022 key tasks", "the 2021 notice": names of a document, not words of its content
+DOCUMENT_REFERENCE = re.compile(
+    r"\b(?:in |under |of |from |by )?(?:the )?(?:20\d\d(?:'s)? )?"
+    r"(?:key tasks|work tasks|plan|notice|summary|document|"
+    r"text|tasks)(?: (?:plan|document|text|notice|summary))?(?: (?:of|for|in) 20\d\d)?\b",
+    re.IGNORECASE,
+)
+
+
+SECTION_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6}
+SECTION_REF = re.compile(
+    r"\bsection\s+(\d)\b|\b(first|second|third|fourth|fifth|sixth|last|final)\s+(?:and\s+\w+\s+)?section\b",
+    re.IGNORECASE,
+)
+STRUCTURE_QUESTION = re.compile(
+    r"\bhow many ([a-z]+ ){0,3}(tasks|items|sections)\b|\bdocument number\b|\bwho issued\b|\bissued by\b|"
+    r"\bwhen was\b.*\b(issued|published|released)|\bwhat date\b.*\b(notice|plan|document)\b|\bissue date\b|"
+    r"\bmade public\b|\bpublicly released\b|\bwho approved\b|\baddressed to\b|\bto whom\b|"
+    r"\b(first|last|final) (numbered |key )?(task|item)\b",
     re.IGNORECASE,
 )
 
@@ -111,17 +167,16 @@ def _intent(text: str, q: Question) -> Intent:
     plural_tasks = re.search(r"\b(tasks|items)\b", lowered)
     if q.deadline_month or (plural_tasks and (q.departments or q.section or "deadline" in lowered)):
         return Intent.LIST
-    if re.search(r"\b(which|what|list)( of the)?( 20\d\d)? (tasks|items)\b.*\b(mention|cover|involve|address|refer|deal)",
-                 lowered):
-        return Intent.LIST
     if re.search(
-        r"\bhow many ([a-z]+ ){0,3}(tasks|items|sections)\b|\bdocument number\b|\bwho issued\b|\bissued by\b|\bwhen was\b.*\b(issued|published|released)"
-        r"|\bwhat date\b.*\b(notice|plan|document)\b|\bissue date\b",
+        r"\b(which|what|list)( of the)?( 20\d\d)? (tasks|items)\b.*"
+        r"\b(mention|cover|involve|address|refer|deal)",
         lowered,
     ):
+        return Intent.LIST
+    if STRUCTURE_QUESTION.search(lowered):
         return Intent.STRUCTURE
-    if re.search(r"\bsection\s+\d\b", lowered):
-        return Intent.LIST if q.section else Intent.STRUCTURE
+    if q.section:
+        return Intent.LIST if plural_tasks else Intent.STRUCTURE
     if len(set(q.years)) >= 2 or re.search(
         r"\b(change|changed|compare|comparison|differ|difference|versus|evolve|"
         r"between the two|both years|from 2021 to 2022)\b",
@@ -130,7 +185,8 @@ def _intent(text: str, q: Question) -> Intent:
         return Intent.COMPARE
     if re.search(
         r"\bwho\b|\bwhich (department|ministr|agenc|bod|organ|authorit)|\bresponsib|"
-        r"\blead(s|ing)? (department|agenc|ministr)|(department|ministr|agenc)\w* (lead|are in charge)",
+        r"\blead(s|ing)? (department|agenc|ministr)|"
+        r"(department|ministr|agenc)\w*\b.*\b(lead|in charge|involved)",
         lowered,
     ):
         return Intent.WHO
@@ -171,16 +227,19 @@ def read_question(text: str, history: list[Turn], glossary_path: Path) -> Questi
         context_ids = _context_ids(history, cleaned)
         last_user = next((t.content for t in reversed(history) if t.role == "user"), "")
         query = f"{last_user} {cleaned}"
-    section = re.search(r"\bsection\s+(\d)\b", cleaned, re.IGNORECASE)
+    section = SECTION_REF.search(cleaned)
+    searchable = DOCUMENT_REFERENCE.sub(" ", query)
     q = Question(
         text=text,
-        query=expand(query, glossary(glossary_path)),
+        query=expand(searchable if content_words(searchable) else query, glossary(glossary_path)),
         intent=Intent.WHAT,
         years=years,
         task_refs=refs,
         departments=department_names(cleaned),
         injection=injection,
-        section=section[1] if section and re.search(r"\b(tasks|items)\b", cleaned, re.IGNORECASE) else None,
+        section=(section[1] or str(SECTION_ORDINALS.get(section[2].lower(), section[2].lower())))
+        if section
+        else None,
         context_ids=context_ids,
     )
     q.deadline_month = _deadline_month(cleaned, years)

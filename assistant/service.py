@@ -130,6 +130,19 @@ class PolicyQA:
             question.strip(), history or [], filters or Filters(), top_k or self.settings.top_k
         )
 
+    def rank(
+        self, question: str, history: list[Turn] | None = None, filters: Filters | None = None, top_k: int = 5
+    ) -> list[str]:
+        """Unit ids as the answerers receive them: units the question names or lists first, then retrieval."""
+        from assistant.answer.base import EvidenceGatherer
+
+        evidence = EvidenceGatherer(self.library, self.settings).gather(
+            question.strip(), history or [], filters or Filters(), top_k
+        )
+        ranked = [u.id for u in evidence.direct]
+        ranked += [h.unit.id for h in evidence.hits if h.unit.id not in ranked]
+        return ranked[:top_k]
+
     def search(self, query: str, filters: Filters | None = None, top_k: int = 10) -> list[Hit]:
         """Retrieval only: ranked units with scores."""
         return self.library.retriever.search(query, filters or Filters(), top_k)

@@ -46,6 +46,9 @@ SOURCES_HINT = "Click a citation chip in an answer to read the task it cites her
 TASK_HINT = "Select a row, or type a task id such as 2021-5, to read the task here."
 INDEX_MISSING_BANNER = "The index is not built yet: run `policyqa ingest`, then reload this page."
 INDEX_LOADING_BANNER = "The index is still loading; reload this page in a few seconds."
+# Answers that may run at once (Gradio's default is 1): an LLM answer mostly waits on its endpoint, and one
+# slow model should not queue every other user; more would only contend for the CPU the extractive one needs.
+ANSWER_CONCURRENCY = 4
 
 # Runs once when the hidden bridge mounts; one capture-phase listener on document serves every chip of
 # every message, including those rendered later. trigger('cite', ...) fires bridge.cite in Python.
@@ -221,8 +224,8 @@ class PolicyQAUI:
             total = len(self.service.tasks())
             filters = ui_tasks.task_filters(year, section, department, deadline)
             tasks = self.service.tasks(filters) if filters else []
-        except IndexUnavailableError:
-            return ui_tasks.tasks_table([]), self.status_banner()
+        except IndexUnavailableError:  # the banner above the tabs says why
+            return ui_tasks.tasks_table([]), ui_tasks.count_text(0, 0)
         return ui_tasks.tasks_table(tasks), ui_tasks.count_text(len(tasks), total)
 
 
@@ -288,17 +291,18 @@ def _chat_tab(ui: PolicyQAUI, demo: gr.Blocks, status: gr.HTML, bridge: gr.HTML)
                     min_width=240,
                 )
                 model = gr.Dropdown([], label="Model", elem_id="model", scale=2, min_width=160)
-                clear = gr.Button(
-                    "New conversation", elem_id="clear", variant="secondary", scale=1, min_width=150
-                )
+                clear = gr.Button("New chat", elem_id="clear", variant="secondary", scale=1, min_width=150)
             gr.Examples(EXAMPLES, inputs=question, label="Example questions", elem_id="examples")
         with gr.Column(scale=2, min_width=360):
+            gr.Markdown("### Source", elem_id="sources-heading")
             sources = gr.HTML(message_html(SOURCES_HINT), elem_id="sources", padding=True)
-    chat_io = dict(
-        inputs=[question, chat, turns, quotes, year, model], outputs=[question, chat, turns, quotes]
+    gr.on(
+        [ask.click, question.submit],
+        ui.respond,
+        [question, chat, turns, quotes, year, model],
+        [question, chat, turns, quotes],
+        concurrency_limit=ANSWER_CONCURRENCY,
     )
-    ask.click(ui.respond, **chat_io)
-    question.submit(ui.respond, **chat_io)
     clear.click(clear_chat, None, [chat, turns, quotes, sources])
     bridge.cite(ui.show_source, [quotes], sources)
     demo.load(ui.chat_controls, None, [status, year, model])
@@ -349,7 +353,7 @@ def _tasks_tab(ui: PolicyQAUI, demo: gr.Blocks) -> None:
 
 def _eval_tab(ui: PolicyQAUI, demo: gr.Blocks) -> None:
     summary = gr.Markdown(elem_id="eval-summary")
-    table = gr.Dataframe(elem_id="eval-table", interactive=False, wrap=True)
+    table = gr.Dataframe(elem_id="eval-table", interactive=False, wrap=True, max_height=720)
     chart = gr.Plot(label="Latest runs compared", elem_id="eval-chart", format="png", visible=False)
     image = gr.Image(elem_id="eval-image", interactive=False, visible=False, height=420)
     reload = gr.Button("Reload results", elem_id="eval-reload", size="sm")
@@ -358,12 +362,12 @@ def _eval_tab(ui: PolicyQAUI, demo: gr.Blocks) -> None:
     demo.load(ui.evaluation, None, outputs)
 
 
-def mount_ui(app: FastAPI, service: PolicyQA, settings: Settings) -> FastAPI:
-    """Mount the UI at /ui with its theme and CSS, and no Gradio footer links."""
+def mount_ui(app: FastAPI, service: PolicyQA, settings: Settings, path: str = UI_PATH) -> FastAPI:
+    """Mount the UI at `path` with its theme and CSS, and no Gradio footer links."""
     return gr.mount_gradio_app(
         app,
         build_ui(service, settings),
-        path=UI_PATH,
+        path=path,
         theme=THEME,
         css=CSS,
         footer_links=[],

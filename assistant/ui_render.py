@@ -24,8 +24,11 @@ NOT_COVERED = "Not covered by these documents."
 NOT_BUILT = "The index is not built yet: run `policyqa ingest`, then reload this page."
 STILL_LOADING = "The index is still loading. Try again in a few seconds."
 BUSY = "The model server is busy right now. Try again in a moment, or choose another model."
-# Characters that make markup anywhere in a line (emphasis, code, links and images, HTML, tables, maths) ...
-_INLINE_SPECIAL = re.compile(r"([\\`*_\[\]<>|~$&])")
+# Characters that make markup anywhere in a line (emphasis, code, links and images, HTML, tables, maths,
+# e-mail autolinks) ...
+_INLINE_SPECIAL = re.compile(r"([\\`*_\[\]<>|~$&@])")
+# ... bare URLs, which GitHub-flavoured Markdown turns into links ...
+_AUTOLINK = re.compile(r"\b(https?|ftp)(:)(?=//)|\b(www)(\.)", re.IGNORECASE)
 # ... and those that do only at the start of a line (headings, quotes, lists, setext underlines). Escaping no
 # more than these keeps stray backslashes out of copied answers ("task (2)." stays as it is).
 _LINE_START_SPECIAL = re.compile(r"^(\s*)([#+=-]|\d+[.)])", re.MULTILINE)
@@ -37,6 +40,7 @@ _LINE_START_SPECIAL = re.compile(r"^(\s*)([#+=-]|\d+[.)])", re.MULTILINE)
 def escape_markdown(text: str) -> str:
     """`text` shown literally by a Markdown renderer: no emphasis, links, images or raw HTML."""
     text = _INLINE_SPECIAL.sub(r"\\\1", text)
+    text = _AUTOLINK.sub(lambda m: f"{m[1] or m[3]}\\{m[2] or m[4]}", text)
     return _LINE_START_SPECIAL.sub(lambda m: f"{m[1]}{m[2][:-1]}\\{m[2][-1]}", text)
 
 

@@ -44,6 +44,7 @@ CSS = """
   background: var(--background-fill-secondary); border: 1px dashed var(--border-color-primary); }
 .panel-warning { color: #78350f; background: #fffbeb; border: 1px solid #fcd34d; }
 #status:empty { display: none; }
+#sources-heading h3 { margin: 0.2em 0 0; }
 
 /* task cards: the sources panel and the task view */
 #sources, #task-view { min-height: 8em; }

@@ -10,6 +10,7 @@ from assistant.service import TaskFilters
 from index.model import Task
 
 ALL = "All"
+NONE = "—"
 WITH_DEADLINE = "Yes"
 WITHOUT_DEADLINE = "No"
 DEADLINE_CHOICES = [ALL, WITH_DEADLINE, WITHOUT_DEADLINE]
@@ -70,8 +71,8 @@ def task_filters(
 
 
 def short_list(items: list[str], limit: int) -> str:
-    """The first `limit` items joined by semicolons, then how many more there are."""
-    shown = "; ".join(items[:limit])
+    """The first `limit` items joined by semicolons, then how many more there are; a dash for none."""
+    shown = "; ".join(items[:limit]) or NONE
     return f"{shown}; +{len(items) - limit} more" if len(items) > limit else shown
 
 
@@ -82,7 +83,7 @@ def tasks_table(tasks: list[Task]) -> pd.DataFrame:
             t.id,
             t.title,
             short_list(t.departments, TABLE_DEPARTMENTS),
-            "; ".join(f"{d.month} ({d.phrase})" for d in t.deadlines),
+            "; ".join(f"{d.month} ({d.phrase})" for d in t.deadlines) or NONE,
         ]
         for t in tasks
     ]

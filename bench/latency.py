@@ -5,6 +5,7 @@ python -m bench.latency [--data-dir DIR] [--rounds 5]
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
@@ -16,6 +17,7 @@ from bench.common import (
     Stats,
     Table,
     arg_parser,
+    fmt,
     index_dir,
     load_questions,
     stats_cells,
@@ -29,6 +31,7 @@ if TYPE_CHECKING:
 STAGES = ["analyse", "embed", "dense", "lexical", "fusion", "compose", "grounding", "total"]
 ASK_P50_TARGET_MS = 25.0
 EMBED_RATIO_TARGET = 2.0
+THREAD_WARMUP = 5
 
 
 def load_service(data_dir: Path) -> PolicyQA:
@@ -47,27 +50,34 @@ def sample(
     others: dict[str, Callable[[str], object]],
     questions: list[str],
     rounds: int,
+    warmup: int | None = None,
+    budget_s: float | None = None,
 ) -> dict[str, list[float]]:
-    """Milliseconds per call: the asks (wall clock and per stage), then each of `others` by its name.
+    """Milliseconds per call: the asks (wall clock, CPU and per stage), then each of `others` by its name.
 
-    One untimed pass warms every cache first; the measurements alternate question by question so that
-    noise from other processes falls on all of them alike.
+    An untimed pass over the first `warmup` questions (default: all) warms the caches first; the
+    measurements alternate question by question so that noise from other processes falls on all of them
+    alike. With `budget_s`, sampling stops once that many seconds have gone by.
     """
-    for question in questions:
+    for question in questions[:warmup]:
         ask(question)
         for call in others.values():
             call(question)
     samples: dict[str, list[float]] = defaultdict(list)
-    for _ in range(rounds):
-        for question in questions:
-            wall, answer = timed_ms(lambda q=question: ask(q))
-            samples["wall"].append(wall)
-            samples["refused"].append(float(answer.refused))
-            for stage in STAGES:
-                if stage in answer.timings_ms:
-                    samples[stage].append(answer.timings_ms[stage])
-            for name, call in others.items():
-                samples[name].append(timed_ms(lambda q=question, c=call: c(q))[0])
+    deadline = time.perf_counter() + budget_s if budget_s else float("inf")
+    for question in [q for _ in range(rounds) for q in questions]:
+        if time.perf_counter() > deadline:
+            break
+        cpu = time.process_time()
+        wall, answer = timed_ms(lambda q=question: ask(q))
+        samples["cpu"].append((time.process_time() - cpu) * 1000)
+        samples["wall"].append(wall)
+        samples["refused"].append(float(answer.refused))
+        for stage in STAGES:
+            if stage in answer.timings_ms:
+                samples[stage].append(answer.timings_ms[stage])
+        for name, call in others.items():
+            samples[name].append(timed_ms(lambda q=question, c=call: c(q))[0])
     return samples
 
 
@@ -83,7 +93,10 @@ def service_calls(service: PolicyQA) -> dict[str, Callable[[str], object]]:
 def outcome(samples: dict[str, list[float]], questions: int, rounds: int) -> Outcome:
     """The latency table and the two in-process targets."""
     stats = {name: Stats.of(values) for name, values in samples.items() if name != "refused"}
-    rows = [["ask, wall clock (PolicyQA.ask)", str(stats["wall"].n), *stats_cells(stats["wall"])]]
+    rows = [
+        ["ask, wall clock (PolicyQA.ask)", str(stats["wall"].n), *stats_cells(stats["wall"])],
+        ["ask, process CPU time (all threads)", str(stats["cpu"].n), *stats_cells(stats["cpu"])],
+    ]
     rows += [[f"  timings_ms[{s}]", str(stats[s].n), *stats_cells(stats[s])] for s in STAGES if s in stats]
     rows += [
         ["retrieval only (PolicyQA.search)", str(stats["search"].n), *stats_cells(stats["search"])],
@@ -119,10 +132,37 @@ def outcome(samples: dict[str, list[float]], questions: int, rounds: int) -> Out
     return Outcome("latency", [table], checks, raw)
 
 
+def embedding_by_threads(embed: Callable[[str], object], questions: list[str]) -> Table:
+    """The query-embedding floor with torch's default intra-op threads and with one thread."""
+    import torch
+
+    default = torch.get_num_threads()
+    rows = []
+    try:
+        for threads in sorted({default, 1}, reverse=True):
+            torch.set_num_threads(threads)
+            for question in questions[:THREAD_WARMUP]:
+                embed(question)
+            cpu = time.process_time()
+            wall = Stats.of(timed_ms(lambda q=q: embed(q))[0] for q in questions)
+            cpu_ms = (time.process_time() - cpu) * 1000 / len(questions)
+            rows.append([str(threads), *stats_cells(wall), fmt(cpu_ms)])
+    finally:
+        torch.set_num_threads(default)
+    return Table(
+        "Query embedding (get_query_embedding) by torch intra-op threads (ms)",
+        ["torch threads", "p50", "p95", "p99", "CPU ms per query"],
+        rows,
+        ["CPU above wall time means threads spin-wait; the service runs with torch's default."],
+    )
+
+
 def run(service: PolicyQA, rounds: int, questions: list[str] | None = None) -> Outcome:
     """Measure warm in-process latency of a loaded service."""
     questions = questions or load_questions()
-    return outcome(sample(service.ask, service_calls(service), questions, rounds), len(questions), rounds)
+    result = outcome(sample(service.ask, service_calls(service), questions, rounds), len(questions), rounds)
+    result.tables.append(embedding_by_threads(service.library.embedder.get_query_embedding, questions))
+    return result
 
 
 def main() -> None:

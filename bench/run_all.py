@@ -35,10 +35,11 @@ class Plan:
     embed_chunks: int  # synthetic chunks embedded by the model, for the ingest rate
     sizes: tuple[int, ...]  # synthetic corpus sizes, in chunks
     scale_rounds: int
+    scale_budget_s: float  # timed asks per size, at most
 
 
-FULL = Plan(5, 3, 3, (1, 4, 16), 10.0, 3, 500, (10_000, 100_000), 3)
-QUICK = Plan(1, 1, 1, (1, 4), 3.0, 1, 64, (2_000,), 1)
+FULL = Plan(5, 3, 3, (1, 4, 16), 10.0, 3, 500, (10_000, 100_000), 3, 240.0)
+QUICK = Plan(1, 1, 1, (1, 4), 3.0, 1, 64, (2_000,), 1, 60.0)
 
 
 def guarded(name: str, step: Callable[[], Outcome]) -> Outcome:
@@ -71,7 +72,9 @@ def run(plan: Plan, work_dir: Path) -> list[Outcome]:
         ),
         guarded("cold_start", lambda: cold_start.run(data_dir, plan.cold_repeats, work_dir)),
         guarded("ingest", lambda: ingest_bench.run(plan.embed_chunks)),
-        guarded("scale", lambda: scale.run(list(plan.sizes), plan.scale_rounds, work_dir)),
+        guarded(
+            "scale", lambda: scale.run(list(plan.sizes), plan.scale_rounds, plan.scale_budget_s, work_dir)
+        ),
     ]
 
 

@@ -55,15 +55,17 @@ def free_port() -> int:
 
 
 @contextmanager
-def uvicorn_server(data_dir: Path, log: Path, workers: int = 1) -> Iterator[Server]:
-    """`uvicorn assistant.api:create_app --factory` on the index in `data_dir`; stopped on exit."""
+def uvicorn_server(data_dir: Path, log: Path, env: dict[str, str] | None = None) -> Iterator[Server]:
+    """`uvicorn assistant.api:create_app --factory` serving `data_dir`, plus `env`; stopped at exit."""
     port = free_port()
     command = [sys.executable, "-m", "uvicorn", "assistant.api:create_app", "--factory"]
-    command += ["--host", HOST, "--port", str(port), "--workers", str(workers)]
-    env = child_env({"POLICYQA_DATA_DIR": str(data_dir), **SERVER_ENV})
+    command += ["--host", HOST, "--port", str(port)]
+    environment = child_env({"POLICYQA_DATA_DIR": str(data_dir), **SERVER_ENV, **(env or {})})
     with log.open("wb") as output:
         started = time.perf_counter()
-        process = subprocess.Popen(command, cwd=REPO, env=env, stdout=output, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            command, cwd=REPO, env=environment, stdout=output, stderr=subprocess.STDOUT
+        )
         try:
             yield Server(process, f"http://{HOST}:{port}", log, started)
         finally:

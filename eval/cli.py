@@ -31,7 +31,9 @@ def run(
     ctx: typer.Context,
     model: Annotated[
         str | None,
-        typer.Option(help="Answerer: extractive, smollm2 or a configured endpoint (default: the default)."),
+        typer.Option(
+            help="Answerer: extractive, smollm2 or a configured endpoint; default: the default model."
+        ),
     ] = None,
     base_url: Annotated[
         str | None, typer.Option(help="An OpenAI-compatible endpoint (…/v1) to answer with.")
@@ -43,7 +45,7 @@ def run(
     ] = None,
     split: Annotated[SplitName, typer.Option(help="Gold split; tune on dev only.")] = SplitName.dev,
     out: Annotated[
-        Path | None, typer.Option(help="Output folder [default: eval/results/<timestamp>-<model>-<split>/].")
+        Path | None, typer.Option(help="Output folder; default: eval/results/<timestamp>-<model>-<split>/.")
     ] = None,
     baselines: Annotated[bool, typer.Option(help="Also score the BM25 and fixed-chunk baselines.")] = True,
     gate: Annotated[
@@ -82,18 +84,19 @@ def run(
 def _evaluate(
     settings: Settings, split: SplitName, model: str | None, baselines: bool, limit: int | None
 ) -> RunResult:
+    from assistant.answer import available_models
     from assistant.service import PolicyQA, UnknownModelError
     from eval.harness import run_split
 
+    allowed = available_models(settings)
+    if (model or settings.default_model) not in allowed:  # before loading the index, which takes seconds
+        console.print(f"[red]{UnknownModelError(model or settings.default_model, allowed)}[/red]")
+        raise typer.Exit(2)
     service = PolicyQA(settings)
     if not service.load():
         console.print(f"[red]No index: {service.load_error}[/red]")
         raise typer.Exit(2)
-    try:
-        return run_split(service, split.value, model, baselines=baselines, limit=limit)
-    except UnknownModelError as exc:
-        console.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from exc
+    return run_split(service, split.value, model, baselines=baselines, limit=limit)
 
 
 def _summary(result: RunResult) -> Table:

@@ -176,9 +176,7 @@ def retrieval_metrics(records: Sequence[QuestionRecord], system: str) -> MetricV
     """Recall@1/3/5, MRR and nDCG@5 of one retrieval system, over the answerable questions."""
     scored = [(r.rankings.get(system, []), r.gold_ids) for r in records if r.answerable and r.gold_ids]
     return {
-        "recall@1": mean(recall_at_k(ranking, gold, 1) for ranking, gold in scored),
-        "recall@3": mean(recall_at_k(ranking, gold, 3) for ranking, gold in scored),
-        "recall@5": mean(recall_at_k(ranking, gold, 5) for ranking, gold in scored),
+        **{f"recall@{k}": mean(recall_at_k(ranking, gold, k) for ranking, gold in scored) for k in (1, 3, 5)},
         "mrr": mean(reciprocal_rank(ranking, gold) for ranking, gold in scored),
         "ndcg@5": mean(ndcg_at_k(ranking, gold, 5) for ranking, gold in scored),
     }

@@ -23,13 +23,16 @@ BOILERPLATE_PATTERNS = [
         r"(https?://|www\.)\S+",
         r"\b[\w.+-]+@[\w-]+\.[\w.]+\b",  # contact e-mail addresses
         r"^(related articles|contact us|share|print|close|next|previous)$",
-        r"(for information purposes only|doesn't represent|does not represent|plagiarism|all rights reserved)",
+        r"(for information purposes only|doesn't represent|does not represent|plagiarism"
+        r"|all rights reserved)",
         r"^[\w ]+ news on [a-z]+ \d{1,2}$",  # site dateline, "Medical Network News on June 18"
     )
 ]
 NAV_ITEM = re.compile(r"[A-Z][a-z]+(?: [A-Z][a-z]+)?")  # "Product", "Contact Us": a menu entry
 LONE_PUNCTUATION = re.compile(r"[.;,:。；，：]+")
-QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u00a0": " ", "\u3000": " "})
+QUOTES = str.maketrans(
+    {"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u00a0": " ", "\u3000": " "}
+)
 MIN_COPY_LINES = 8  # a repeated run this long is a duplicated copy, not a repeated sentence
 LONG_LINE = 40
 MAX_COPY_DIFFERENCE = 3  # differing lines tolerated inside a repeated copy
@@ -141,7 +144,9 @@ def _drop_repeated_copies(lines: list[str], report: CleanReport) -> list[str]:
             report.add("line of a repeated copy", sum(1 for x in segment if x))
         else:
             kept.extend(segment)
-    first_lines = [next((x for x in seg if x), "") for copy, (_, seg) in zip(is_copy, segments, strict=True) if copy]
+    first_lines = [
+        next((x for x in seg if x), "") for copy, (_, seg) in zip(is_copy, segments, strict=True) if copy
+    ]
     anchor = first_lines[0] if first_lines else None
     if anchor:
         report.add("repeated copy of the text", sum(line == anchor for line in lines) - 1)

@@ -25,10 +25,16 @@ DEPARTMENT_ALIASES: dict[str, list[str]] = {
         "National Disease Control Administration",
         "State Administration of Disease Control",
     ],
-    "National Medical Products Administration": ["State Drug Administration", "State Food and Drug Administration"],
+    "National Medical Products Administration": [
+        "State Drug Administration",
+        "State Food and Drug Administration",
+    ],
     "State Administration for Market Regulation": ["General Administration of Market Supervision"],
     "General Administration of Sport": ["General Administration of Sports"],
-    "Civil Aviation Administration of China": ["China The Civil Aviation Administration", "China Civil Aviation Administration"],
+    "Civil Aviation Administration of China": [
+        "China The Civil Aviation Administration",
+        "China Civil Aviation Administration",
+    ],
     "Cyberspace Administration of China": ["Central Cyberspace Administration"],
     "Publicity Department of the CPC Central Committee": ["Central Propaganda Department"],
     "Central Institutional Organization Commission Office": ["Central Authorization Office"],

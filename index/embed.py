@@ -41,6 +41,7 @@ def token_counter(model_path: str) -> Tokenizer:
 
     tokenizer = Tokenizer.from_file(str(Path(model_path) / "tokenizer.json"))
     tokenizer.no_truncation()
+    tokenizer.no_padding()
     return tokenizer
 
 

@@ -49,7 +49,9 @@ class IngestProgress:
     advance: Callable[[int], None] = lambda n: None
 
 
-def parse_sources(paths: list[Path], manifest_path: Path) -> tuple[list[Document], list[LoadError], Counter[str]]:
+def parse_sources(
+    paths: list[Path], manifest_path: Path
+) -> tuple[list[Document], list[LoadError], Counter[str]]:
     """Load, clean and parse every source; one bad file is reported and skipped."""
     manifest = read_manifest(manifest_path)
     files, errors = find_sources(paths)
@@ -67,7 +69,9 @@ def parse_sources(paths: list[Path], manifest_path: Path) -> tuple[list[Document
             errors.append(LoadError(path, str(exc)))
             continue
         if any(d.info.id == document.info.id for d in documents):
-            errors.append(LoadError(path, f"document id {document.info.id!r} is already used by another file"))
+            errors.append(
+                LoadError(path, f"document id {document.info.id!r} is already used by another file")
+            )
             continue
         documents.append(document)
         noise.update(cleaned.report.removed)

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import ClassVar
 
 from index.model import DocumentInfo
 
@@ -69,8 +70,22 @@ def find_sources(paths: list[Path]) -> tuple[list[Path], list[LoadError]]:
 class _TextExtractor(HTMLParser):
     """Visible text of an HTML page, one block element per line."""
 
-    _BLOCKS = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section", "article"}
-    _SKIP = {"script", "style", "noscript", "head"}
+    _BLOCKS: ClassVar[set[str]] = {
+        "p",
+        "div",
+        "br",
+        "li",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "tr",
+        "section",
+        "article",
+    }
+    _SKIP: ClassVar[set[str]] = {"script", "style", "noscript", "head"}
 
     def __init__(self) -> None:
         super().__init__()

@@ -71,7 +71,11 @@ class Task(BaseModel):
     @property
     def text(self) -> str:
         """The unit's full text, as cited: title, body sentences and the responsibility line."""
-        parts = [self.title if self.title.endswith(".") else f"{self.title}."] if self.kind is UnitKind.TASK else []
+        parts = (
+            [self.title if self.title.endswith(".") else f"{self.title}."]
+            if self.kind is UnitKind.TASK
+            else []
+        )
         parts.extend(self.sentences)
         if self.departments_text:
             parts.append(self.departments_text)

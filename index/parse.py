@@ -22,7 +22,9 @@ DEPARTMENTS_EN = re.compile(
     r"^\((?P<names>.+?)\s+(?:are|is|shall be) responsible according to the division of responsibilities\)\.?$"
 )
 DEPARTMENTS_ZH = re.compile(r"^[（(](?P<names>.+?)按职责分工负责[）)]。?$")
-TRAILING_DEPARTMENTS_ZH = re.compile(r"^(?P<body>.+?。)(?P<departments>[（(][^（）()]+按职责分工负责[）)]。?)$")
+TRAILING_DEPARTMENTS_ZH = re.compile(
+    r"^(?P<body>.+?。)(?P<departments>[（(][^（）()]+按职责分工负责[）)]。?)$"
+)
 LEAD = re.compile(r'^The "[^"]+"\s')  # a news summary's paragraph quoting the plan opens a topical item
 LEAD_FRAMING = re.compile(r'^The "[^"]+"\s+[^,]*?(?:\bthat\b|,)\s*(?:and\s+)?')
 MONTHS = "|".join(calendar.month_name[1:])
@@ -87,10 +89,14 @@ def find_deadlines(sentences: list[str]) -> list[Deadline]:
     for sentence in sentences:
         for match in DEADLINE_EN.finditer(sentence):
             month = list(calendar.month_name).index(match["month"].capitalize())
-            deadlines.append(Deadline(month=f"{match['year']}-{month:02d}", phrase=match[0], sentence=sentence))
+            deadlines.append(
+                Deadline(month=f"{match['year']}-{month:02d}", phrase=match[0], sentence=sentence)
+            )
         for match in DEADLINE_ZH.finditer(sentence):
             deadlines.append(
-                Deadline(month=f"{match['year']}-{int(match['month']):02d}", phrase=match[0], sentence=sentence)
+                Deadline(
+                    month=f"{match['year']}-{int(match['month']):02d}", phrase=match[0], sentence=sentence
+                )
             )
     return deadlines
 
@@ -172,7 +178,9 @@ def _parse_numbered(info: DocumentInfo, paragraphs: list[list[str]]) -> Document
         for line in lines:
             if (match := SECTION.match(line)) and not TASK.match(line):
                 title = match[3] or next(lines, "")
-                sections.append(Section(number=str(chinese_or_arabic(match[1], match[2])), title=title.rstrip(".。")))
+                sections.append(
+                    Section(number=str(chinese_or_arabic(match[1], match[2])), title=title.rstrip(".。"))
+                )
             elif match := TASK.match(line):
                 if drafts and trailing:
                     drafts[-1].body.extend(trailing)
@@ -219,7 +227,8 @@ def _parse_unnumbered(info: DocumentInfo, paragraphs: list[list[str]]) -> Docume
     item_starts = [i for i in starts if i + 1 < len(paragraphs) and i + 1 not in starts]
     if not item_starts:
         raise ParseError(
-            f"document {info.id}: no recognisable structure (no numbered sections or tasks, and no topical items)"
+            f"document {info.id}: no recognisable structure "
+            "(no numbered sections or tasks, and no topical items)"
         )
     units: list[Task] = []
     first = item_starts[0]
@@ -229,7 +238,9 @@ def _parse_unnumbered(info: DocumentInfo, paragraphs: list[list[str]]) -> Docume
         units.append(_unit(info, UnitKind.NOTICE, f"Report on the {info.title}", notice))
     if preamble:
         units.append(_unit(info, UnitKind.PREAMBLE, "Preamble: overview of the tasks", preamble))
-    for number, (start, end) in enumerate(zip(item_starts, [*item_starts[1:], len(paragraphs)]), start=1):
+    for number, (start, end) in enumerate(
+        zip(item_starts, [*item_starts[1:], len(paragraphs)], strict=True), start=1
+    ):
         lines = [line for p in paragraphs[start:end] for line in p]
         sentences = [s for line in lines for s in split_sentences(line)]
         units.append(

@@ -88,7 +88,9 @@ def chroma_client(settings: Settings) -> ClientAPI:
                 )
             else:
                 settings.chroma_path.mkdir(parents=True, exist_ok=True)
-                _clients[key] = chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
+                _clients[key] = chromadb.PersistentClient(
+                    path=str(settings.chroma_path), settings=chroma_settings
+                )
         return _clients[key]
 
 
@@ -130,8 +132,12 @@ class IndexStore:
         collection = self.active()
         catalog = Catalog(collection=collection.name)
         for page in _pages(collection, ["documents", "metadatas"]):
-            for chunk_id, text, metadata in zip(page["ids"], page["documents"], page["metadatas"], strict=True):
-                catalog.chunks.append(StoredChunk(chunk_id, str(metadata["unit_id"]), text or "", dict(metadata)))
+            for chunk_id, text, metadata in zip(
+                page["ids"], page["documents"], page["metadatas"], strict=True
+            ):
+                catalog.chunks.append(
+                    StoredChunk(chunk_id, str(metadata["unit_id"]), text or "", dict(metadata))
+                )
                 if "unit_json" in metadata:
                     catalog.units.append(Task.model_validate_json(str(metadata["unit_json"])))
         order = {u.doc_id: i for i, u in enumerate(sorted(catalog.units, key=lambda u: (u.year, u.doc_id)))}
@@ -168,7 +174,9 @@ class IndexStore:
         old = self.stored_ids()
         kept = {cid for cid, doc in old.items() if doc in keep_doc_ids}
         wanted = {n.node_id for n in nodes} | kept
-        report = BuildReport(collection=self.active_name() or "", chunks=len(wanted), kept_from_failed=len(kept))
+        report = BuildReport(
+            collection=self.active_name() or "", chunks=len(wanted), kept_from_failed=len(kept)
+        )
         reuse = [cid for cid in wanted if cid in old]
         fresh = [n for n in nodes if n.node_id not in old]
         report.removed = len(set(old) - wanted)
@@ -235,7 +243,11 @@ class IndexStore:
         keep = {name, previous, self.pointer_name}
         for collection in self.client.list_collections():
             cname = collection if isinstance(collection, str) else collection.name
-            if cname.startswith(f"{self.base}-") and cname not in keep and cname[len(self.base) + 1 :].isdigit():
+            if (
+                cname.startswith(f"{self.base}-")
+                and cname not in keep
+                and cname[len(self.base) + 1 :].isdigit()
+            ):
                 self.client.delete_collection(cname)
 
 

@@ -27,7 +27,7 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def settings(data_dir: Path):  # noqa: ANN201
+def settings(data_dir: Path):
     """Settings pointing at the session's index; environment variables a test may need to pass on."""
     from index.settings import Settings
 
@@ -35,7 +35,7 @@ def settings(data_dir: Path):  # noqa: ANN201
 
 
 @pytest.fixture(scope="session")
-def service(settings):  # noqa: ANN001, ANN201
+def service(settings):
     """The loaded PolicyQA service on the session's index."""
     from assistant.service import PolicyQA
 

@@ -10,6 +10,7 @@ Not a test module (no ``test_`` prefix). Import it from a test module::
 
 The server runs ``assistant.api:create_app`` exactly as ``policyqa serve`` does, on a free loopback port,
 with the environment given (``server_env`` from conftest points it at the session's index).
+``running_chroma`` runs a ``chroma run`` server, for API processes that share one store.
 """
 
 from __future__ import annotations
@@ -26,6 +27,12 @@ import httpx
 from browser_support import free_port
 
 REPO = Path(__file__).resolve().parent.parent
+
+# Questions whose answers the documents settle, for tests of any front end: the first cites 2021-3 and
+# says "September 2021", the second cites 2021-5, the third is refused.
+PRICE_QUESTION = "When must the medical service price reform pilot documents be issued?"
+PAYMENT_QUESTION = "Which departments are responsible for reforming medical insurance payment methods?"
+OFF_TOPIC_QUESTION = "What is the capital of France?"
 
 
 class ServerStartError(RuntimeError):
@@ -51,15 +58,34 @@ def running_server(
     port = free_port()
     command = [sys.executable, "-m", "uvicorn", "assistant.api:create_app", "--factory"]
     command += ["--host", "127.0.0.1", "--port", str(port)]
-    log_path = log_path or Path(tempfile.mkstemp(prefix=f"policyqa-{port}-", suffix=".log")[1])
+    base_url = f"http://127.0.0.1:{port}"
+    probe = f"{base_url}/{'readyz' if wait_ready else 'healthz'}"
+    with _running(command, {**env, **(extra_env or {})}, probe, timeout, log_path):
+        yield base_url
+
+
+@contextmanager
+def running_chroma(path: Path, env: Mapping[str, str], *, timeout: float = 120.0) -> Iterator[int]:
+    """Run ``chroma run`` on a free loopback port with its data in ``path``; yield the port."""
+    port = free_port()
+    command = [str(Path(sys.executable).with_name("chroma")), "run", "--path", str(path)]
+    command += ["--host", "127.0.0.1", "--port", str(port)]
+    with _running(command, env, f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout, None):
+        yield port
+
+
+@contextmanager
+def _running(
+    command: list[str], env: Mapping[str, str], probe: str, timeout: float, log_path: Path | None
+) -> Iterator[None]:
+    """Run ``command`` until the context exits, once ``probe`` answers 200."""
+    if log_path is None:
+        log_path = Path(tempfile.mkdtemp(prefix="policyqa-")) / "server.log"
     with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            command, cwd=REPO, env={**env, **(extra_env or {})}, stdout=log, stderr=subprocess.STDOUT
-        )
+        process = subprocess.Popen(command, cwd=REPO, env=dict(env), stdout=log, stderr=subprocess.STDOUT)
         try:
-            base_url = f"http://127.0.0.1:{port}"
-            _wait_until_up(process, f"{base_url}/{'readyz' if wait_ready else 'healthz'}", timeout, log_path)
-            yield base_url
+            _wait_until_up(process, probe, timeout, log_path)
+            yield
         finally:
             _stop(process)
 

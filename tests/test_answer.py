@@ -91,7 +91,12 @@ def test_which_task_question_names_the_task(service):
 
 
 def test_task_named_directly_is_looked_up(service):
-    for question in ("What is task 5 of 2021 about?", "2021 task (5)", "Tell me about 2021-5", "the fifth task"):
+    for question in (
+        "What is task 5 of 2021 about?",
+        "2021 task (5)",
+        "Tell me about 2021-5",
+        "the fifth task",
+    ):
         answer = service.ask(question)
         assert [c.id for c in answer.citations] == ["2021-5"], question
 

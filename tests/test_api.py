@@ -14,15 +14,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from server_support import running_server
+from server_support import OFF_TOPIC_QUESTION, PAYMENT_QUESTION, PRICE_QUESTION, running_server
 
 from assistant.api import create_app
 from assistant.service import PolicyQA
 from index.settings import Settings
-
-PRICE_QUESTION = "When must the medical service price reform pilot documents be issued?"
-PAYMENT_QUESTION = "Which departments are responsible for reforming medical insurance payment methods?"
-OFF_TOPIC_QUESTION = "What is the capital of France?"
 
 KEYS = ["key-a", "key-b"]
 ALLOWED_ORIGIN = "http://allowed.example"
@@ -539,15 +535,20 @@ def test_first_load_still_running_is_a_503(settings: Settings) -> None:
 # fuzzing
 
 
-def test_no_generated_request_makes_the_server_fail(api: Server, tmp_path: Path) -> None:
-    """Schemathesis fuzzes our routes from the served OpenAPI schema; /v1 has its own tests.
+def test_generated_requests_conform_to_the_openapi_schema(api: Server, tmp_path: Path) -> None:
+    """Schemathesis fuzzes our routes from the served schema: no 5xx, documented statuses, types and bodies.
 
-    Run through its CLI: its pytest loader for live servers (`from_fixture`) breaks on pytest 9.
+    Run through its CLI, as its pytest loader for live servers (`from_fixture`) breaks on pytest 9. Not
+    checked: that every schema-valid request is accepted (the allowed years depend on the loaded index),
+    and the Allow header of a 405 (Starlette lists only the first route of a path, POST /admin/reindex).
+    /v1 has its own tests. One worker: with two, Python 3.11's `ast.parse`, which Hypothesis calls to
+    describe filters, can fail with "AST constructor recursion depth mismatch" in concurrent threads.
     """
     command = [sys.executable, "-m", "schemathesis.cli", "run", f"{api.base_url}/openapi.json"]
-    command += ["--checks", "not_a_server_error", "--max-examples", "20", "--seed", "1", "--workers", "2"]
-    command += ["--exclude-path-regex", "^/v1/", "--header", f"X-API-Key: {KEYS[0]}"]
-    command += ["--request-timeout", "60", "--generation-database", "none", "--no-color"]
+    command += ["--checks", "all", "--exclude-checks", "positive_data_acceptance,allow_header_conformance"]
+    command += ["--max-examples", "20", "--seed", "1", "--workers", "1", "--exclude-path-regex", "^/v1/"]
+    command += ["--header", f"X-API-Key: {KEYS[0]}", "--request-timeout", "60"]
+    command += ["--generation-database", "none", "--no-color"]
     run = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=600)
-    assert run.returncode == 0, run.stdout[-5000:] + run.stderr[-2000:]
-    assert "/ask" in run.stdout
+    assert run.returncode == 0, run.stdout[-8000:] + run.stderr[-2000:]
+    assert re.search(r"Selected: (\d+)/\d+\s+Tested: \1\b", run.stdout), run.stdout[-3000:]

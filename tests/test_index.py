@@ -42,8 +42,17 @@ def source_titles() -> dict[int, str]:
 def test_cleaning_removes_page_furniture_and_seo_lines():
     cleaned = clean_text(RAW_2021)
     text = "\n".join(line for p in cleaned.paragraphs for line in p)
-    for noise in ("echemi", "Related Articles", "Contact Us", "Drugs Drugs Drugs", "Enterprise business enterprise",
-                  "Health care products health products", "Last Update", "Home >", "plagiarism"):
+    for noise in (
+        "echemi",
+        "Related Articles",
+        "Contact Us",
+        "Drugs Drugs Drugs",
+        "Enterprise business enterprise",
+        "Health care products health products",
+        "Last Update",
+        "Home >",
+        "plagiarism",
+    ):
         assert noise not in text, noise
     assert cleaned.report.removed["SEO tag line"] == 3
     assert cleaned.report.removed["boilerplate line"] >= 10
@@ -66,7 +75,10 @@ def test_cleaning_keeps_one_copy_and_rejoins_sentences():
 def test_2021_parses_to_4_sections_and_20_tasks_with_source_titles(documents):
     doc = documents[0]["2021"]
     assert [s.number for s in doc.sections] == ["1", "2", "3", "4"]
-    assert doc.sections[2].title == "Adhere to prevention first and strengthen the construction of the public health system"
+    assert (
+        doc.sections[2].title
+        == "Adhere to prevention first and strengthen the construction of the public health system"
+    )
     tasks = doc.tasks
     assert [t.number for t in tasks] == list(range(1, 21))
     expected = source_titles()
@@ -89,21 +101,60 @@ def test_notice_preamble_and_closing_are_units_of_their_own(documents):
     ("task", "departments"),
     [
         (1, ["Secretariat of the State Council Medical Reform Leading Group"]),
-        (2, ["National Healthcare Security Administration", "National Health Commission", "Ministry of Finance",
-             "Ministry of Human Resources and Social Security", "National Medical Products Administration"]),
-        (5, ["National Healthcare Security Administration", "Ministry of Finance", "National Health Commission",
-             "National Administration of Traditional Chinese Medicine"]),
-        (12, ["National Health Commission", "National Disease Control and Prevention Administration",
-              "Ministry of Foreign Affairs", "National Development and Reform Commission",
-              "Ministry of Industry and Information Technology", "Ministry of Finance",
-              "General Administration of Customs", "National Healthcare Security Administration",
-              "National Immigration Administration", "Civil Aviation Administration of China",
-              "National Medical Products Administration"]),
-        (16, ["Ministry of Industry and Information Technology", "National Health Commission",
-              "National Healthcare Security Administration", "National Administration of Traditional Chinese Medicine",
-              "National Disease Control and Prevention Administration", "National Medical Products Administration"]),
-        (19, ["Ministry of Industry and Information Technology", "National Health Commission",
-              "National Medical Products Administration"]),
+        (
+            2,
+            [
+                "National Healthcare Security Administration",
+                "National Health Commission",
+                "Ministry of Finance",
+                "Ministry of Human Resources and Social Security",
+                "National Medical Products Administration",
+            ],
+        ),
+        (
+            5,
+            [
+                "National Healthcare Security Administration",
+                "Ministry of Finance",
+                "National Health Commission",
+                "National Administration of Traditional Chinese Medicine",
+            ],
+        ),
+        (
+            12,
+            [
+                "National Health Commission",
+                "National Disease Control and Prevention Administration",
+                "Ministry of Foreign Affairs",
+                "National Development and Reform Commission",
+                "Ministry of Industry and Information Technology",
+                "Ministry of Finance",
+                "General Administration of Customs",
+                "National Healthcare Security Administration",
+                "National Immigration Administration",
+                "Civil Aviation Administration of China",
+                "National Medical Products Administration",
+            ],
+        ),
+        (
+            16,
+            [
+                "Ministry of Industry and Information Technology",
+                "National Health Commission",
+                "National Healthcare Security Administration",
+                "National Administration of Traditional Chinese Medicine",
+                "National Disease Control and Prevention Administration",
+                "National Medical Products Administration",
+            ],
+        ),
+        (
+            19,
+            [
+                "Ministry of Industry and Information Technology",
+                "National Health Commission",
+                "National Medical Products Administration",
+            ],
+        ),
     ],
 )
 def test_departments_are_parsed_and_normalised(documents, task, departments):
@@ -148,7 +199,10 @@ def test_chinese_numbering_sample():
     assert [s.number for s in doc.sections] == ["1", "2"]
     tasks = doc.tasks
     assert [(t.number, t.title) for t in tasks] == [
-        (1, "大力推广三明市医改经验"), (2, "推进药品耗材集中采购"), (3, "推进优质医疗资源扩容和均衡布局")]
+        (1, "大力推广三明市医改经验"),
+        (2, "推进药品耗材集中采购"),
+        (3, "推进优质医疗资源扩容和均衡布局"),
+    ]
     assert tasks[1].departments == ["国家医保局", "国家卫生健康委", "财政部"]
     assert tasks[0].departments == ["国务院医改领导小组秘书处"]
     assert [d.month for d in tasks[1].deadlines] == ["2021-08"]
@@ -218,7 +272,9 @@ def test_reingest_embeds_nothing_and_one_edit_embeds_one_chunk(corpus, tmp_path)
     assert (again.build.embedded, again.build.reused, again.build.swapped) == (0, first.build.chunks, False)
     path = corpus / "key-tasks-2021-echemi.txt"
     text = path.read_text(encoding="utf-8")
-    edited = text.replace("Formulate antitrust guidelines in the field of APIs", "Formulate antitrust rules for APIs", 1)
+    edited = text.replace(
+        "Formulate antitrust guidelines in the field of APIs", "Formulate antitrust rules for APIs", 1
+    )
     path.write_text(edited, encoding="utf-8")
     third = ingest(settings)
     assert third.build.embedded == 1
@@ -244,7 +300,9 @@ def test_failed_build_leaves_previous_index_serving(corpus, tmp_path):
     store = open_store(settings)
     before = store.active_name()
     path = corpus / "key-tasks-2022-chinanews.txt"
-    path.write_text(path.read_text(encoding="utf-8") + "\nA new sentence about telemedicine in 2022.\n", encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8") + "\nA new sentence about telemedicine in 2022.\n", encoding="utf-8"
+    )
 
     class FailingModel:
         def get_text_embedding_batch(self, texts: list[str]) -> list[list[float]]:
@@ -255,8 +313,12 @@ def test_failed_build_leaves_previous_index_serving(corpus, tmp_path):
 
     docs, _, _ = parse_sources([corpus], corpus / "manifest.json")
     tokenizer = token_counter(settings.embed_model_path)
-    nodes = chunk_units([u for d in docs for u in d.units], lambda t: len(tokenizer.encode(t).ids), 256,
-                        model_name(settings.embed_model_path))
+    nodes = chunk_units(
+        [u for d in docs for u in d.units],
+        lambda t: len(tokenizer.encode(t).ids),
+        256,
+        model_name(settings.embed_model_path),
+    )
     with pytest.raises(RuntimeError, match="embedding server crashed"):
         store.build(nodes, FailingModel())
     assert store.active_name() == before
@@ -277,7 +339,9 @@ def test_each_bad_input_is_reported_by_file_and_the_rest_is_indexed(corpus, tmp_
     settings = corpus_settings(corpus, tmp_path)
     (corpus / "empty.txt").write_text("  \n", encoding="utf-8")
     (corpus / "latin1.txt").write_bytes("Key Tasks 2023 caf\xe9 \xff\xfe".encode("latin-1"))
-    (corpus / "prose.txt").write_text("In 2023 the weather was fine.\nNothing here is numbered.\n", encoding="utf-8")
+    (corpus / "prose.txt").write_text(
+        "In 2023 the weather was fine.\nNothing here is numbered.\n", encoding="utf-8"
+    )
     missing = corpus / "missing.txt"
     report = ingest(settings, [corpus, missing])
     reasons = {e.path.name: e.reason for e in report.errors}

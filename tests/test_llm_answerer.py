@@ -6,6 +6,7 @@ exist, every shown sentence supported, or a refusal), never the model's wording.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -143,7 +144,7 @@ def test_unreachable_endpoint_raises_unavailable(service: PolicyQA, settings: Se
     answerer = create_answerer(
         "offline", service.library, endpoint_settings(settings, "offline", base_url, "x", 5.0)
     )
-    expected = rf"model 'offline' is unavailable: cannot connect to {base_url}"
+    expected = re.escape(f"model 'offline' is unavailable: cannot connect to {base_url}")
     with pytest.raises(LLMUnavailableError, match=expected) as info:
         answerer.answer(ANSWERABLE, [], Filters())
     assert info.value.name == "offline"

@@ -21,15 +21,76 @@ from index.model import Task, UnitKind
 from index.settings import Settings
 
 GENERIC_TERMS = set(
-    """plan plans policy policies document documents notice notices reform reforms china chinese government
-    say says said mention mentions mentioned anything something about regarding related relate key tasks
-    task item items year new does do did will would should could can may much many way ways measure measures
-    promote promoted improve improved strengthen what doe which who whom when how why where there""".split()
+    [
+        "plan",
+        "plans",
+        "policy",
+        "policies",
+        "document",
+        "documents",
+        "notice",
+        "notices",
+        "reform",
+        "reforms",
+        "china",
+        "chinese",
+        "government",
+        "say",
+        "says",
+        "said",
+        "mention",
+        "mentions",
+        "mentioned",
+        "anything",
+        "something",
+        "about",
+        "regarding",
+        "related",
+        "relate",
+        "key",
+        "tasks",
+        "task",
+        "item",
+        "items",
+        "year",
+        "new",
+        "does",
+        "do",
+        "did",
+        "will",
+        "would",
+        "should",
+        "could",
+        "can",
+        "may",
+        "much",
+        "many",
+        "way",
+        "ways",
+        "measure",
+        "measures",
+        "promote",
+        "promoted",
+        "improve",
+        "improved",
+        "strengthen",
+        "what",
+        "doe",
+        "which",
+        "who",
+        "whom",
+        "when",
+        "how",
+        "why",
+        "where",
+        "there",
+    ]
 )
 
 
 PERSON = re.compile(
-    r"\b(director|minister|head of|chairman|chairwoman|spokesperson|who signed|name of the (person|official))\b",
+    r"\b(director|minister|head of|chairman|chairwoman|spokesperson|who signed|"
+    r"name of the (person|official))\b",
     re.IGNORECASE,
 )
 QUANTITY = re.compile(
@@ -37,8 +98,17 @@ QUANTITY = re.compile(
     r"\b(reimbursement ratio|price cap|budget of)\b",
     re.IGNORECASE,
 )
+DEADLINE_WORD = re.compile(r"\bdeadlines?\b|\bdated\b", re.IGNORECASE)
+LIST_WORDS = content_words(
+    "which tasks items mention mentions mentioned cover covers involve involves address addresses "
+    "refer refers "
+    "deal deals list every contain contains"
+)
 CALENDAR_WORDS = {m.lower() for m in calendar.month_name[1:]} | {d.lower() for d in calendar.day_name}
-NUMBER = re.compile(r"\b(?!20\d\d\b)\d+(?:[,.]\d+)*(?!\d|th\b|st\b|nd\b|rd\b)%?|\b(ten|hundred|thousand|million|billion)\b", re.IGNORECASE)
+NUMBER = re.compile(
+    r"\b(?!20\d\d\b)\d+(?:[,.]\d+)*(?!\d|th\b|st\b|nd\b|rd\b)%?|\b(ten|hundred|thousand|million|billion)\b",
+    re.IGNORECASE,
+)
 
 
 class Answerer(Protocol):
@@ -108,6 +178,10 @@ class EvidenceGatherer:
         if refusal := self._resolve_references(question, evidence):
             evidence.refusal = refusal
             return evidence
+        if question.intent is Intent.LIST and not evidence.direct:
+            evidence.direct = self.list_matches(question, filters)
+        if question.intent is Intent.STRUCTURE and not evidence.direct:
+            evidence.direct = self.structure_units(question, filters)
         started = time.perf_counter()
         evidence.query_vector = np.asarray(self.library.retriever.embed(question.query), dtype=np.float32)
         evidence.timings.add("embed", started)
@@ -116,6 +190,8 @@ class EvidenceGatherer:
         )
         if not evidence.direct and question.intent not in (Intent.LIST, Intent.STRUCTURE):
             evidence.refusal = self._low_confidence(question, evidence.hits)
+        if question.intent is Intent.COMPARE and not evidence.refusal:
+            evidence.direct = self.per_year_tasks(question, evidence)
         return evidence
 
     def _effective_filters(self, question: Question, filters: Filters) -> Filters:
@@ -136,6 +212,63 @@ class EvidenceGatherer:
                 self.library.units[i] for i in question.context_ids[:1] if i in self.library.units
             ]
         return None
+
+    def per_year_tasks(self, question: Question, evidence: Evidence) -> list[Task]:
+        """For a comparison: the best-matching task of each year (the units named keep their place)."""
+        known = {u.year: u for u in evidence.direct}
+        years = sorted(set(question.years) | set(known))
+        if len(years) < 2:
+            years = self.library.years
+        query = " ".join([question.query, *(u.title for u in evidence.direct)])
+        vector = self.library.retriever.embed(query) if evidence.direct else evidence.query_vector.tolist()
+        chosen: list[Task] = []
+        for year in years:
+            if year in known:
+                chosen.append(known[year])
+                continue
+            hits = self.library.retriever.search(
+                query, evidence.filters.model_copy(update={"year": year}), top_k=5, embedding=vector
+            )
+            chosen.extend(next(([h.unit] for h in hits if h.unit.kind is UnitKind.TASK), []))
+        return chosen
+
+    def structure_units(self, question: Question, filters: Filters) -> list[Task]:
+        """The units a question about the documents' structure is about: a section's tasks, the first or
+        last task, or the notice header."""
+        numbered_years = sorted({u.year for u in self.library.tasks if not u.unnumbered_in_source})
+        year = filters.year or (numbered_years[-1] if numbered_years else None)
+        tasks = sorted((u for u in self.library.tasks if u.year == year), key=lambda u: u.number or 0)
+        if question.section and tasks:
+            sections = sorted({u.section.number for u in tasks if u.section}, key=int)
+            wanted = sections[-1] if question.section in ("last", "final") and sections else question.section
+            return [u for u in tasks if u.section and u.section.number == wanted]
+        text = question.text.lower()
+        if tasks and re.search(
+            r"\bhow many\b.*\b(tasks|items)\b|\b(last|final) (numbered |key )?(task|item)", text
+        ):
+            return [tasks[-1], tasks[0]] if "how many" in text else [tasks[-1]]
+        if tasks and re.search(r"\bfirst (numbered |key )?(task|item)\b", text):
+            return [tasks[0]]
+        years = [filters.year] if filters.year else self.library.years
+        return [u for u in self.library.units.values() if u.kind is UnitKind.NOTICE and u.year in years]
+
+    def list_matches(self, question: Question, filters: Filters) -> list[Task]:
+        """The exact task set a list question asks for, from the parsed metadata (or the tasks' words)."""
+        q, year = question, filters.year
+        tasks = [u for u in self.library.tasks if year is None or u.year == year]
+        if q.deadline_month or q.departments or q.section or DEADLINE_WORD.search(q.text):
+            return [
+                u
+                for u in tasks
+                if (q.deadline_month is None or any(d.month == q.deadline_month for d in u.deadlines))
+                and (not q.departments or all(d in u.departments for d in q.departments))
+                and (q.section is None or (u.section is not None and u.section.number == q.section))
+                and (q.deadline_month or q.departments or q.section or u.deadlines)
+            ]
+        words = {w for w in content_words(q.query) - GENERIC_TERMS - LIST_WORDS if not w.isdigit()}
+        if not words:
+            return []
+        return [u for u in tasks if words <= content_words(" ".join([u.title, *u.sentences]))]
 
     def missing_terms(self, question: Question) -> tuple[list[str], list[str]]:
         """(key terms, those absent from the corpus) of a question, stemmed."""

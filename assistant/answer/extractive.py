@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import re
 import time
 from collections.abc import Iterator
@@ -9,7 +10,6 @@ from collections.abc import Iterator
 import numpy as np
 
 from assistant.answer.base import (
-    GENERIC_TERMS,
     Evidence,
     EvidenceGatherer,
     NotCovered,
@@ -27,10 +27,8 @@ from index.model import Task, UnitKind
 from index.settings import Settings
 
 
-LIST_WORDS = content_words(
-    "which tasks items mention mentions mentioned cover covers involve involves address "
-    "addresses refer refers deal deals list"
-)
+def capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def quoted(unit: Task) -> str:
@@ -197,17 +195,9 @@ class ExtractiveAnswerer:
 
     def _compare(self, evidence: Evidence) -> list[str]:
         """One part per year, each from that year's best-matching task."""
-        known = {u.year: u for u in evidence.direct}
-        years = sorted(set(evidence.question.years) | set(known)) or self.library.years
-        if len(years) < 2:
-            years = self.library.years
-        query = " ".join([evidence.question.query, *(u.title for u in evidence.direct)])
-        embedding = self.library.retriever.embed(query) if evidence.direct else None
         sentences: list[str] = []
-        for year in years:
-            unit = known.get(year) or self._best_task(query, evidence, year, embedding)
-            if unit is None:
-                continue
+        for unit in evidence.direct:
+            year = unit.year
             best = self._best(unit, evidence, 2)
             if best:
                 sentences.append(
@@ -216,41 +206,9 @@ class ExtractiveAnswerer:
                 sentences.extend(cite(s, unit.id) for s in best[1:])
         return sentences
 
-    def _best_task(
-        self, query: str, evidence: Evidence, year: int, embedding: list[float] | None
-    ) -> Task | None:
-        vector = embedding or (evidence.query_vector.tolist() if evidence.query_vector is not None else None)
-        hits = self.library.retriever.search(
-            query, evidence.filters.model_copy(update={"year": year}), top_k=5, embedding=vector
-        )
-        return next((h.unit for h in hits if h.unit.kind is UnitKind.TASK), None)
-
-    def _mentioning(self, evidence: Evidence) -> list[Task]:
-        """Tasks whose text uses every key term of a "which tasks mention X" question."""
-        words = {w for w in content_words(evidence.question.query) - GENERIC_TERMS - LIST_WORDS if not w.isdigit()}
-        if not words:
-            return []
-        year = evidence.filters.year
-        return [
-            u
-            for u in self.library.tasks
-            if (year is None or u.year == year) and words <= content_words(" ".join([u.title, *u.sentences]))
-        ]
-
     def _list(self, evidence: Evidence) -> list[str]:
         q = evidence.question
-        year = evidence.filters.year
-        matches = [
-            u
-            for u in self.library.tasks
-            if (year is None or u.year == year)
-            and (q.deadline_month is None or any(d.month == q.deadline_month for d in u.deadlines))
-            and (not q.departments or all(d in u.departments for d in q.departments))
-            and (q.section is None or (u.section is not None and u.section.number == q.section))
-            and (q.deadline_month or q.departments or q.section or u.deadlines)
-        ]
-        if not (q.deadline_month or q.departments or q.section):
-            matches = self._mentioning(evidence)
+        matches = evidence.direct
         if not matches:
             return []
         sentences = []
@@ -276,57 +234,48 @@ class ExtractiveAnswerer:
         return canonical_department(name)
 
     def _structure(self, evidence: Evidence) -> list[str]:
+        """Questions about the documents themselves: sections, task counts, the notice header."""
+        units = evidence.direct
+        if not units:
+            return []
         text = evidence.question.text.lower()
-        year = evidence.filters.year or (self.library.years[0] if len(self.library.years) == 1 else None)
-        years = [year] if year else self.library.years
-        if "how many" in text and re.search(r"\b(tasks|items)\b", text):
-            sentences = []
-            for y in years:
-                tasks = sorted((u for u in self.library.tasks if u.year == y), key=lambda u: u.number or 0)
-                if tasks:
-                    first, last = tasks[0], tasks[-1]
-                    kind = "topical items" if first.unnumbered_in_source else "numbered tasks"
-                    sentences.append(
-                        cite(f"The {y} document has {len(tasks)} {kind}, from {quoted(first)}", first.id)
-                    )
-                    sentences.append(cite(f"The last is {quoted(last)}", last.id))
-            return sentences
-        if "how many" in text and "section" in text:
-            sentences = []
-            for y in years:
-                sections = {
-                    u.section.number: (u.section, u) for u in self.library.tasks if u.year == y and u.section
-                }
-                for _, (section, unit) in sorted(sections.items()):
-                    sentences.append(
-                        cite(
-                            f"Section {section.number} of the {y} notice is \u201c{section.title}\u201d",
-                            unit.id,
-                        )
-                    )
-            return sentences
-        if section := re.search(r"\bsection\s+(\d)\b", text):
-            for u in self.library.tasks:
-                if u.section and u.section.number == section[1] and (year is None or u.year == year):
-                    members = [t for t in self.library.tasks if t.section == u.section and t.year == u.year]
-                    return [
-                        cite(
-                            f"Section {section[1]} of the {u.year} notice is \u201c{u.section.title}\u201d",
-                            u.id,
-                        )
-                    ] + [cite(quoted(t)[0].upper() + quoted(t)[1:], t.id) for t in members]
-        notices = [u for u in self.library.units.values() if u.kind is UnitKind.NOTICE and u.year in years]
+        if units[0].kind is UnitKind.NOTICE:
+            return self._notice_facts(units, evidence)
+        if evidence.question.section:
+            first = units[0]
+            assert first.section is not None
+            section = first.section
+            head = f"Section {section.number} of the {first.year} notice is \u201c{section.title}\u201d"
+            return [cite(head, first.id)] + [cite(capitalised(quoted(t)), t.id) for t in units]
+        if "how many" in text:
+            last, first = units[0], units[-1]
+            kind = "topical items" if last.unnumbered_in_source else "numbered tasks"
+            return [
+                cite(f"The {last.year} document has {last.number} {kind}, from {quoted(first)}", first.id),
+                cite(f"The last is {quoted(last)}", last.id),
+            ]
+        return [cite(capitalised(quoted(u)), u.id) for u in units] + [
+            cite(s, units[0].id) for s in self._best(units[0], evidence, 1)
+        ]
+
+    def _notice_facts(self, notices: list[Task], evidence: Evidence) -> list[str]:
+        text = evidence.question.text.lower()
+        months = "|".join(calendar.month_name[1:])
         patterns = {
             r"number": r"\bNo\.\s*\d+",
-            r"date|when|issued on": rf"\b({'|'.join(['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'])})\s+\d{{1,2}}\b",  # noqa: E501
+            r"date|when|issued on": rf"\b({months})\s+\d{{1,2}}\b",
+            r"public|released": r"publicly released|public",
+            r"approv": r"approved",
+            r"addressed|to whom": r"governments of all provinces|ministries and commissions",
             r"who|issuer|issued by": r"Office of the State Council|General Office",
         }
-        sentences = []
+        sentences: list[str] = []
         for notice in notices:
+            found: list[str] = []
             for asked, pattern in patterns.items():
                 if re.search(asked, text):
-                    found = [s for s in notice.sentences if re.search(pattern, s)]
-                    sentences.extend(cite(s, notice.id) for s in found[:2])
-                    if found:
-                        break
+                    found += [s for s in notice.sentences if re.search(pattern, s) and s not in found][:2]
+            if not found:
+                found = self._best(notice, evidence, 2)
+            sentences.extend(cite(s, notice.id) for s in found)
         return sentences

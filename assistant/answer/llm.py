@@ -6,9 +6,10 @@ The flow of one question:
 2. `EvidenceGatherer` retrieves; when it refuses, the model is not called at all.
 3. The model gets the top units (or those the question names) as numbered excerpts (`prompts/answer.txt`).
 4. Its reply is reviewed (`review_reply`): markers to ids that were not provided are dropped, an unmarked
-   sentence is attributed to the provided unit that best supports it (if any does), and the grounding checker
-   scores every sentence. In strict mode unsupported sentences are dropped; if none is left, the answer is
-   refused as unverifiable. A reply holding the refusal phrase of `prompts/refusal.txt` is a refusal.
+   sentence is attributed to the provided unit sharing most words with it if the grounding checker finds it
+   supported there, and every sentence is scored. In strict mode unsupported sentences are dropped; if none
+   is left, the answer is refused as unverifiable. A reply holding the refusal phrase of `prompts/refusal.txt`
+   is a refusal.
 
 `stream()` yields the model's raw text deltas and then the reviewed Answer, whose text may differ from the
 concatenated deltas (markers fixed, unsupported sentences removed): clients should show the final Answer.
@@ -65,9 +66,12 @@ LOCAL_TIMEOUT_S = 180.0  # a busy 2-core machine can take a minute for one promp
 UNVERIFIED = "The model's answer could not be verified against the documents, so PolicyQA does not show it."
 MODEL_REFUSED = "The model found no answer in the retrieved passages."
 MARKER_LIST = re.compile(r"\[\s*(20\d\d-\w+(?:\s*[,;]\s*20\d\d-\w+)*)\s*\]")
+# What models put before a sentence: stray punctuation, an id label ("2021-9:"), "Answer:", a list bullet.
 LEADING_LABEL = re.compile(
-    r"^(?:(?:answer|standalone question)\s*:\s*)?(?:[-*•]\s+|\d+[.)]\s+)?", re.IGNORECASE
+    r"^(?:[\s:;,.]+|[-*•]\s+|\d+[.)]\s+|20\d\d-\w+\s*:\s*|(?:answer|standalone question)\s*:\s*)*",
+    re.IGNORECASE,
 )
+ECHOED_PROMPT = re.compile(r"(?:question|task excerpts)\s*:", re.IGNORECASE)
 
 
 class LLMUnavailableError(RuntimeError):
@@ -183,10 +187,12 @@ def calling(endpoint: LLMEndpoint) -> Iterator[None]:
 def excerpt(unit: Task, limit: int = EXCERPT_CHARS) -> str:
     """The unit's body sentences (and responsibility line) in order, as many as fit in `limit` characters."""
     body: list[str] = []
+    used = 0
     for sentence in [*unit.sentences, *([unit.departments_text] if unit.departments_text else [])]:
-        if body and sum(len(s) + 1 for s in body) + len(sentence) > limit:
+        if body and used + len(sentence) > limit:
             break
         body.append(sentence)
+        used += len(sentence) + 1
     return " ".join(body)
 
 
@@ -255,6 +261,11 @@ def clean_body(text: str) -> str:
     return text[0].upper() + text[1:]
 
 
+def is_claim(body: str) -> bool:
+    """Whether a sentence of a reply states something: questions and echoed prompt lines do not."""
+    return not body.endswith("?") and not ECHOED_PROMPT.match(body)
+
+
 def support_strength(checker: GroundingChecker, sentence: str, sources: dict[str, list[str]]) -> float:
     """The weakest support score among the parts of `sentence` (0 when nothing supports it)."""
     return min((part.score for part in checker.check(sentence, sources).sentences), default=0.0)
@@ -268,7 +279,9 @@ def review_sentence(
     A sentence the model left unmarked gets the marker of the provided unit that shares most words with it,
     but only when the grounding checker finds it supported there; otherwise it stays unmarked.
     """
-    cited = ids or [unit_id for unit_id in [closest_source(body, sources)] if unit_id]
+    cited = ids
+    if not cited and (closest := closest_source(body, sources)):
+        cited = [closest]
     if cited:
         sentence = with_markers(body, cited)
         if support_strength(checker, sentence, sources) >= checker.threshold:
@@ -297,8 +310,7 @@ def review_reply(reply: str, units: dict[str, Task], checker: GroundingChecker, 
         ids = list(dict.fromkeys(MARKER.findall(sentence)))
         dropped.extend(i for i in ids if i not in units)
         body = clean_body(sentence)
-        # Questions claim nothing, and small models echo them or loop on the same sentence.
-        if body and not body.endswith("?") and body not in seen:
+        if body and is_claim(body) and body not in seen:  # small models loop on the same sentence
             seen.add(body)
             reviewed.append(review_sentence(body, [i for i in ids if i in units], sources, checker))
     shown = [(s, ok) for s, ok in reviewed if ok or not strict]
@@ -379,8 +391,10 @@ class LLMAnswerer:
             reply = self.condenser.chat([ChatMessage(role=MessageRole.USER, content=request)])
         lines = [line for line in (reply.message.content or "").splitlines() if line.strip()]
         rewritten = LEADING_LABEL.sub("", lines[0].strip()).strip(" \"'“”") if lines else ""
-        # A small model may answer instead of rewriting: a long reply is no standalone question.
-        return rewritten if 0 < len(rewritten) <= 2 * len(question) + 200 else question
+        # A small model may answer instead of rewriting; the follow-up is then resolved by retrieval's own
+        # reading of the history.
+        standalone = rewritten.endswith("?") and len(rewritten) <= 2 * len(question) + 200
+        return rewritten if standalone else question
 
     def _prompt(
         self, question: str, history: list[Turn], filters: Filters, top_k: int, started: float
