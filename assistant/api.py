@@ -123,18 +123,14 @@ router = APIRouter(responses=error_responses(*QUERY_ERRORS))
 @router.post(
     "/ask", tags=["answers"], dependencies=[Depends(require_json)], responses=error_responses(400, 413, 415)
 )
-def ask(question: QuestionDep, service: ServiceDep) -> Answer:
+def ask(body: QuestionDep, service: ServiceDep) -> Answer:
     """Answer a question with citations to task ids, or refuse when the documents do not say."""
-    return service.ask(
-        question.question, question.history, Filters(year=question.year), question.top_k, question.model
-    )
+    return service.ask(body.question, body.history, body.filters, body.top_k, body.model)
 
 
-def start_answer(question: QuestionDep, service: ServiceDep) -> Iterator[str | Answer]:
+def start_answer(body: QuestionDep, service: ServiceDep) -> Iterator[str | Answer]:
     """Start answering before the stream opens, so a bad request fails with a status code, not mid-stream."""
-    return service.ask_stream(
-        question.question, question.history, Filters(year=question.year), question.top_k, question.model
-    )
+    return service.ask_stream(body.question, body.history, body.filters, body.top_k, body.model)
 
 
 @router.post(
@@ -181,9 +177,8 @@ def get_task(task_id: str, service: ServiceDep) -> TaskDetail:
     """One unit by id: a task ("2021-5") or another unit ("2021-notice", "2021-preamble", "2021-closing")."""
     task = service.task(task_id)
     if task is None:
-        raise APIError(
-            404, "not_found", f"no task {task_id!r}; ids look like '2021-5' (see GET /tasks)", "task_id"
-        )
+        message = f"no task {task_id!r}; ids look like '2021-5' (see GET /tasks)"
+        raise APIError(404, "not_found", message, "task_id")
     return TaskDetail.of(task)
 
 

@@ -223,7 +223,7 @@ def read_question(text: str, history: list[Turn], glossary_path: Path) -> Questi
     refs = task_references(cleaned)
     query = cleaned
     context_ids: list[str] = []
-    if history and (FOLLOW_UP.search(cleaned) or len(cleaned.split()) <= 6) and not refs:
+    if history and FOLLOW_UP.search(cleaned) and not refs:
         context_ids = _context_ids(history, cleaned)
         last_user = next((t.content for t in reversed(history) if t.role == "user"), "")
         query = f"{last_user} {cleaned}"

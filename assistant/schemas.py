@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, computed_field
 
-from assistant.models import Turn
+from assistant.models import Filters, Turn
 from assistant.retrieve import Hit
 from index.model import Task
 
@@ -42,6 +42,10 @@ class AskRequest(BaseModel):
         None, description="Answerer to use; see GET /models. Default: the server's default."
     )
     history: list[Turn] = Field(default_factory=list, description="Earlier turns, oldest first.")
+
+    @property
+    def filters(self) -> Filters:
+        return Filters(year=self.year)
 
 
 class SearchQuery(BaseModel):

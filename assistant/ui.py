@@ -16,6 +16,8 @@ import pandas as pd
 from fastapi import FastAPI
 
 from assistant import ui_eval, ui_tasks
+from assistant.answer import UnknownModelError
+from assistant.answer.llm import LLMUnavailableError
 from assistant.models import Answer, Filters, Turn
 from assistant.service import IndexUnavailableError, PolicyQA
 from assistant.ui_render import (
@@ -23,6 +25,7 @@ from assistant.ui_render import (
     error_html,
     escape_markdown,
     failure_message,
+    index_message,
     message_html,
     partial_answer_markdown,
     task_html,
@@ -44,11 +47,10 @@ EXAMPLES = [
 ]
 SOURCES_HINT = "Click a citation chip in an answer to read the task it cites here."
 TASK_HINT = "Select a row, or type a task id such as 2021-5, to read the task here."
-INDEX_MISSING_BANNER = "The index is not built yet: run `policyqa ingest`, then reload this page."
-INDEX_LOADING_BANNER = "The index is still loading; reload this page in a few seconds."
 # Answers that may run at once (Gradio's default is 1): an LLM answer mostly waits on its endpoint, and one
 # slow model should not queue every other user; more would only contend for the CPU the extractive one needs.
 ANSWER_CONCURRENCY = 4
+EXPECTED_FAILURES = (IndexUnavailableError, UnknownModelError, LLMUnavailableError)
 
 # Runs once when the hidden bridge mounts; one capture-phase listener on document serves every chip of
 # every message, including those rendered later. trigger('cite', ...) fires bridge.cite in Python.
@@ -89,8 +91,7 @@ class PolicyQAUI:
         """Empty when the index is loaded; otherwise what is wrong and what to do."""
         if self.service.ready:
             return ""
-        message = INDEX_LOADING_BANNER if self.service.load_error is None else INDEX_MISSING_BANNER
-        return message_html(message, "warning")
+        return message_html(index_message(self.service.load_error), "warning")
 
     def chat_controls(self) -> tuple[str, Any, Any]:
         """The banner, the year choices of the loaded library and the models on offer."""
@@ -186,8 +187,9 @@ class PolicyQAUI:
 
     @staticmethod
     def _log_failure(exc: Exception) -> None:
-        if isinstance(exc, IndexUnavailableError):
-            logger.info("question before the index is loaded: %s", exc)
+        """Expected failures (no index, unknown or unreachable model) in one line; others with their trace."""
+        if isinstance(exc, EXPECTED_FAILURES):
+            logger.warning("could not answer in the UI: %s", exc)
         else:
             logger.exception("answering in the UI failed")
 
@@ -200,8 +202,8 @@ class PolicyQAUI:
             return message_html(TASK_HINT)
         try:
             task = self.service.task(unit_id)
-        except IndexUnavailableError as exc:
-            return message_html(failure_message(exc, self.service.load_error, None), "warning")
+        except IndexUnavailableError:
+            return message_html(index_message(self.service.load_error), "warning")
         if task is None:
             return message_html(f"There is no task “{unit_id}”. Ids look like 2021-5 or 2022-3.", "warning")
         return task_html(task, self.documents.get(task.doc_id), quote)

@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable
 
 from assistant.answer import UnknownModelError
+from assistant.answer.extractive import ExtractiveAnswerer
 from assistant.answer.llm import LLMUnavailableError
 from assistant.grounding import MARKER
 from assistant.models import Answer, Citation
@@ -22,7 +23,8 @@ from index.model import DocumentInfo, Task
 CITE_ANCHOR = "#cite-"
 NOT_COVERED = "Not covered by these documents."
 NOT_BUILT = "The index is not built yet: run `policyqa ingest`, then reload this page."
-STILL_LOADING = "The index is still loading. Try again in a few seconds."
+STILL_LOADING = "The index is still loading; reload this page in a few seconds."
+OFFLINE_MODEL = ExtractiveAnswerer.name
 BUSY = "The model server is busy right now. Try again in a moment, or choose another model."
 # Characters that make markup anywhere in a line (emphasis, code, links and images, HTML, tables, maths,
 # e-mail autolinks) ...
@@ -120,11 +122,16 @@ def error_html(message: str) -> str:
     return f'<div class="ui-error"><strong>Could not answer.</strong> {_inline_code(esc(message))}</div>'
 
 
-def failure_message(exc: Exception, index_error: str | None, model: str | None) -> str:
+def index_message(load_error: str | None) -> str:
+    """Why there is no index to answer from: still loading (no error yet) or not built."""
+    return STILL_LOADING if load_error is None else NOT_BUILT
+
+
+def failure_message(exc: Exception, load_error: str | None, model: str | None) -> str:
     """What to tell the user about `exc`: never a stack trace, always what they can do next."""
     match exc:
         case IndexUnavailableError():
-            return STILL_LOADING if index_error is None else NOT_BUILT
+            return index_message(load_error)
         case UnknownModelError():
             return f"The model “{exc.name}” is not offered here. Choose one of: {', '.join(exc.allowed)}."
         case LLMUnavailableError() if exc.status in (429, 503):
@@ -132,9 +139,9 @@ def failure_message(exc: Exception, index_error: str | None, model: str | None) 
         case LLMUnavailableError():
             return (
                 f"The model “{exc.name}” could not be reached. Choose another model "
-                "(“extractive” works offline) or try again later."
+                f"(“{OFFLINE_MODEL}” works offline) or try again later."
             )
-    if model and model != "extractive":
+    if model and model != OFFLINE_MODEL:
         return (
             f"The model “{model}” failed to answer; its endpoint may be unreachable. "
             "Choose another model or try again later."

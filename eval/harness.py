@@ -27,7 +27,7 @@ RANK_DEPTH = 10  # ranked units kept per system; MRR looks this deep
 
 
 def retrieval_query(item: GoldItem) -> str:
-    """What retrieval is scored on: the question, after the user's earlier turns for a follow-up.
+    """What the baselines search: the question, after the user's earlier turns for a follow-up.
 
     A follow-up such as "And who is responsible for that?" names nothing to search for; with the
     conversation's user turns it does.
@@ -38,7 +38,8 @@ def retrieval_query(item: GoldItem) -> str:
 def evaluate(service: PolicyQA, item: GoldItem, model: str, baselines: list[Baseline]) -> QuestionRecord:
     """Rank with the product and each baseline, then answer; one failed answer is recorded, not raised."""
     query = retrieval_query(item)
-    rankings = {PRODUCT: [hit.unit.id for hit in service.search(query, top_k=RANK_DEPTH)]}
+    # the product is scored on the ranking its answerers receive: named, listed and follow-up units first
+    rankings = {PRODUCT: service.rank(item.question, history=item.history, top_k=RANK_DEPTH)}
     rankings |= {baseline.name: baseline.rank(query, RANK_DEPTH) for baseline in baselines}
     record = QuestionRecord(**item.model_dump(exclude={"history"}), rankings=rankings)
     started = time.perf_counter()

@@ -42,11 +42,11 @@ class Settings(BaseSettings):
         None,
         description="Path of a sentence-transformers model; default: the all-MiniLM-L6-v2 shipped on PyPI.",
     )
-    embed_batch_size: int = Field(32, ge=1)
+    embed_batch_size: int = Field(32, ge=1, description="Chunks embedded per batch while ingesting.")
     chunk_max_tokens: int = Field(256, ge=32, description="Embedding window; longer tasks are split.")
 
     # Retrieval and answering
-    top_k: int = Field(5, ge=1, le=20)
+    top_k: int = Field(5, ge=1, le=20, description="Units retrieved per question.")
     rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
     candidates: int = Field(30, ge=1, description="Hits taken from each retriever before fusion.")
     reranker_model: str | None = Field(None, description="Path of an offline cross-encoder; off when unset.")
@@ -69,20 +69,20 @@ class Settings(BaseSettings):
         None, description="Port for the local LLM server; default: a free one."
     )
     strict_grounding: bool = Field(True, description="Drop unsupported sentences from LLM answers.")
-    grounding_threshold: float = Field(0.6, ge=0, le=1)
+    grounding_threshold: float = Field(0.6, ge=0, le=1, description="Support score a sentence needs.")
 
     # Serving
-    host: str = "127.0.0.1"
-    port: int = 8000
-    workers: int = Field(1, ge=1)
+    host: str = Field("127.0.0.1", description="Address `policyqa serve` binds.")
+    port: int = Field(8000, description="Port of `policyqa serve`.")
+    workers: int = Field(1, ge=1, description="uvicorn worker processes.")
     api_keys: list[str] = Field(default_factory=list, description="Keys accepted by the API; empty: no auth.")
     admin_key: str | None = Field(None, description="Key for /admin/reindex; unset: endpoint disabled.")
     rate_limit_per_minute: int = Field(120, ge=0, description="Requests per client per minute; 0: off.")
-    cors_origins: list[str] = Field(default_factory=list)
-    max_body_bytes: int = Field(64 * 1024)
+    cors_origins: list[str] = Field(default_factory=list, description="Origins allowed by CORS; empty: none.")
+    max_body_bytes: int = Field(64 * 1024, description="Largest request body accepted.")
     ui: bool = Field(True, description="Serve the Gradio UI at /ui; off: API only.")
-    log_level: str = "INFO"
-    eval_results_dir: Path = Field(REPO_ROOT / "eval" / "results")
+    log_level: str = Field("INFO", description="Log level of the JSON logs.")
+    eval_results_dir: Path = Field(REPO_ROOT / "eval" / "results", description="Where eval runs are written.")
 
     @cached_property
     def chroma_path(self) -> Path:

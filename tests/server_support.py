@@ -10,7 +10,8 @@ Not a test module (no ``test_`` prefix). Import it from a test module::
 
 The server runs ``assistant.api:create_app`` exactly as ``policyqa serve`` does, on a free loopback port,
 with the environment given (``server_env`` from conftest points it at the session's index).
-``running_chroma`` runs a ``chroma run`` server, for API processes that share one store.
+``running_servers`` starts several at once; ``running_chroma`` runs a ``chroma run`` server, for API
+processes that share one store.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -55,13 +57,17 @@ def running_server(
     The server's stdout and stderr (its JSON logs) go to ``log_path``, or to a temporary file.
     The process is always terminated on exit.
     """
-    port = free_port()
-    command = [sys.executable, "-m", "uvicorn", "assistant.api:create_app", "--factory"]
-    command += ["--host", "127.0.0.1", "--port", str(port)]
-    base_url = f"http://127.0.0.1:{port}"
-    probe = f"{base_url}/{'readyz' if wait_ready else 'healthz'}"
-    with _running(command, {**env, **(extra_env or {})}, probe, timeout, log_path):
-        yield base_url
+    launch = _api_launch({**env, **(extra_env or {})}, wait_ready, log_path)
+    with _running([launch], timeout):
+        yield launch.base_url
+
+
+@contextmanager
+def running_servers(env: Mapping[str, str], count: int, *, timeout: float = 300.0) -> Iterator[list[str]]:
+    """``count`` API processes like ``running_server``'s, started together; their URLs once all are ready."""
+    launches = [_api_launch(env, wait_ready=True, log_path=None) for _ in range(count)]
+    with _running(launches, timeout):
+        yield [launch.base_url for launch in launches]
 
 
 @contextmanager
@@ -70,39 +76,65 @@ def running_chroma(path: Path, env: Mapping[str, str], *, timeout: float = 120.0
     port = free_port()
     command = [str(Path(sys.executable).with_name("chroma")), "run", "--path", str(path)]
     command += ["--host", "127.0.0.1", "--port", str(port)]
-    with _running(command, env, f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout, None):
+    base_url = f"http://127.0.0.1:{port}"
+    with _running([_Launch(command, env, base_url, f"{base_url}/api/v2/heartbeat", _log_path())], timeout):
         yield port
 
 
+@dataclass
+class _Launch:
+    """A server process to start: its command, environment, address, readiness probe and log file."""
+
+    command: list[str]
+    env: Mapping[str, str]
+    base_url: str
+    probe: str
+    log_path: Path
+
+
+def _api_launch(env: Mapping[str, str], wait_ready: bool, log_path: Path | None) -> _Launch:
+    port = free_port()
+    command = [sys.executable, "-m", "uvicorn", "assistant.api:create_app", "--factory"]
+    command += ["--host", "127.0.0.1", "--port", str(port)]
+    base_url = f"http://127.0.0.1:{port}"
+    probe = f"{base_url}/{'readyz' if wait_ready else 'healthz'}"
+    return _Launch(command, env, base_url, probe, log_path or _log_path())
+
+
+def _log_path() -> Path:
+    return Path(tempfile.mkdtemp(prefix="policyqa-")) / "server.log"
+
+
 @contextmanager
-def _running(
-    command: list[str], env: Mapping[str, str], probe: str, timeout: float, log_path: Path | None
-) -> Iterator[None]:
-    """Run ``command`` until the context exits, once ``probe`` answers 200."""
-    if log_path is None:
-        log_path = Path(tempfile.mkdtemp(prefix="policyqa-")) / "server.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(command, cwd=REPO, env=dict(env), stdout=log, stderr=subprocess.STDOUT)
-        try:
-            _wait_until_up(process, probe, timeout, log_path)
-            yield
-        finally:
-            _stop(process)
+def _running(launches: list[_Launch], timeout: float) -> Iterator[None]:
+    """Start every process, wait until each probe answers 200, and stop them all on exit."""
+    with ExitStack() as stack:
+        processes = []
+        for launch in launches:
+            log = stack.enter_context(launch.log_path.open("wb"))
+            process = subprocess.Popen(
+                launch.command, cwd=REPO, env=dict(launch.env), stdout=log, stderr=subprocess.STDOUT
+            )
+            stack.callback(_stop, process)
+            processes.append(process)
+        deadline = time.monotonic() + timeout
+        for launch, process in zip(launches, processes, strict=True):
+            _wait_until_up(process, launch, deadline)
+        yield
 
 
-def _wait_until_up(process: subprocess.Popen[bytes], url: str, timeout: float, log_path: Path) -> None:
-    """Poll ``url`` until it answers 200; raise with the server log if the process dies or time runs out."""
-    deadline = time.monotonic() + timeout
+def _wait_until_up(process: subprocess.Popen[bytes], launch: _Launch, deadline: float) -> None:
+    """Poll the probe until it answers 200; raise with the server log if the process dies or time runs out."""
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise ServerStartError(f"server exited with {process.returncode}:\n{_tail(log_path)}")
+            raise ServerStartError(f"server exited with {process.returncode}:\n{_tail(launch.log_path)}")
         try:
-            if httpx.get(url, timeout=2.0).status_code == 200:
+            if httpx.get(launch.probe, timeout=2.0).status_code == 200:
                 return
         except httpx.TransportError:
             pass  # not listening yet
         time.sleep(0.2)
-    raise ServerStartError(f"{url} not 200 within {timeout}s:\n{_tail(log_path)}")
+    raise ServerStartError(f"{launch.probe} not 200 in time:\n{_tail(launch.log_path)}")
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:

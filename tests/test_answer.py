@@ -161,3 +161,14 @@ def test_stream_yields_deltas_then_the_answer(service):
     parts = list(service.ask_stream("Which task covers centralized procurement of drugs?"))
     final = parts[-1]
     assert "".join(parts[:-1]) == final.answer
+
+
+def test_unrelated_question_after_a_conversation_is_still_refused(service):
+    first = service.ask("Which task covers centralized procurement of drugs?")
+    history = [
+        Turn(role="user", content="Which task covers centralized procurement of drugs?"),
+        Turn(role="assistant", content=first.answer),
+    ]
+    for question in ("What is the capital of France?", "What does it say about Shanghai?"):
+        answer = service.ask(question, history=history)
+        assert answer.refused, (question, answer.answer)

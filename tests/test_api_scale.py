@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import httpx
@@ -16,7 +14,11 @@ from server_support import (
     REPO,
     running_chroma,
     running_server,
+    running_servers,
 )
+
+from index.ingest import ingest
+from index.settings import Settings
 
 ADMIN_KEY = "admin-secret"
 API_ONLY = {"POLICYQA_UI": "false", "POLICYQA_RATE_LIMIT_PER_MINUTE": "0"}
@@ -66,14 +68,14 @@ def test_reindex_swaps_the_index_without_failing_a_query(
 
 @pytest.mark.chroma_server
 def test_two_api_processes_on_one_chroma_server_give_the_same_answers(
-    server_env: dict[str, str], tmp_path: Path
+    server_env: dict[str, str], settings: Settings, tmp_path: Path
 ) -> None:
     with running_chroma(tmp_path / "chroma", server_env) as port:
-        env = server_env | API_ONLY | {"POLICYQA_CHROMA_HOST": "127.0.0.1", "POLICYQA_CHROMA_PORT": str(port)}
-        command = [sys.executable, "-m", "assistant.cli", "ingest"]
-        ingest = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True)
-        assert ingest.returncode == 0, ingest.stderr[-3000:]
-        with running_server(env) as first, running_server(env) as second:
+        shared = {"POLICYQA_CHROMA_HOST": "127.0.0.1", "POLICYQA_CHROMA_PORT": str(port)}
+        report = ingest(settings.model_copy(update={"chroma_host": "127.0.0.1", "chroma_port": port}))
+        assert report.build is not None
+        assert report.build.chunks > report.tasks
+        with running_servers(server_env | API_ONLY | shared, count=2) as (first, second):
             ready = [httpx.get(f"{url}/readyz").json() for url in (first, second)]
             assert ready[0] == ready[1]
             assert ready[0]["tasks"] == 26

@@ -189,7 +189,7 @@ class EvidenceGatherer:
             question.query, filters, top_k, embedding=evidence.query_vector.tolist(), timings=evidence.timings
         )
         if not evidence.direct and question.intent not in (Intent.LIST, Intent.STRUCTURE):
-            evidence.refusal = self._low_confidence(question, evidence.hits)
+            evidence.refusal = self._low_confidence(question, evidence.hits, self._confidence(evidence))
         if question.intent is Intent.COMPARE and not evidence.refusal:
             evidence.direct = self.per_year_tasks(question, evidence)
         return evidence
@@ -208,6 +208,9 @@ class EvidenceGatherer:
                 return f"The documents have no {where}task ({number}): {self.library.task_range(year)}."
             evidence.direct.append(unit)
         if not evidence.direct and question.context_ids:
+            # a follow-up is still checked for what the documents never mention
+            if refusal := self._foreign_terms(question, confident=False):
+                return refusal
             evidence.direct = [
                 self.library.units[i] for i in question.context_ids[:1] if i in self.library.units
             ]
@@ -293,21 +296,38 @@ class EvidenceGatherer:
             if stem and not stem & self._vocabulary and w.lower() not in expanded[len(question.text) :]
         ]
 
-    def _low_confidence(self, question: Question, hits: list[Hit]) -> str | None:
+    def _confidence(self, evidence: Evidence) -> float:
+        """How well the best passage matches: the best unit, or the best single sentence of the top units.
+
+        A long task dilutes its embedding, so one sentence that matches closely counts as much.
+        """
+        if not evidence.hits or evidence.query_vector is None:
+            return 0.0
+        sentences = max(
+            float(np.max(self.library.sentence_vectors(h.unit) @ evidence.query_vector)) for h in evidence.hits[:3]
+        )
+        return max(evidence.hits[0].similarity, sentences)
+
+    def _low_confidence(self, question: Question, hits: list[Hit], confidence: float) -> str | None:
         if not hits:
             return "Nothing in the documents matches this question."
+        if QUANTITY.search(question.text) and not self._has_figure(question, hits[:2]):
+            return "The documents give no figure for this."
+        if refusal := self._foreign_terms(question, confidence >= self.settings.trust_similarity):
+            return refusal
+        if confidence < self.settings.refuse_below_similarity:
+            return "The documents do not appear to cover this question."
+        return None
+
+    def _foreign_terms(self, question: Question, confident: bool) -> str | None:
+        """A refusal when the question is about names, people or terms the documents never use."""
         if names := self.unknown_names(question):
             return f"The documents never mention {', '.join(names)}."
         if PERSON.search(question.text):
             return "The documents name departments, not individual people."
-        if QUANTITY.search(question.text) and not self._has_figure(question, hits[:2]):
-            return "The documents give no figure for this."
         key, missing = self.missing_terms(question)
-        confident = hits[0].similarity >= self.settings.trust_similarity
         if key and len(missing) / len(key) > self.settings.refuse_missing_terms and not confident:
             return f"The documents do not mention {', '.join(repr(m) for m in missing)}."
-        if hits[0].similarity < self.settings.refuse_below_similarity:
-            return "The documents do not appear to cover this question."
         return None
 
     @staticmethod
