@@ -84,6 +84,16 @@ GENERIC_TERMS = set(
         "why",
         "where",
         "there",
+        "those",
+        "these",
+        "that",
+        "this",
+        "one",
+        "ones",
+        "last",
+        "first",
+        "tell",
+        "anything",
     ]
 )
 
@@ -303,9 +313,8 @@ class EvidenceGatherer:
         """
         if not evidence.hits or evidence.query_vector is None:
             return 0.0
-        sentences = max(
-            float(np.max(self.library.sentence_vectors(h.unit) @ evidence.query_vector)) for h in evidence.hits[:3]
-        )
+        vector = evidence.query_vector
+        sentences = max(float(np.max(self.library.sentence_vectors(h.unit) @ vector)) for h in evidence.hits[:3])
         return max(evidence.hits[0].similarity, sentences)
 
     def _low_confidence(self, question: Question, hits: list[Hit], confidence: float) -> str | None:

@@ -31,6 +31,11 @@ def capitalised(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def lower_first(sentence: str) -> str:
+    """A sentence continuing after a colon: "Before the end…" → "before the end…" (acronyms kept)."""
+    return sentence if sentence[:2].isupper() else sentence[:1].lower() + sentence[1:]
+
+
 def quoted(unit: Task) -> str:
     return f"{unit.label}, \u201c{unit.title}\u201d"
 
@@ -149,7 +154,7 @@ class ExtractiveAnswerer:
                 sentences.append(
                     cite(f"{quoted(unit)[0].upper()}{quoted(unit)[1:]}, addresses this", unit.id)
                 )
-            sentences.extend(cite(s, unit.id) for s in self._best(unit, evidence, 2 if sentences else 3))
+            sentences.extend(cite(s, unit.id) for s in self._best(unit, evidence, 3))
         return sentences
 
     def _which(self, evidence: Evidence) -> list[str]:
@@ -198,7 +203,7 @@ class ExtractiveAnswerer:
         sentences: list[str] = []
         for unit in evidence.direct:
             year = unit.year
-            best = self._best(unit, evidence, 2)
+            best = self._best(unit, evidence, 3)
             if best:
                 sentences.append(
                     cite(f"In {year}, {quoted(unit)}: {best[0][0].lower()}{best[0][1:]}", unit.id)
@@ -214,10 +219,14 @@ class ExtractiveAnswerer:
         sentences = []
         for unit in matches:
             detail = ""
-            if q.deadline_month or not (q.departments or q.section):
-                phrases = [d.phrase for d in unit.deadlines if q.deadline_month in (None, d.month)]
-                detail = f" ({'; '.join(phrases)})" if phrases else ""
-            elif q.departments:
+            due = [d for d in unit.deadlines if q.deadline_month in (None, d.month)]
+            if due and (q.deadline_month or not (q.departments or q.section)):
+                # what is due, in the task's own words
+                head = f"{capitalised(quoted(unit))}: {lower_first(due[0].sentence)}"
+                sentences.append(cite(head, unit.id))
+                sentences.extend(cite(d.sentence, unit.id) for d in due[1:])
+                continue
+            if q.departments:
                 written = [
                     w
                     for w in unit.departments_as_written
