@@ -314,7 +314,8 @@ class EvidenceGatherer:
         if not evidence.hits or evidence.query_vector is None:
             return 0.0
         vector = evidence.query_vector
-        sentences = max(float(np.max(self.library.sentence_vectors(h.unit) @ vector)) for h in evidence.hits[:3])
+        vectors = [self.library.sentence_vectors(h.unit) for h in evidence.hits[:3]]
+        sentences = max(float(np.max(v @ vector)) for v in vectors)
         return max(evidence.hits[0].similarity, sentences)
 
     def _low_confidence(self, question: Question, hits: list[Hit], confidence: float) -> str | None:
