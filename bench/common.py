@@ -148,12 +148,15 @@ class Table:
         for note in self.notes:
             console.print(f"  [dim]{escape(note)}[/]")
 
-    def markdown(self) -> str:
+    def markdown(self, level: int = 3) -> str:
+        """The table under a heading of `level`, its notes as a list below it."""
+
         def line(cells: list[str]) -> str:
             return "| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |"
 
         align = ["---", *["---:"] * (len(self.columns) - 1)]
-        parts = [f"### {self.title}", "", line(self.columns), line(align), *(line(r) for r in self.rows)]
+        heading = f"{'#' * level} {self.title}"
+        parts = [heading, "", line(self.columns), line(align), *(line(r) for r in self.rows)]
         if self.notes:
             parts.extend(["", *(f"- {n}" for n in self.notes)])
         return "\n".join(parts)

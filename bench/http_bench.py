@@ -31,14 +31,12 @@ from bench.common import (
     stats_cells,
     timed_ms,
 )
-from bench.server import Server, uvicorn_server
+from bench.server import VARIANTS, Server, uvicorn_server
 
 READY_TIMEOUT_S = 300
 REQUEST_TIMEOUT_S = 60
 ASK_P50_TARGET_MS = 40.0
 THROUGHPUT_TARGET_RPS = 40.0
-# Server configurations: as shipped, and with torch on one thread (OpenMP threads spin on a busy 2-core box).
-VARIANTS: dict[str, dict[str, str]] = {"default": {}, "OMP_NUM_THREADS=1": {"OMP_NUM_THREADS": "1"}}
 
 
 def sequential(server: Server, questions: list[str], rounds: int) -> dict[str, list[float]]:

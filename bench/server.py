@@ -20,6 +20,8 @@ POLL_S = 0.05
 STOP_TIMEOUT_S = 15
 # The per-client rate limit would turn a benchmark's requests into 429s: the benchmark server runs without it.
 SERVER_ENV = {"POLICYQA_RATE_LIMIT_PER_MINUTE": "0"}
+# Server configurations: as shipped, and with torch on one thread (OpenMP threads spin on a busy 2-core box).
+VARIANTS: dict[str, dict[str, str]] = {"default": {}, "OMP_NUM_THREADS=1": {"OMP_NUM_THREADS": "1"}}
 
 
 @dataclass

@@ -1,0 +1,98 @@
+"""The `policyqa` command as a user runs it: a real subprocess on the session's index."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def policyqa(env: dict[str, str], *args: str, timeout: float = 240) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "assistant.cli", *args],
+        env={**env, "COLUMNS": "200"},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def test_tasks_lists_the_20_tasks_of_2021_with_departments_and_deadlines(server_env):
+    result = policyqa(server_env, "tasks", "--year", "2021", "--json")
+    assert result.returncode == 0, result.stderr
+    tasks = json.loads(result.stdout)
+    assert [t["id"] for t in tasks] == [f"2021-{n}" for n in range(1, 21)]
+    assert all(t["departments"] for t in tasks)
+    assert [d["month"] for d in tasks[1]["deadlines"]] == ["2021-08"]
+    table = policyqa(server_env, "tasks", "--year", "2021")
+    assert table.returncode == 0
+    assert (
+        "20 tasks" in table.stdout
+        and "2021-08" in table.stdout
+        and "National Health Commission" in table.stdout
+    )
+
+
+def test_tasks_filters_by_department_variant_and_deadline(server_env):
+    result = policyqa(
+        server_env,
+        "tasks",
+        "--department",
+        "National Medical Insurance Bureau",
+        "--deadline-before",
+        "2021-09",
+        "--json",
+    )
+    assert [t["id"] for t in json.loads(result.stdout)] == ["2021-2", "2021-3", "2021-11"]
+    bad = policyqa(server_env, "tasks", "--deadline-before", "September")
+    assert bad.returncode == 2 and "YYYY-MM" in bad.stderr
+
+
+def test_show_prints_one_task_and_rejects_unknown_ids(server_env):
+    result = policyqa(server_env, "show", "2021-2")
+    assert result.returncode == 0
+    assert "Promote centralized procurement of pharmaceuticals and consumables" in result.stdout
+    assert "2021-08" in result.stdout
+    missing = policyqa(server_env, "show", "2021-99")
+    assert missing.returncode == 1 and "no unit '2021-99'" in missing.stderr
+
+
+def test_ask_answers_with_citation_and_refuses_what_is_not_covered(server_env):
+    result = policyqa(
+        server_env,
+        "ask",
+        "Which departments are responsible for reforming medical insurance payment methods?",
+        "--json",
+    )
+    answer = json.loads(result.stdout)
+    assert answer["citations"][0]["id"] == "2021-5" and "[2021-5]" in answer["answer"]
+    assert "Ministry of Finance" in answer["answer"]
+    refused = policyqa(server_env, "ask", "What price cap does the plan set for dental implants?")
+    assert refused.returncode == 0
+    assert "Not covered by these documents" in refused.stdout
+    unknown = policyqa(server_env, "ask", "Who leads task 5?", "--model", "gpt-9")
+    assert unknown.returncode == 2 and "unknown model 'gpt-9'" in unknown.stderr
+
+
+def test_ingest_reports_bad_files_by_name_and_exits_1(tmp_path: Path, server_env):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "empty.txt").write_text("", encoding="utf-8")
+    env = {**server_env, "POLICYQA_DATA_DIR": str(tmp_path / "data"), "POLICYQA_DOCUMENTS_DIR": str(docs)}
+    result = policyqa(env, "ingest", str(docs / "empty.txt"), str(docs / "missing.txt"))
+    assert result.returncode == 1
+    assert "empty.txt: file is empty" in result.stderr
+    assert "missing.txt: no such file or directory" in result.stderr
+    assert "Ingest report" in result.stdout
+
+
+@pytest.mark.parametrize("command", ["tasks", "ask"])
+def test_commands_say_when_no_index_exists(tmp_path: Path, server_env, command):
+    env = {**server_env, "POLICYQA_DATA_DIR": str(tmp_path / "none")}
+    result = policyqa(env, command, *(["Who leads task 5?"] if command == "ask" else []))
+    assert result.returncode == 2
+    assert "no index has been built yet: run `policyqa ingest`" in result.stderr
