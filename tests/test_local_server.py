@@ -95,3 +95,31 @@ def test_stop_is_idempotent() -> None:
         assert server.is_running
     assert not server.is_running
     server.stop()
+
+
+def test_server_exits_when_its_parent_dies_without_stopping_it(tmp_path) -> None:
+    """A crashed PolicyQA must not leave the model server running."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    script = (
+        "from assistant.answer.local_server import LocalLLMServer, smollm2_gguf_path\n"
+        "server = LocalLLMServer(smollm2_gguf_path()).start()\n"
+        "print(server._process.pid, flush=True)\n"
+        "import os; os._exit(0)\n"  # dies without stop(): no atexit, no cleanup
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True
+    )
+    server_pid = int(result.stdout.split()[-1])
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        try:
+            os.kill(server_pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.2)
+    os.kill(server_pid, 9)
+    raise AssertionError("the model server outlived its parent")

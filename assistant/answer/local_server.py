@@ -152,7 +152,7 @@ class LocalLLMServer:
         cmd = [
             sys.executable,
             "-m",
-            "llama_cpp.server",
+            "assistant.answer.llm_server_main",  # llama_cpp.server that exits with its parent
             "--model",
             str(self.model_path),
             "--model_alias",
