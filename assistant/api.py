@@ -252,9 +252,7 @@ def create_app(settings: Settings | None = None, service: PolicyQA | None = None
     app.add_middleware(RequestContextMiddleware)  # added last: outermost, so every response carries the id
 
     if settings.ui:
-        import gradio as gr
+        from assistant.ui import mount_ui  # imports Gradio, which an API-only process does without
 
-        from assistant.ui import build_ui
-
-        gr.mount_gradio_app(app, build_ui(service, settings), path=UI_PATH)
+        mount_ui(app, service, settings, path=UI_PATH)
     return app

@@ -6,8 +6,9 @@ python -m bench.latency [--data-dir DIR] [--rounds 5]
 from __future__ import annotations
 
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -45,6 +46,26 @@ def load_service(data_dir: Path) -> PolicyQA:
     return service
 
 
+@dataclass
+class Samples:
+    """Milliseconds per measurement name, how many asks were refused, and the calls that raised."""
+
+    ms: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    refused: int = 0
+    errors: Counter[str] = field(default_factory=Counter)
+
+    def stats(self) -> dict[str, Stats]:
+        return {name: Stats.of(values) for name, values in self.ms.items()}
+
+    def attempt(self, call: Callable[[], T]) -> tuple[float, T] | None:
+        """(ms, result) of `call`, or None after counting the exception it raised."""
+        try:
+            return timed_ms(call)
+        except Exception as exc:  # a failing question is a result to report, not a reason to stop
+            self.errors[f"{type(exc).__name__}: {exc}"[:160]] += 1
+            return None
+
+
 def sample(
     ask: Callable[[str], Answer],
     others: dict[str, Callable[[str], object]],
@@ -52,32 +73,36 @@ def sample(
     rounds: int,
     warmup: int | None = None,
     budget_s: float | None = None,
-) -> dict[str, list[float]]:
+) -> Samples:
     """Milliseconds per call: the asks (wall clock, CPU and per stage), then each of `others` by its name.
 
     An untimed pass over the first `warmup` questions (default: all) warms the caches first; the
     measurements alternate question by question so that noise from other processes falls on all of them
-    alike. With `budget_s`, sampling stops once that many seconds have gone by.
+    alike. With `budget_s`, sampling stops once that many seconds have gone by. Calls that raise are
+    counted in `errors` and left out of the times.
     """
+    warm = Samples()
     for question in questions[:warmup]:
-        ask(question)
-        for call in others.values():
-            call(question)
-    samples: dict[str, list[float]] = defaultdict(list)
+        for call in (ask, *others.values()):
+            warm.attempt(lambda q=question, c=call: c(q))
+    samples = Samples()
     deadline = time.perf_counter() + budget_s if budget_s else float("inf")
     for question in [q for _ in range(rounds) for q in questions]:
         if time.perf_counter() > deadline:
             break
         cpu = time.process_time()
-        wall, answer = timed_ms(lambda q=question: ask(q))
-        samples["cpu"].append((time.process_time() - cpu) * 1000)
-        samples["wall"].append(wall)
-        samples["refused"].append(float(answer.refused))
+        asked = samples.attempt(lambda q=question: ask(q))
+        if asked is None:
+            continue
+        samples.ms["cpu"].append((time.process_time() - cpu) * 1000)
+        samples.ms["wall"].append(asked[0])
+        samples.refused += asked[1].refused
         for stage in STAGES:
-            if stage in answer.timings_ms:
-                samples[stage].append(answer.timings_ms[stage])
+            if stage in asked[1].timings_ms:
+                samples.ms[stage].append(asked[1].timings_ms[stage])
         for name, call in others.items():
-            samples[name].append(timed_ms(lambda q=question, c=call: c(q))[0])
+            if (timed := samples.attempt(lambda q=question, c=call: c(q))) is not None:
+                samples.ms[name].append(timed[0])
     return samples
 
 
@@ -90,9 +115,9 @@ def service_calls(service: PolicyQA) -> dict[str, Callable[[str], object]]:
     }
 
 
-def outcome(samples: dict[str, list[float]], questions: int, rounds: int) -> Outcome:
+def outcome(samples: Samples, questions: int, rounds: int) -> Outcome:
     """The latency table and the two in-process targets."""
-    stats = {name: Stats.of(values) for name, values in samples.items() if name != "refused"}
+    stats = samples.stats()
     rows = [
         ["ask, wall clock (PolicyQA.ask)", str(stats["wall"].n), *stats_cells(stats["wall"])],
         ["ask, process CPU time (all threads)", str(stats["cpu"].n), *stats_cells(stats["cpu"])],
@@ -106,7 +131,7 @@ def outcome(samples: dict[str, list[float]], questions: int, rounds: int) -> Out
             *stats_cells(stats["embedding"]),
         ],
     ]
-    refused = int(sum(samples["refused"]) / max(rounds, 1))
+    refused = samples.refused // max(rounds, 1)
     table = Table(
         "Warm /ask latency, in-process (ms)",
         ["measurement", "n", "p50", "p95", "p99"],
@@ -115,6 +140,7 @@ def outcome(samples: dict[str, list[float]], questions: int, rounds: int) -> Out
             f"{questions} dev questions × {rounds} rounds after one warm-up pass; {refused} of the "
             f"{questions} are refused before composition, so compose/grounding have fewer samples.",
             "Stage rows come from Answer.timings_ms; 'query embedding alone' is the floor for one question.",
+            *(f"error ×{n}: {e}" for e, n in samples.errors.items()),
         ],
     )
     ask, floor = stats["wall"], stats["embedding"]
@@ -144,11 +170,11 @@ def with_torch_threads(threads: int, call: Callable[[], T]) -> T:
         torch.set_num_threads(previous)
 
 
-def threads_table(variants: dict[str, dict[str, list[float]]]) -> Table:
+def threads_table(variants: dict[str, Samples]) -> Table:
     """Ask and embedding latency per torch thread setting, with the CPU time each ask burns."""
     rows = []
     for name, samples in variants.items():
-        stats = {key: Stats.of(samples[key]) for key in ("wall", "cpu", "embed", "embedding")}
+        stats = {key: Stats.of(samples.ms[key]) for key in ("wall", "cpu", "embed", "embedding")}
         rows.append(
             [
                 name,
@@ -189,7 +215,7 @@ def run(service: PolicyQA, rounds: int, questions: list[str] | None = None) -> O
     single = with_torch_threads(1, lambda: sample(service.ask, calls, questions, rounds))
     result = outcome(shipped, len(questions), rounds)
     result.tables.append(threads_table({f"{torch.get_num_threads()} (default)": shipped, "1": single}))
-    result.raw["one_thread"] = {name: Stats.of(values).__dict__ for name, values in single.items()}
+    result.raw["one_thread"] = {name: stats.__dict__ for name, stats in single.stats().items()}
     return result
 
 

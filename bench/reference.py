@@ -87,7 +87,7 @@ def run(service: PolicyQA, rounds: int, questions: list[str] | None = None) -> O
         )
         calls = {"search": service_calls(service)["search"], "reference": retriever.retrieve}
         samples = sample(service.ask, calls, questions, rounds)
-    stats = {name: Stats.of(samples[name]) for name in ("wall", "search", "reference")}
+    stats = {name: Stats.of(samples.ms[name]) for name in ("wall", "search", "reference")}
     reference = stats["reference"].p50
     rows = [
         ["llama-index VectorStoreIndex retriever", *stats_cells(stats["reference"]), "1.00"],

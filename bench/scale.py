@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING, Any
 from bench.common import (
     Check,
     Outcome,
-    Stats,
     Table,
     arg_parser,
     dir_size_mb,
@@ -130,9 +129,10 @@ def measure(data_dir: Path, rounds: int, budget_s: float) -> dict[str, Any]:
         warmup=WARMUP_QUESTIONS,
         budget_s=budget_s,
     )
-    stats = {name: Stats.of(values).__dict__ for name, values in samples.items() if name != "refused"}
+    stats = {name: stats.__dict__ for name, stats in samples.stats().items()}
     return result | {
         "stats": stats,
+        "errors": dict(samples.errors),
         "rss_peak_mb": peak_rss_mb(),
         "sentences": sum(len(u.sentences) + 1 for u in library.units.values()),
     }
@@ -172,10 +172,12 @@ def size_row(size: int, built: dict[str, Any], measured: dict[str, Any]) -> list
     ]
 
 
-def latency_row(size: int, stats: dict[str, dict[str, float]], base: float) -> list[str]:
+def latency_row(size: int, measured: dict[str, Any], base: float) -> list[str]:
+    stats, errors = measured["stats"], measured["errors"]
     return [
         "real corpus" if size == 0 else f"{size:,}",
         str(stats["wall"]["n"]),
+        str(sum(errors.values())),
         fmt(stats["search"]["p50"]),
         fmt(stats["search"]["p95"]),
         fmt(stats["wall"]["p50"]),
@@ -217,6 +219,7 @@ def outcome(results: dict[int, dict[str, Any]], rounds: int, budget_s: float) ->
         [
             "corpus",
             "n",
+            "errors",
             "retrieval p50",
             "retrieval p95",
             "ask p50",
@@ -224,11 +227,17 @@ def outcome(results: dict[int, dict[str, Any]], rounds: int, budget_s: float) ->
             "ask p50 / real",
             *(f"{s} p50" for s in BREAKDOWN),
         ],
-        [latency_row(size, r["measure"]["stats"], base) for size, r in results.items()],
+        [latency_row(size, r["measure"], base) for size, r in results.items()],
         [
             f"Dev questions, fixed shuffled order, {rounds} rounds or until {budget_s:.0f} s ran out (n = "
             f"asks measured), after warming up on {WARMUP_QUESTIONS}. retrieval = HybridRetriever.search, "
-            "ask = the extractive answerer (what PolicyQA.ask calls)."
+            "ask = the extractive answerer (what PolicyQA.ask calls). Failed calls are counted under "
+            "errors and left out of the times.",
+            *(
+                f"{size:,} chunks, error ×{n}: {e}"
+                for size, r in results.items()
+                for e, n in r["measure"]["errors"].items()
+            ),
         ],
     )
     largest = max(results)

@@ -368,3 +368,34 @@ def test_manifest_entry_is_used(corpus):
     source = read_source(corpus / "key-tasks-2021-echemi.txt", manifest)
     assert source.info.number == "Guobanfa [2021] No. 20"
     assert source.info.issuer == "General Office of the State Council"
+
+
+@pytest.mark.chroma_server
+def test_the_same_store_code_runs_against_a_chroma_server(corpus, tmp_path, server_env):
+    """Ingest into a real `chroma run` server: full build, unchanged re-ingest, one edit, a real query."""
+    from server_support import running_chroma
+
+    from assistant.library import Library
+
+    with running_chroma(tmp_path / "chroma-server", server_env) as port:
+        settings = Settings(
+            documents_dir=corpus, data_dir=tmp_path / "unused", chroma_host="127.0.0.1", chroma_port=port
+        )
+        first = ingest(settings)
+        assert first.build.embedded == first.build.chunks
+        assert ingest(settings).build.embedded == 0
+        path = corpus / "key-tasks-2021-echemi.txt"
+        path.write_text(
+            path.read_text(encoding="utf-8").replace(
+                "Strict supervision and management", "Strict supervision", 1
+            ),
+            encoding="utf-8",
+        )
+        assert ingest(settings).build.embedded == 1
+        library = Library.load(settings)
+        assert (
+            library.retriever.search("centralized procurement of drugs and consumables")[0].unit.id
+            == "2021-2"
+        )
+        assert library.units["2021-20"].title == "Strict supervision"
+    assert not (tmp_path / "unused").exists()  # nothing was written to the embedded store
