@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
+from assistant.answer.llm import LLMUnavailableError
 from assistant.logs import REQUEST_ID_HEADER, request_id_var
 from assistant.service import IndexUnavailableError, UnknownModelError
 
@@ -24,6 +25,7 @@ logger = logging.getLogger("policyqa.api")
 
 # Where a validation error was found; dropped from the field name ("body.question" → "question").
 _LOCATIONS = {"body", "query", "path", "header", "cookie"}
+_RETRY_SOON = {"Retry-After": "10"}
 
 
 class ErrorDetail(BaseModel):
@@ -85,7 +87,9 @@ def describe(exc: Exception) -> tuple[int, ErrorDetail, dict[str, str]]:
         case UnknownModelError():
             return 422, invalid_choice("model", exc.name, exc.allowed).detail_model, {}
         case IndexUnavailableError():
-            return 503, ErrorDetail(code="index_unavailable", message=str(exc)), {"Retry-After": "10"}
+            return 503, ErrorDetail(code="index_unavailable", message=str(exc)), _RETRY_SOON
+        case LLMUnavailableError():
+            return 503, ErrorDetail(code="model_unavailable", message=str(exc)), _RETRY_SOON
     return 500, ErrorDetail(code="internal_error", message="internal error; see the server log"), {}
 
 
@@ -129,13 +133,16 @@ async def handle_error(request: Request, exc: Exception) -> JSONResponse:
 
 def install_error_handlers(app: FastAPI) -> None:
     """Report framework, service and unexpected errors in the one error shape."""
-    for exc_class in (
+    # The expected errors get their own registration: Starlette re-raises whatever reaches the catch-all
+    # Exception handler after answering, which logs a traceback and drops the keep-alive connection.
+    expected = (
         HTTPException,
         RequestValidationError,
         UnknownModelError,
         IndexUnavailableError,
-        Exception,
-    ):
+        LLMUnavailableError,
+    )
+    for exc_class in (*expected, Exception):
         app.add_exception_handler(exc_class, handle_error)
 
 

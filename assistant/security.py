@@ -1,7 +1,8 @@
-"""Who may call the API and how often: API keys, the admin key, and per-client rate limits.
+"""Who may call the API, how often and with how much: API keys, the admin key, rate and body limits.
 
-Use as FastAPI dependencies. `require_api_key` is what other routers (e.g. the OpenAI-compatible one) depend
-on; `rate_limit` depends on it, so a router guarded by `rate_limit` is authenticated too.
+The checks are FastAPI dependencies. `require_api_key` is what other routers (e.g. the OpenAI-compatible
+one) depend on; `rate_limit` depends on it, so a router guarded by `rate_limit` is authenticated too. The
+body limit is a middleware, so that no route reads an oversized body.
 """
 
 from __future__ import annotations
@@ -53,13 +54,14 @@ async def require_api_key(
         return None
     presented = header_key or (bearer.credentials if bearer else None)
     if presented is None:
-        message = "an API key is required: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'"
-        raise APIError(401, "unauthorized", message, headers={"WWW-Authenticate": "Bearer"})
+        raise _unauthorized("an API key is required: 'Authorization: Bearer <key>' or 'X-API-Key: <key>'")
     if not _matches(presented, keys):
-        raise APIError(
-            401, "unauthorized", "the API key is not valid", headers={"WWW-Authenticate": "Bearer"}
-        )
+        raise _unauthorized("the API key is not valid")
     return presented
+
+
+def _unauthorized(message: str) -> APIError:
+    return APIError(401, "unauthorized", message, headers={"WWW-Authenticate": "Bearer"})
 
 
 class RateLimiter:
@@ -97,9 +99,8 @@ async def require_admin_key(
     """Admin routes need `X-Admin-Key` equal to POLICYQA_ADMIN_KEY; without that setting they are disabled."""
     expected = _settings(request).admin_key
     if not expected:
-        raise APIError(
-            403, "admin_disabled", "admin endpoints are disabled: set POLICYQA_ADMIN_KEY to enable them"
-        )
+        message = "admin endpoints are disabled: set POLICYQA_ADMIN_KEY to enable them"
+        raise APIError(403, "admin_disabled", message)
     if admin_key is None:
         raise APIError(401, "unauthorized", "send the admin key in the X-Admin-Key header")
     if not _matches(admin_key, [expected]):
@@ -124,8 +125,7 @@ class BodySizeLimitMiddleware:
             return
         declared = Headers(scope=scope).get("content-length", "")
         if declared.isdigit() and int(declared) > self.max_bytes:
-            too_large = self._too_large()
-            await error_response(413, too_large.detail_model)(scope, receive, send)
+            await error_response(413, self._too_large().detail_model)(scope, receive, send)
             return
         received = 0
 

@@ -134,7 +134,7 @@ class PolicyQA:
         self, question: str, history: list[Turn] | None = None, filters: Filters | None = None, top_k: int = 5
     ) -> list[str]:
         """Unit ids as the answerers receive them: units the question names or lists first, then retrieval."""
-        from assistant.answer.base import EvidenceGatherer
+        from assistant.evidence import EvidenceGatherer
 
         evidence = EvidenceGatherer(self.library, self.settings).gather(
             question.strip(), history or [], filters or Filters(), top_k

@@ -76,65 +76,64 @@ def running_chroma(path: Path, env: Mapping[str, str], *, timeout: float = 120.0
     port = free_port()
     command = [str(Path(sys.executable).with_name("chroma")), "run", "--path", str(path)]
     command += ["--host", "127.0.0.1", "--port", str(port)]
-    base_url = f"http://127.0.0.1:{port}"
-    with _running([_Launch(command, env, base_url, f"{base_url}/api/v2/heartbeat", _log_path())], timeout):
+    with _running([_Launch(command, env, f"http://127.0.0.1:{port}", "/api/v2/heartbeat")], timeout):
         yield port
 
 
 @dataclass
 class _Launch:
-    """A server process to start: its command, environment, address, readiness probe and log file."""
+    """A server process to start: its command, environment, address, readiness path and (kept) log file."""
 
     command: list[str]
     env: Mapping[str, str]
     base_url: str
-    probe: str
-    log_path: Path
+    probe_path: str
+    log_path: Path | None = None
 
 
 def _api_launch(env: Mapping[str, str], wait_ready: bool, log_path: Path | None) -> _Launch:
     port = free_port()
     command = [sys.executable, "-m", "uvicorn", "assistant.api:create_app", "--factory"]
     command += ["--host", "127.0.0.1", "--port", str(port)]
-    base_url = f"http://127.0.0.1:{port}"
-    probe = f"{base_url}/{'readyz' if wait_ready else 'healthz'}"
-    return _Launch(command, env, base_url, probe, log_path or _log_path())
-
-
-def _log_path() -> Path:
-    return Path(tempfile.mkdtemp(prefix="policyqa-")) / "server.log"
+    probe_path = "/readyz" if wait_ready else "/healthz"
+    return _Launch(command, env, f"http://127.0.0.1:{port}", probe_path, log_path)
 
 
 @contextmanager
 def _running(launches: list[_Launch], timeout: float) -> Iterator[None]:
-    """Start every process, wait until each probe answers 200, and stop them all on exit."""
+    """Start every process, wait until each probe answers 200, and stop them all on exit.
+
+    Logs not asked for go to a temporary folder, removed on exit; a start failure quotes them.
+    """
     with ExitStack() as stack:
+        scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="policyqa-")))
+        logs = [launch.log_path or scratch / f"server-{n}.log" for n, launch in enumerate(launches)]
         processes = []
-        for launch in launches:
-            log = stack.enter_context(launch.log_path.open("wb"))
+        for launch, log_path in zip(launches, logs, strict=True):
+            log = stack.enter_context(log_path.open("wb"))
             process = subprocess.Popen(
                 launch.command, cwd=REPO, env=dict(launch.env), stdout=log, stderr=subprocess.STDOUT
             )
             stack.callback(_stop, process)
             processes.append(process)
         deadline = time.monotonic() + timeout
-        for launch, process in zip(launches, processes, strict=True):
-            _wait_until_up(process, launch, deadline)
+        for launch, process, log_path in zip(launches, processes, logs, strict=True):
+            _wait_until_up(process, launch.base_url + launch.probe_path, log_path, deadline)
         yield
 
 
-def _wait_until_up(process: subprocess.Popen[bytes], launch: _Launch, deadline: float) -> None:
+def _wait_until_up(process: subprocess.Popen[bytes], probe: str, log_path: Path, deadline: float) -> None:
     """Poll the probe until it answers 200; raise with the server log if the process dies or time runs out."""
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise ServerStartError(f"server exited with {process.returncode}:\n{_tail(launch.log_path)}")
+            raise ServerStartError(f"server exited with {process.returncode}:\n{_tail(log_path)}")
         try:
-            if httpx.get(launch.probe, timeout=2.0).status_code == 200:
+            if httpx.get(probe, timeout=2.0).status_code == 200:
                 return
         except httpx.TransportError:
             pass  # not listening yet
         time.sleep(0.2)
-    raise ServerStartError(f"{launch.probe} not 200 in time:\n{_tail(launch.log_path)}")
+    raise ServerStartError(f"{probe} not 200 in time:\n{_tail(log_path)}")
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from browser_support import free_port
 from server_support import OFF_TOPIC_QUESTION, PAYMENT_QUESTION, PRICE_QUESTION, running_server
 
 from assistant.api import create_app
@@ -24,6 +25,7 @@ KEYS = ["key-a", "key-b"]
 ALLOWED_ORIGIN = "http://allowed.example"
 CITATION_FIELDS = {"id", "year", "section", "task", "title", "text", "quote", "score"}
 ANSWER_FIELDS = {"answer", "citations", "refused", "grounding", "model", "timings_ms"}
+DOWN_ENDPOINT = {"name": "down", "base_url": f"http://127.0.0.1:{free_port()}/v1", "model": "none"}
 
 
 @dataclass
@@ -34,13 +36,14 @@ class Server:
 
 @pytest.fixture(scope="module")
 def api(server_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """The API with API keys and CORS on, rate limiting and the UI off."""
+    """The API with API keys and CORS on, rate limiting and the UI off, and an LLM endpoint nobody serves."""
     log_path = tmp_path_factory.mktemp("api-logs") / "server.log"
     extra_env = {
         "POLICYQA_UI": "false",
         "POLICYQA_API_KEYS": json.dumps(KEYS),
         "POLICYQA_RATE_LIMIT_PER_MINUTE": "0",
         "POLICYQA_CORS_ORIGINS": json.dumps([ALLOWED_ORIGIN]),
+        "POLICYQA_LLM_ENDPOINTS": json.dumps([DOWN_ENDPOINT]),
     }
     with running_server(server_env, extra_env, log_path=log_path) as base_url:
         yield Server(base_url, log_path)
@@ -187,6 +190,14 @@ def test_ask_rejects_an_unknown_model(client: httpx.Client) -> None:
     assert "gpt-17" in error["message"]
 
 
+def test_an_unreachable_model_is_a_503(client: httpx.Client) -> None:
+    response = client.post("/ask", json={"question": PRICE_QUESTION, "model": "down"})
+    error = assert_error(response, 503, "model_unavailable")
+    assert "down" in error["message"]
+    assert response.headers["retry-after"]
+    assert client.get("/models").status_code == 200  # the connection survived the error
+
+
 def test_malformed_json_is_a_400(client: httpx.Client) -> None:
     response = client.post("/ask", content=b'{"question": "x",', headers={"Content-Type": "application/json"})
     error = assert_error(response, 400, "invalid_json")
@@ -268,6 +279,17 @@ def test_stream_of_a_refusal_ends_with_the_refused_answer(client: httpx.Client) 
         events = parse_sse(response.read().decode())
     assert events[-1][0] == "answer"
     assert json.loads(events[-1][1])["refused"] is True
+
+
+def test_a_failure_after_the_stream_opens_is_an_error_event(client: httpx.Client) -> None:
+    with client.stream("POST", "/ask/stream", json={"question": PRICE_QUESTION, "model": "down"}) as response:
+        assert response.status_code == 200
+        events = parse_sse(response.read().decode())
+    assert [name for name, _ in events] == ["error"]
+    body = json.loads(events[0][1])
+    assert body["error"]["code"] == "model_unavailable"
+    assert "down" in body["error"]["message"]
+    assert body["request_id"] == response.headers["x-request-id"]
 
 
 def test_stream_rejects_a_bad_request_before_it_opens(client: httpx.Client) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -36,13 +37,17 @@ def test_reindex_swaps_the_index_without_failing_a_query(
         "POLICYQA_ADMIN_KEY": ADMIN_KEY,
     }
     admin = {"X-Admin-Key": ADMIN_KEY}
-    with running_server(server_env, extra_env) as url, httpx.Client(base_url=url, timeout=60) as http:
+    log_path = tmp_path / "server.log"
+    with (
+        running_server(server_env, extra_env, log_path=log_path) as url,
+        httpx.Client(base_url=url, timeout=60) as http,
+    ):
         assert http.get("/readyz").json()["years"] == [2021, 2022]
         assert http.post("/admin/reindex").status_code == 401
         assert http.post("/admin/reindex", headers={"X-Admin-Key": "guess"}).status_code == 403
         (tmp_path / "documents" / "key-tasks-2022-chinanews.txt").unlink()
 
-        started = http.post("/admin/reindex", headers=admin)
+        started = http.post("/admin/reindex", headers=admin | {"X-Request-ID": "reindex-1"})
         assert started.status_code == 202
         assert started.json()["running"] is True
         answers, searches = [], []
@@ -64,6 +69,12 @@ def test_reindex_swaps_the_index_without_failing_a_query(
         ready = http.get("/readyz").json()
         assert (ready["years"], ready["tasks"], ready["reindexing"]) == ([2021], 20, False)
         assert http.post("/ask", json={"question": PAYMENT_QUESTION, "year": 2022}).status_code == 422
+
+    job_lines = [json.loads(line) for line in log_path.read_text().splitlines() if '"policyqa.admin"' in line]
+    assert [(e["message"], e["request_id"]) for e in job_lines] == [
+        ("reindex started", "reindex-1"),
+        ("reindex finished", "reindex-1"),
+    ]
 
 
 @pytest.mark.chroma_server

@@ -10,8 +10,6 @@ from collections.abc import Iterator
 import numpy as np
 
 from assistant.answer.base import (
-    Evidence,
-    EvidenceGatherer,
     NotCovered,
     build_citations,
     check_grounding,
@@ -19,6 +17,7 @@ from assistant.answer.base import (
     finish,
     refusal_answer,
 )
+from assistant.evidence import Evidence, EvidenceGatherer
 from assistant.grounding import GroundingChecker, content_words
 from assistant.library import Library
 from assistant.models import Answer, Filters, Turn

@@ -35,8 +35,6 @@ from llama_index.llms.openai_like import OpenAILike
 
 from assistant.answer import UnknownModelError, available_models
 from assistant.answer.base import (
-    Evidence,
-    EvidenceGatherer,
     build_citations,
     cite,
     finish,
@@ -44,6 +42,7 @@ from assistant.answer.base import (
     support_text,
 )
 from assistant.answer.local_server import LocalLLMServer, LocalLLMServerError, smollm2_gguf_path
+from assistant.evidence import Evidence, EvidenceGatherer
 from assistant.grounding import MARKER, GroundingChecker, answer_sentences, content_words
 from assistant.library import Library
 from assistant.models import Answer, Filters, Turn
