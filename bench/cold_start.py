@@ -138,7 +138,7 @@ def main() -> None:
     if args.child:
         emit(phases(args.data_dir, load_questions(limit=1)[0]))
         return
-    with index_dir(args.data_dir) as data_dir, tempfile.TemporaryDirectory(prefix="policyqa-cold-") as logs:
+    with index_dir(args.data_dir) as data_dir, tempfile.TemporaryDirectory(prefix="pqbench-cold-") as logs:
         run(data_dir, args.repeats, Path(logs)).print()
 
 

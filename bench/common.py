@@ -66,7 +66,7 @@ def index_dir(data_dir: Path | None) -> Iterator[Path]:
     if data_dir is not None:
         yield ensure_index(data_dir)
         return
-    with tempfile.TemporaryDirectory(prefix="policyqa-bench-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="pqbench-") as tmp:
         yield ensure_index(Path(tmp))
 
 
@@ -116,6 +116,16 @@ def fmt(value: float | None, digits: int = 1) -> str:
     return f"{value:,.{digits}f}"
 
 
+def is_number(cell: str) -> bool:
+    """Whether a table cell is a number (with thousands separators and an optional unit), or missing."""
+    head = cell.split(" ")[0].replace(",", "")
+    try:
+        float(head)
+    except ValueError:
+        return cell == "–"
+    return True
+
+
 def stats_cells(stats: Stats, digits: int = 1) -> list[str]:
     """The p50, p95, p99 cells of a latency row."""
     return [fmt(stats.p50, digits), fmt(stats.p95, digits), fmt(stats.p99, digits)]
@@ -139,8 +149,8 @@ class Table:
         from rich.table import Table as RichTable
 
         table = RichTable(title=escape(self.title), title_justify="left")
-        for index, column in enumerate(self.columns):
-            table.add_column(escape(column), justify="left" if index == 0 else "right")
+        for column, numeric in zip(self.columns, self._numeric_columns(), strict=True):
+            table.add_column(escape(column), justify="right" if numeric else "left")
         for row in self.rows:
             table.add_row(*(escape(cell) for cell in row))
         console = Console(width=CONSOLE_WIDTH)
@@ -148,13 +158,19 @@ class Table:
         for note in self.notes:
             console.print(f"  [dim]{escape(note)}[/]")
 
+    def _numeric_columns(self) -> list[bool]:
+        """Which columns hold only numbers (right-aligned); the others are text (left-aligned)."""
+        return [
+            bool(self.rows) and all(is_number(row[i]) for row in self.rows) for i in range(len(self.columns))
+        ]
+
     def markdown(self, level: int = 3) -> str:
         """The table under a heading of `level`, its notes as a list below it."""
 
         def line(cells: list[str]) -> str:
             return "| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |"
 
-        align = ["---", *["---:"] * (len(self.columns) - 1)]
+        align = ["---:" if numeric else "---" for numeric in self._numeric_columns()]
         heading = f"{'#' * level} {self.title}"
         parts = [heading, "", line(self.columns), line(align), *(line(r) for r in self.rows)]
         if self.notes:

@@ -209,7 +209,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 4, 16], help="Concurrent clients.")
     parser.add_argument("--duration", type=float, default=10.0, help="Seconds per concurrency level.")
     args = parser.parse_args()
-    with index_dir(args.data_dir) as data_dir, tempfile.TemporaryDirectory(prefix="policyqa-http-") as logs:
+    with index_dir(args.data_dir) as data_dir, tempfile.TemporaryDirectory(prefix="pqbench-http-") as logs:
         run(data_dir, args.rounds, args.concurrency, args.duration, Path(logs)).print()
 
 

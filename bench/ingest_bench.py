@@ -88,9 +88,9 @@ def child(mode: str, data_dir: Path, chunks: int = 0) -> dict[str, Any]:
     return run_child("bench.ingest_bench", args, TIMEOUT_S)
 
 
-def run(embed_chunks: int) -> Outcome:
+def run(embed_chunks: int, work_dir: Path | None = None) -> Outcome:
     """Full build, unchanged re-ingest (same process, fresh process, CLI) and the embedding rate."""
-    with tempfile.TemporaryDirectory(prefix="policyqa-ingest-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="pqbench-ingest-", dir=work_dir) as tmp:
         data_dir = Path(tmp) / "data"
         full = child("full", data_dir)
         again = child("again", data_dir)

@@ -78,10 +78,12 @@ def build_reference(
     return index.as_retriever(similarity_top_k=settings.top_k), collection.count()
 
 
-def run(service: PolicyQA, rounds: int, questions: list[str] | None = None) -> Outcome:
+def run(
+    service: PolicyQA, rounds: int, questions: list[str] | None = None, work_dir: Path | None = None
+) -> Outcome:
     """Time the reference retriever and PolicyQA side by side; ratios of their p50s."""
     questions = questions or load_questions()
-    with tempfile.TemporaryDirectory(prefix="policyqa-reference-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="pqbench-reference-", dir=work_dir) as tmp:
         build_ms, (retriever, nodes) = timed_ms(
             lambda: build_reference(service.settings, service.library.embedder, Path(tmp))
         )

@@ -63,7 +63,7 @@ def run(plan: Plan, work_dir: Path) -> list[Outcome]:
     service = latency.load_service(data_dir)
     return [
         guarded("latency", lambda: latency.run(service, plan.rounds)),
-        guarded("reference", lambda: reference.run(service, plan.reference_rounds)),
+        guarded("reference", lambda: reference.run(service, plan.reference_rounds, work_dir=work_dir)),
         guarded(
             "http",
             lambda: http_bench.run(
@@ -71,7 +71,7 @@ def run(plan: Plan, work_dir: Path) -> list[Outcome]:
             ),
         ),
         guarded("cold_start", lambda: cold_start.run(data_dir, plan.cold_repeats, work_dir)),
-        guarded("ingest", lambda: ingest_bench.run(plan.embed_chunks)),
+        guarded("ingest", lambda: ingest_bench.run(plan.embed_chunks, work_dir)),
         guarded(
             "scale", lambda: scale.run(list(plan.sizes), plan.scale_rounds, plan.scale_budget_s, work_dir)
         ),
@@ -90,7 +90,7 @@ def main() -> None:
     started = time.perf_counter()
     info = machine()
     machine_table(info).print()
-    with tempfile.TemporaryDirectory(prefix="policyqa-bench-", dir=args.work_dir) as tmp:
+    with tempfile.TemporaryDirectory(prefix="pqbench-", dir=args.work_dir) as tmp:
         outcomes = run(QUICK if args.quick else FULL, Path(tmp))
     info["load average (1/5/15 min) at end"] = " / ".join(f"{v:.2f}" for v in os.getloadavg())
     text = render(outcomes, info, command, time.perf_counter() - started, args.quick, kept_text(args.out))

@@ -248,8 +248,15 @@ def outcome(results: dict[int, dict[str, Any]], rounds: int, budget_s: float) ->
             ratio,
             RATIO_TARGET,
             "×",
-            f"{results[largest]['measure']['stats']['wall']['p50']:.1f} ms vs {base:.1f} ms",
-        )
+            f"{results[largest]['measure']['stats']['wall']['p50']:.1f} ms vs {base:.1f} ms (answered only)",
+        ),
+        Check(
+            f"asks that raise at {largest:,} chunks",
+            sum(results[largest]["measure"]["errors"].values()),
+            0,
+            "asks",
+            "; ".join(results[largest]["measure"]["errors"])[:200],
+        ),
     ]
     return Outcome("scale", [sizes, latency], checks, {str(k): v for k, v in results.items()})
 
@@ -257,7 +264,7 @@ def outcome(results: dict[int, dict[str, Any]], rounds: int, budget_s: float) ->
 def run(sizes: list[int], rounds: int, budget_s: float, work_dir: Path | None = None) -> Outcome:
     """Build and measure the real corpus and each synthetic size."""
     started = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="policyqa-scale-", dir=work_dir) as tmp:
+    with tempfile.TemporaryDirectory(prefix="pqbench-scale-", dir=work_dir) as tmp:
         results = {size: measure_size(Path(tmp), size, rounds, budget_s) for size in [0, *sizes]}
     result = outcome(results, rounds, budget_s)
     result.seconds = time.perf_counter() - started

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from index.offline import enforce_offline
+pytest.register_assert_rewrite("browser_support", "server_support")
+
+from index.offline import enforce_offline  # noqa: E402
 
 enforce_offline()
 

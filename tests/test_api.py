@@ -447,9 +447,19 @@ def test_cors_allows_only_the_configured_origins(api: Server) -> None:
 def test_request_id_is_honoured_and_logged(api: Server, client: httpx.Client) -> None:
     response = client.get("/tasks/2021-5", headers={"X-Request-ID": "trace-42.a"})
     assert response.headers["x-request-id"] == "trace-42.a"
-    lines = [json.loads(line) for line in api.log_path.read_text().splitlines() if line.startswith("{")]
-    access = [entry for entry in lines if entry["request_id"] == "trace-42.a"]
+    access = access_log_entries(api.log_path, "trace-42.a")
     assert {"logger": "policyqa.access", "path": "/tasks/2021-5", "status": 200}.items() <= access[-1].items()
+
+
+def access_log_entries(log_path: Path, request_id: str, wait_s: float = 10.0) -> list[dict[str, object]]:
+    """The server's JSON log lines for a request; the server may write them just after the response."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        lines = [json.loads(line) for line in log_path.read_text().splitlines() if line.startswith("{")]
+        found = [entry for entry in lines if entry.get("request_id") == request_id]
+        if any(entry.get("logger") == "policyqa.access" for entry in found) or time.monotonic() > deadline:
+            return found
+        time.sleep(0.1)
 
 
 def test_an_unsafe_request_id_is_replaced(client: httpx.Client) -> None:
