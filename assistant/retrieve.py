@@ -14,9 +14,33 @@ from index.departments import canonical_department
 from index.model import Task
 from index.store import Catalog, StoredChunk
 
+MAX_ID_FILTER = (
+    1000  # unit ids Chroma is given to filter on; beyond that, metadata equality and a post-filter
+)
+
 if TYPE_CHECKING:
     from chromadb.api.models.Collection import Collection
     from llama_index.core.base.embeddings.base import BaseEmbedding
+    from llama_index.core.vector_stores import MetadataFilters
+
+
+def _chroma_filters(filters: Filters, allowed: set[str] | None) -> MetadataFilters | None:
+    """The filters Chroma applies: the exact unit ids when few, else year and section equality.
+
+    A long id list exceeds SQLite's variable limit inside Chroma (seen at 100k chunks).
+    """
+    from llama_index.core.vector_stores import FilterOperator, MetadataFilter, MetadataFilters
+
+    if allowed is None:
+        return None
+    if len(allowed) <= MAX_ID_FILTER:
+        return MetadataFilters(
+            filters=[MetadataFilter(key="unit_id", value=sorted(allowed), operator=FilterOperator.IN)]
+        )
+    equal = [MetadataFilter(key="year", value=filters.year)] if filters.year else []
+    if filters.section:
+        equal.append(MetadataFilter(key="section", value=filters.section))
+    return MetadataFilters(filters=equal) if equal else None
 
 
 @dataclass
@@ -121,7 +145,7 @@ class HybridRetriever:
         started = time.perf_counter()
         embedding = embedding or self.embed(query)
         started = timings.add("embed", started)
-        dense = self._dense(embedding, allowed)
+        dense = self.dense(embedding, allowed, filters)
         started = timings.add("dense", started)
         lexical = self._bm25(query, allowed)
         started = timings.add("lexical", started)
@@ -129,27 +153,29 @@ class HybridRetriever:
         timings.add("fusion", started)
         return hits
 
-    def _dense(self, embedding: list[float], allowed: set[str] | None) -> list[tuple[str, float, str]]:
-        from llama_index.core.vector_stores import (
-            FilterOperator,
-            MetadataFilter,
-            MetadataFilters,
-            VectorStoreQuery,
-        )
+    def dense(
+        self, embedding: list[float], allowed: set[str] | None = None, filters: Filters | None = None
+    ) -> list[tuple[str, float, str]]:
+        """Dense hits from Chroma, best first: (unit id, cosine similarity, chunk text)."""
+        from llama_index.core.vector_stores import VectorStoreQuery
 
-        filters = None
-        if allowed is not None:
-            filters = MetadataFilters(
-                filters=[MetadataFilter(key="unit_id", value=sorted(allowed), operator=FilterOperator.IN)]
-            )
+        top_k = self.candidates
+        if allowed is not None and len(allowed) > MAX_ID_FILTER:
+            top_k *= 4  # filtered on year/section in Chroma, on the rest here
         result = self._vector_store.query(
-            VectorStoreQuery(query_embedding=embedding, similarity_top_k=self.candidates, filters=filters)
+            VectorStoreQuery(
+                query_embedding=embedding,
+                similarity_top_k=top_k,
+                filters=_chroma_filters(filters or Filters(), allowed),
+            )
         )
         hits = []
         for node, similarity in zip(result.nodes or [], result.similarities or [], strict=True):
-            # the Chroma adapter reports exp(-distance); recover the cosine similarity
-            hits.append((str(node.metadata["unit_id"]), 1 + math.log(similarity), node.get_content()))
-        return hits
+            unit_id = str(node.metadata["unit_id"])
+            if allowed is None or unit_id in allowed:
+                # the Chroma adapter reports exp(-distance); recover the cosine similarity
+                hits.append((unit_id, 1 + math.log(similarity), node.get_content()))
+        return hits[: self.candidates]
 
     def _bm25(self, query: str, allowed: set[str] | None) -> list[tuple[str, float, str]]:
         mask = None

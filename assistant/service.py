@@ -56,7 +56,9 @@ class PolicyQA:
         except IndexMissingError as exc:
             self.load_error = str(exc)
             return False
-        library.warm()
+        if len(library.units) <= self.settings.warm_max_units:
+            # off the start-up path: the first questions compute what they need themselves meanwhile
+            threading.Thread(target=library.warm, name="policyqa-warm", daemon=True).start()
         with self._lock:
             self._library, self._answerers = library, {}
         self.load_error = None

@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     trust_similarity: float = Field(
         0.5, description="Above this dense similarity, unknown words in a question do not cause a refusal."
     )
+    warm_max_units: int = Field(
+        5000, ge=0, description="Embed every unit's sentences after loading when there are at most this many."
+    )
     default_model: str = Field("extractive", description="Answerer used when a request names none.")
     llm_endpoints: list[LLMEndpoint] = Field(
         default_factory=list, description='JSON list: [{"name","base_url","model","api_key"}].'

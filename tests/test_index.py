@@ -240,7 +240,7 @@ def test_long_units_are_split_into_parts_that_keep_the_id(settings):
 
 def test_dense_query_ranks_procurement_task_first(service):
     retriever = service.library.retriever
-    dense = retriever._dense(retriever.embed("centralized procurement of drugs and consumables"), None)
+    dense = retriever.dense(retriever.embed("centralized procurement of drugs and consumables"))
     assert dense[0][0] == "2021-2"
     assert service.search("centralized procurement of drugs and consumables")[0].unit.id == "2021-2"
 
