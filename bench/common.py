@@ -220,7 +220,7 @@ def checks_table(checks: list[Check]) -> Table:
     rows = [
         [
             c.target,
-            f"{fmt(c.measured, 2)} {c.unit}",
+            f"{fmt(c.measured, 0 if float(c.measured).is_integer() else 2)} {c.unit}",
             c.bound,
             "met" if c.met else "MISSED",
             c.detail,

@@ -122,7 +122,9 @@ def outcome(samples: Samples, questions: int, rounds: int) -> Outcome:
         ["ask, wall clock (PolicyQA.ask)", str(stats["wall"].n), *stats_cells(stats["wall"])],
         ["ask, process CPU time (all threads)", str(stats["cpu"].n), *stats_cells(stats["cpu"])],
     ]
-    rows += [[f"  timings_ms[{s}]", str(stats[s].n), *stats_cells(stats[s])] for s in STAGES if s in stats]
+    rows += [
+        [f"stage: timings_ms[{s}]", str(stats[s].n), *stats_cells(stats[s])] for s in STAGES if s in stats
+    ]
     rows += [
         ["retrieval only (PolicyQA.search)", str(stats["search"].n), *stats_cells(stats["search"])],
         [
