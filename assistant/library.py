@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from assistant.rerank import load_reranker
 from assistant.retrieve import HybridRetriever
 from index.embed import load_embedder, model_name
 from index.model import Task, UnitKind
@@ -40,7 +41,10 @@ class Library:
         collection = store.active()
         catalog = store.read_catalog()
         embedder = load_embedder(settings.embed_model_path, settings.embed_batch_size)
-        retriever = HybridRetriever(catalog, collection, embedder, settings.rrf_k, settings.candidates)
+        reranker = load_reranker(settings.reranker_model) if settings.reranker_model else None
+        retriever = HybridRetriever(
+            catalog, collection, embedder, settings.rrf_k, settings.candidates, reranker
+        )
         return cls(retriever=retriever, embedder=embedder, embed_model=model_name(settings.embed_model_path))
 
     @property

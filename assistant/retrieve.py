@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from llama_index.core.base.embeddings.base import BaseEmbedding
     from llama_index.core.vector_stores import MetadataFilters
 
+    from assistant.rerank import CrossEncoderReranker
+
 
 def _chroma_filters(filters: Filters, allowed: set[str] | None) -> MetadataFilters | None:
     """The filters Chroma applies: the exact unit ids when few, else year and section equality.
@@ -52,6 +54,7 @@ class Hit:
     similarity: float = 0.0  # cosine similarity of the best chunk, 0 when only BM25 found it
     lexical: float = 0.0
     chunk: str = ""
+    rerank: float | None = None  # cross-encoder score, when a reranker is configured
 
 
 @dataclass
@@ -100,6 +103,7 @@ class HybridRetriever:
         embedder: BaseEmbedding,
         rrf_k: int = 60,
         candidates: int = 30,
+        reranker: CrossEncoderReranker | None = None,
     ) -> None:
         from llama_index.vector_stores.chroma import ChromaVectorStore
 
@@ -111,6 +115,7 @@ class HybridRetriever:
         self._vector_store = ChromaVectorStore(chroma_collection=collection)
         self._chunk_units = [c.unit_id for c in catalog.chunks]
         self._lexical = LexicalIndex(catalog.chunks)
+        self.reranker = reranker
 
     def embed(self, text: str) -> list[float]:
         """The query embedding of `text`."""
@@ -149,9 +154,12 @@ class HybridRetriever:
         started = timings.add("dense", started)
         lexical = self._bm25(query, allowed)
         started = timings.add("lexical", started)
-        hits = self._fuse(dense, lexical)[:top_k]
-        timings.add("fusion", started)
-        return hits
+        hits = self._fuse(dense, lexical)
+        started = timings.add("fusion", started)
+        if self.reranker is not None:
+            hits = self.reranker.rerank(query, hits)
+            timings.add("rerank", started)
+        return hits[:top_k]
 
     def dense(
         self, embedding: list[float], allowed: set[str] | None = None, filters: Filters | None = None
