@@ -36,7 +36,7 @@ def _service():
     from assistant.service import PolicyQA
 
     service = PolicyQA(_settings())
-    if not service.load():
+    if not service.load(warm=False):
         errors.print(f"[red]error:[/] {service.load_error}")
         raise typer.Exit(2)
     return service

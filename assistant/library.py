@@ -78,8 +78,14 @@ class Library:
         return cached
 
     def warm(self) -> None:
-        """Embed every unit's sentences now, so no request pays for it."""
+        """Embed every unit's sentences ahead of the questions that need them.
+
+        Stops early once the main thread has finished, so a process never exits with the model mid-call
+        (torch aborts the interpreter when a thread is still inside it at exit).
+        """
         for unit in self.units.values():
+            if not threading.main_thread().is_alive():
+                return
             self.sentence_vectors(unit)
 
     def find_task(self, year: int | None, number: int) -> Task | None:

@@ -49,16 +49,20 @@ class PolicyQA:
 
     # lifecycle
 
-    def load(self) -> bool:
-        """Load the serving index; False (with `load_error` set) when there is none yet."""
+    def load(self, warm: bool = True) -> bool:
+        """Load the serving index; False (with `load_error` set) when there is none yet.
+
+        With `warm`, a background thread embeds every unit's sentences for the questions to come; a
+        one-question process (the CLI) skips it.
+        """
         try:
             library = Library.load(self.settings)
         except IndexMissingError as exc:
             self.load_error = str(exc)
             return False
-        if len(library.units) <= self.settings.warm_max_units:
+        if warm and len(library.units) <= self.settings.warm_max_units:
             # off the start-up path: the first questions compute what they need themselves meanwhile
-            threading.Thread(target=library.warm, name="policyqa-warm", daemon=True).start()
+            threading.Thread(target=library.warm, name="policyqa-warm").start()
         with self._lock:
             self._library, self._answerers = library, {}
         self.load_error = None
