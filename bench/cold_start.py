@@ -79,6 +79,7 @@ def phases(data_dir: Path, question: str) -> dict[str, float]:
 
 
 def row(name: str, values: list[float]) -> list[str]:
+    """A table row: the median, min and max of `values`."""
     return [name, fmt(statistics.median(values), 2), fmt(min(values), 2), fmt(max(values), 2)]
 
 
@@ -131,6 +132,7 @@ def run(data_dir: Path, repeats: int, log_dir: Path) -> Outcome:
 
 
 def main() -> None:
+    """Command line: print the cold-start table (or, as a child, emit the phases)."""
     parser = arg_parser(__doc__)
     parser.add_argument("--repeats", type=int, default=3, help="Fresh processes of each kind.")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)

@@ -95,6 +95,7 @@ class Stats:
 
     @classmethod
     def of(cls, values: Iterable[float]) -> Stats:
+        """The percentiles of `values`; NaN when there are none."""
         data = np.asarray(list(values), dtype=np.float64)
         if not data.size:
             return cls(0, float("nan"), float("nan"), float("nan"), float("nan"))
@@ -144,6 +145,7 @@ class Table:
     notes: list[str] = field(default_factory=list)
 
     def print(self) -> None:
+        """The table on the console (rich), its notes below it."""
         from rich.console import Console
         from rich.markup import escape
         from rich.table import Table as RichTable
@@ -168,6 +170,7 @@ class Table:
         """The table under a heading of `level`, its notes as a list below it."""
 
         def line(cells: list[str]) -> str:
+            """One Markdown table row."""
             return "| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |"
 
         align = ["---:" if numeric else "---" for numeric in self._numeric_columns()]
@@ -191,10 +194,12 @@ class Check:
 
     @property
     def met(self) -> bool:
+        """Whether the measurement meets the target."""
         return bool(self.measured >= self.limit if self.at_least else self.measured <= self.limit)
 
     @property
     def bound(self) -> str:
+        """The target as text, e.g. "≤ 25.00 ms"."""
         return f"{'≥' if self.at_least else '≤'} {fmt(self.limit, 2)} {self.unit}"
 
 
@@ -209,6 +214,7 @@ class Outcome:
     seconds: float = 0.0
 
     def print(self) -> None:
+        """Every table of the outcome, then its targets."""
         for table in self.tables:
             table.print()
         if self.checks:
@@ -234,6 +240,7 @@ def checks_table(checks: list[Check]) -> Table:
 
 
 def _status_kb(key: str, pid: int | str = "self") -> float:
+    """A kB field of /proc/<pid>/status."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith(f"{key}:"):
             return float(line.split()[1])

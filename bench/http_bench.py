@@ -67,12 +67,14 @@ class Load:
 
     @property
     def rps(self) -> float:
+        """Answered requests per second."""
         return len(self.latencies_ms) / self.seconds if self.seconds else 0.0
 
 
 async def _client(
     client: httpx.AsyncClient, questions: itertools.cycle[str], deadline: float, load: Load
 ) -> None:
+    """One closed-loop client: ask, wait for the answer, ask again until the deadline."""
     while time.perf_counter() < deadline:
         started = time.perf_counter()
         try:
@@ -87,6 +89,7 @@ async def _client(
 
 
 async def _load(base_url: str, questions: list[str], clients: int, duration: float) -> Load:
+    """`clients` concurrent closed-loop clients for `duration` seconds."""
     load = Load(clients)
     cycle = itertools.cycle(questions)
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
@@ -124,6 +127,7 @@ def measure_server(
 
 
 def latency_table(runs: list[ServerRun], questions: int, rounds: int) -> Table:
+    """Sequential HTTP latency per server variant: client, server and the difference."""
     rows = []
     for run in runs:
         client, server = Stats.of(run.samples["client"]), Stats.of(run.samples["server"])
@@ -146,6 +150,7 @@ def latency_table(runs: list[ServerRun], questions: int, rounds: int) -> Table:
 
 
 def throughput_table(runs: list[ServerRun]) -> Table:
+    """Answered requests per second per server variant and concurrency."""
     rows = []
     for run in runs:
         for load in run.loads:
@@ -204,6 +209,7 @@ def run(data_dir: Path, rounds: int, concurrency: list[int], duration: float, lo
 
 
 def main() -> None:
+    """Command line: start the servers, print the HTTP tables."""
     parser = arg_parser(__doc__)
     parser.add_argument("--rounds", type=int, default=3, help="Sequential passes over the questions.")
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 4, 16], help="Concurrent clients.")

@@ -104,7 +104,7 @@ def run(embed_chunks: int, work_dir: Path | None = None) -> Outcome:
             fmt(full["chunks"] / full["ingest_s"]),
         ],
         [
-            "  of which IndexStore.build (embed + write)",
+            "full build: its IndexStore.build part (embed + write)",
             fmt(full["build_s"], 2),
             str(full["embedded"]),
             fmt(full["embedded"] / full["build_s"]),
@@ -137,6 +137,7 @@ def run(embed_chunks: int, work_dir: Path | None = None) -> Outcome:
 
 
 def main() -> None:
+    """Command line: print the ingest table (or, as a child, emit one measurement)."""
     parser = arg_parser(__doc__, data_dir=False)
     parser.add_argument(
         "--embed-chunks", type=int, default=1000, help="Synthetic chunks for the rate; 0: skip."

@@ -36,13 +36,14 @@ EMBED_RATIO_TARGET = 2.0
 
 
 def load_service(data_dir: Path) -> PolicyQA:
-    """A loaded PolicyQA on the index in `data_dir`."""
+    """A loaded, warmed PolicyQA on the index in `data_dir`."""
     from assistant.service import PolicyQA
     from index.settings import Settings
 
     service = PolicyQA(Settings(data_dir=data_dir))
     if not service.load():
         raise RuntimeError(service.load_error)
+    service.library.warm()  # load() may warm in a background thread: finish it here, before timing
     return service
 
 
@@ -55,6 +56,7 @@ class Samples:
     errors: Counter[str] = field(default_factory=Counter)
 
     def stats(self) -> dict[str, Stats]:
+        """The percentiles of every measurement."""
         return {name: Stats.of(values) for name, values in self.ms.items()}
 
     def attempt(self, call: Callable[[], T]) -> tuple[float, T] | None:
@@ -222,6 +224,7 @@ def run(service: PolicyQA, rounds: int, questions: list[str] | None = None) -> O
 
 
 def main() -> None:
+    """Command line: print the in-process latency tables."""
     parser = arg_parser(__doc__)
     parser.add_argument("--rounds", type=int, default=5, help="Timed passes over the questions.")
     args = parser.parse_args()

@@ -120,6 +120,7 @@ def run(
 
 
 def main() -> None:
+    """Command line: print the reference comparison."""
     parser = arg_parser(__doc__)
     parser.add_argument("--rounds", type=int, default=3, help="Timed passes over the questions.")
     args = parser.parse_args()

@@ -48,6 +48,7 @@ def memory_gib() -> float:
 
 
 def package_version(name: str) -> str:
+    """The installed version of a distribution, or "not installed"."""
     try:
         return version(name)
     except PackageNotFoundError:
@@ -82,24 +83,29 @@ def machine() -> dict[str, str]:
 
 
 def machine_table(info: dict[str, str]) -> Table:
+    """The machine description as a table."""
     return Table("Machine", ["what", "value"], [[k, v] for k, v in info.items()])
 
 
 def run_table(outcomes: list[Outcome]) -> Table:
+    """How long each step took and how loaded the machine was meanwhile."""
     rows = [
         [
             o.name,
             fmt(o.seconds),
-            " → ".join(f"{v:.1f}" for v in o.raw.get("load", [])),
+            " / ".join(f"{v:.1f}" for v in o.raw.get("load", [])),
             o.raw.get("error", ""),
         ]
         for o in outcomes
     ]
     return Table(
         "Benchmarks of this run",
-        ["benchmark", "seconds", "load average (1 min) before → after", "error"],
+        ["benchmark", "seconds", "load average (1 min) mean / max", "error"],
         rows,
-        ["Load average above the CPU count means other processes competed for the CPUs during that step."],
+        [
+            "Load average sampled every 5 s during the step. Above the CPU count (2), other processes "
+            "competed for the CPUs: latencies of that step are inflated (see the torch threads table)."
+        ],
     )
 
 

@@ -10,8 +10,10 @@ reported as such and the others still run.
 from __future__ import annotations
 
 import os
+import statistics
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -38,21 +40,45 @@ class Plan:
     scale_budget_s: float  # timed asks per size, at most
 
 
+LOAD_SAMPLE_S = 5.0
 FULL = Plan(5, 3, 3, (1, 4, 16), 10.0, 3, 500, (10_000, 100_000), 3, 240.0)
 QUICK = Plan(1, 1, 1, (1, 4), 3.0, 1, 64, (2_000,), 1, 60.0)
+
+
+class LoadSampler:
+    """Samples the 1-minute load average in the background while a step runs."""
+
+    def __init__(self, every_s: float = LOAD_SAMPLE_S) -> None:
+        self.values = [os.getloadavg()[0]]
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(every_s,), daemon=True)
+
+    def _run(self, every_s: float) -> None:
+        while not self._stop.wait(every_s):
+            self.values.append(os.getloadavg()[0])
+
+    def __enter__(self) -> LoadSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.values.append(os.getloadavg()[0])
 
 
 def guarded(name: str, step: Callable[[], Outcome]) -> Outcome:
     """Run one benchmark, print its tables; a failure becomes an outcome that says so."""
     print(f"\n== {name} ==", flush=True)
-    before, started = os.getloadavg()[0], time.perf_counter()
-    try:
-        outcome = step()
-    except Exception as exc:  # one broken step must not lose the others' numbers
-        outcome = Outcome(name, raw={"error": f"{type(exc).__name__}: {exc}"[:500]})
-        print(f"{name} failed: {outcome.raw['error']}", file=sys.stderr, flush=True)
+    started = time.perf_counter()
+    with LoadSampler() as load:
+        try:
+            outcome = step()
+        except Exception as exc:  # one broken step must not lose the others' numbers
+            outcome = Outcome(name, raw={"error": f"{type(exc).__name__}: {exc}"[:500]})
+            print(f"{name} failed: {outcome.raw['error']}", file=sys.stderr, flush=True)
     outcome.seconds = time.perf_counter() - started
-    outcome.raw["load"] = [before, os.getloadavg()[0]]
+    outcome.raw["load"] = [statistics.mean(load.values), max(load.values)]
     outcome.print()
     return outcome
 
@@ -79,6 +105,7 @@ def run(plan: Plan, work_dir: Path) -> list[Outcome]:
 
 
 def main() -> None:
+    """Command line: run everything, write the report."""
     parser = arg_parser(__doc__, data_dir=False)
     parser.add_argument("--out", type=Path, required=True, help="The Markdown report to write.")
     parser.add_argument(

@@ -12,12 +12,13 @@ from __future__ import annotations
 import argparse
 import random
 import shutil
+import signal
 import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from bench.common import (
     Check,
@@ -42,6 +43,8 @@ if TYPE_CHECKING:
 
     from index.model import Task
 
+T = TypeVar("T")
+ASK_LIMIT_S = 60.0  # one ask at 100k chunks has taken minutes: past this it counts as an error
 WRITE_BATCH = 1000  # chunks per Chroma write (the store's page size)
 CHILD_TIMEOUT_S = 900
 RATIO_TARGET = 2.0
@@ -103,6 +106,28 @@ def build(data_dir: Path, chunks: int) -> dict[str, float]:
     }
 
 
+class AskTimeoutError(Exception):
+    """An ask ran past the time limit of a scale measurement."""
+
+
+def time_limited(call: Callable[[str], T], seconds: float) -> Callable[[str], T]:
+    """`call`, raising AskTimeoutError past `seconds` (SIGALRM: for the measuring child's main thread)."""
+
+    def expire(signum: int, frame: object) -> None:
+        raise AskTimeoutError(f"ask took over {seconds:.0f} s")
+
+    def limited(question: str) -> T:
+        previous = signal.signal(signal.SIGALRM, expire)
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+        try:
+            return call(question)
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+
+    return limited
+
+
 def measure(data_dir: Path, rounds: int, budget_s: float) -> dict[str, Any]:
     """Load the store in `data_dir` as a server would, then time retrieval and full extractive asks."""
     from assistant.answer import create_answerer
@@ -122,7 +147,7 @@ def measure(data_dir: Path, rounds: int, budget_s: float) -> dict[str, Any]:
     questions = load_questions()
     random.Random(SEED).shuffle(questions)  # a budget cut then leaves a random subset, not the first ones
     samples = sample(
-        lambda q: answerer.answer(q, [], Filters(), settings.top_k),
+        time_limited(lambda q: answerer.answer(q, [], Filters(), settings.top_k), ASK_LIMIT_S),
         {"search": lambda q: library.retriever.search(q, Filters(), settings.top_k)},
         questions,
         rounds,
@@ -158,6 +183,7 @@ def measure_size(work_dir: Path, chunks: int, rounds: int, budget_s: float) -> d
 
 
 def size_row(size: int, built: dict[str, Any], measured: dict[str, Any]) -> list[str]:
+    """The build, disk and memory row of one size."""
     return [
         "real corpus" if size == 0 else f"{size:,}",
         f"{built['chunks']:,}",
@@ -173,6 +199,7 @@ def size_row(size: int, built: dict[str, Any], measured: dict[str, Any]) -> list
 
 
 def latency_row(size: int, measured: dict[str, Any], base: float) -> list[str]:
+    """The latency row of one size, with its ratio to the real corpus."""
     stats, errors = measured["stats"], measured["errors"]
     return [
         "real corpus" if size == 0 else f"{size:,}",
@@ -231,8 +258,8 @@ def outcome(results: dict[int, dict[str, Any]], rounds: int, budget_s: float) ->
         [
             f"Dev questions, fixed shuffled order, {rounds} rounds or until {budget_s:.0f} s ran out (n = "
             f"asks measured), after warming up on {WARMUP_QUESTIONS}. retrieval = HybridRetriever.search, "
-            "ask = the extractive answerer (what PolicyQA.ask calls). Failed calls are counted under "
-            "errors and left out of the times.",
+            "ask = the extractive answerer (what PolicyQA.ask calls). Failed calls, and asks cut off "
+            f"after {ASK_LIMIT_S:.0f} s, are counted under errors and left out of the times.",
             *(
                 f"{size:,} chunks, error ×{n}: {e}"
                 for size, r in results.items()
@@ -271,6 +298,7 @@ def run(sizes: list[int], rounds: int, budget_s: float, work_dir: Path | None = 
 
 
 def main() -> None:
+    """Command line: print the scale tables (or, as a child, build or measure one size)."""
     parser = arg_parser(__doc__, data_dir=False)
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000], help="Chunk counts.")
     parser.add_argument("--rounds", type=int, default=3, help="Timed passes over the questions per size.")
