@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -187,11 +186,3 @@ class PolicyQA:
             "collection": library.retriever.catalog.collection,
             "reindexing": self.reindexing,
         }
-
-
-def timed_load(settings: Settings) -> tuple[PolicyQA, float]:
-    """A loaded service and the seconds it took."""
-    started = time.perf_counter()
-    service = PolicyQA(settings)
-    service.load()
-    return service, time.perf_counter() - started

@@ -11,24 +11,21 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 from bench.common import (
-    REPO,
     Check,
     Outcome,
     Table,
     arg_parser,
-    child_env,
     emit,
     fmt,
     index_dir,
     load_questions,
     run_child,
+    run_cli,
 )
 from bench.server import VARIANTS, uvicorn_server
 
@@ -39,15 +36,7 @@ TIMEOUT_S = 300
 def cli_seconds(data_dir: Path, question: str) -> float:
     """Wall-clock seconds of `python -m assistant.cli ask QUESTION --json`, start to exit with an answer."""
     started = time.perf_counter()
-    completed = subprocess.run(
-        [sys.executable, "-m", "assistant.cli", "ask", question, "--json"],
-        cwd=REPO,
-        env=child_env({"POLICYQA_DATA_DIR": str(data_dir)}),
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT_S,
-        check=False,
-    )
+    completed = run_cli(["ask", question, "--json"], data_dir, TIMEOUT_S)
     seconds = time.perf_counter() - started
     if completed.returncode != 0 or "answer" not in json.loads(completed.stdout or "{}"):
         raise RuntimeError(f"policyqa ask failed ({completed.returncode}): {completed.stderr[-2000:]}")

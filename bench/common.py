@@ -265,6 +265,19 @@ def dir_size_mb(path: Path) -> float:
 # child processes: a benchmark that must start fresh runs `python -m bench.<module> --child …`
 
 
+def run_cli(args: list[str], data_dir: Path, timeout_s: float) -> subprocess.CompletedProcess[str]:
+    """`python -m assistant.cli ARGS` on the index in `data_dir`, as a user would run it."""
+    return subprocess.run(
+        [sys.executable, "-m", "assistant.cli", *args],
+        cwd=REPO,
+        env=child_env({"POLICYQA_DATA_DIR": str(data_dir)}),
+        capture_output=True,
+        text=True,
+        timeout=timeout_s,
+        check=False,
+    )
+
+
 def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     """The environment of a benchmark subprocess: this one, able to import the project, plus `extra`."""
     path = os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH", "")) if p)

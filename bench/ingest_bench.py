@@ -10,14 +10,22 @@ the embedding model. The real corpus is small (tens of chunks), so the embedding
 from __future__ import annotations
 
 import argparse
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import REPO, Check, Outcome, Table, arg_parser, child_env, emit, fmt, run_child, timed_ms
+from bench.common import (
+    Check,
+    Outcome,
+    Table,
+    arg_parser,
+    emit,
+    fmt,
+    run_child,
+    run_cli,
+    timed_ms,
+)
 from index.settings import Settings
 
 TIMEOUT_S = 900
@@ -61,22 +69,14 @@ def embed_rate(data_dir: Path, chunks: int) -> dict[str, Any]:
     settings = Settings(data_dir=data_dir)
     model = load_embedder(settings.embed_model_path, settings.embed_batch_size)
     nodes, _ = corpus_nodes(settings, chunks)
-    report = open_store(settings).build(nodes, model, batch_size=settings.embed_batch_size)
+    report = open_store(settings).build(nodes, lambda: model, batch_size=settings.embed_batch_size)
     return {"chunks": report.embedded, "build_s": report.seconds}
 
 
 def cli_reingest_seconds(data_dir: Path) -> float:
     """Wall-clock seconds of `python -m assistant.cli ingest` on an unchanged corpus."""
     started = time.perf_counter()
-    completed = subprocess.run(
-        [sys.executable, "-m", "assistant.cli", "ingest"],
-        cwd=REPO,
-        env=child_env({"POLICYQA_DATA_DIR": str(data_dir)}),
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT_S,
-        check=False,
-    )
+    completed = run_cli(["ingest"], data_dir, TIMEOUT_S)
     if completed.returncode != 0:
         raise RuntimeError(f"policyqa ingest failed ({completed.returncode}): {completed.stderr[-2000:]}")
     return time.perf_counter() - started

@@ -93,7 +93,9 @@ def build(data_dir: Path, chunks: int) -> dict[str, float]:
     pieces_ms, lookup = timed_ms(lambda: LookupEmbedder.for_units(model, real_units(settings)))
     distinct = len(lookup.vectors)
     compose_ms, (nodes, units) = timed_ms(lambda: corpus_nodes(settings, chunks, lookup.compose))
-    write_ms, report = timed_ms(lambda: open_store(settings).build(nodes, lookup, batch_size=WRITE_BATCH))
+    write_ms, report = timed_ms(
+        lambda: open_store(settings).build(nodes, lambda: lookup, batch_size=WRITE_BATCH)
+    )
     return {
         "chunks": report.chunks,
         "units": units,

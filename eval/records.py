@@ -15,8 +15,8 @@ Split = Literal["dev", "test"]
 MetricValues = dict[str, float | None]  # metric name → value; None where the metric is undefined
 
 
-class GoldItem(BaseModel):
-    """One question of a gold split (schema in eval/gold/README.md)."""
+class GoldQuestion(BaseModel):
+    """What a gold question says, without its conversation (schema in eval/gold/README.md)."""
 
     id: str
     question: str
@@ -24,8 +24,13 @@ class GoldItem(BaseModel):
     answerable: bool
     gold_ids: list[str]
     key_facts: list[list[str]]
-    history: list[Turn] = Field(default_factory=list)
     notes: str = ""
+
+
+class GoldItem(GoldQuestion):
+    """One question of a gold split, with the conversation before it for a follow-up."""
+
+    history: list[Turn] = Field(default_factory=list)
 
 
 def load_split(split: Split, gold_dir: Path = GOLD_DIR) -> list[GoldItem]:
@@ -34,16 +39,9 @@ def load_split(split: Split, gold_dir: Path = GOLD_DIR) -> list[GoldItem]:
     return [GoldItem.model_validate_json(line) for line in lines if line.strip()]
 
 
-class QuestionRecord(BaseModel):
+class QuestionRecord(GoldQuestion):
     """A gold item together with what the system under test returned for it."""
 
-    id: str
-    question: str
-    category: str
-    answerable: bool
-    gold_ids: list[str]
-    key_facts: list[list[str]]
-    notes: str = ""
     rankings: dict[str, list[str]] = Field(
         default_factory=dict, description="Retrieval system → unit ids, best first."
     )

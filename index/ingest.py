@@ -102,7 +102,8 @@ def ingest(
         model_name(model_path),
     )
     store = open_store(settings)
-    indexed_docs = set(store.stored_ids().values())
+    stored = store.stored_ids()
+    indexed_docs = set(stored.values())
     parsed = {d.info.id for d in documents}
     # Keep what this run did not replace: everything when not pruning, else only the failed files' documents.
     failed_ids = {e.path.stem for e in errors} | {_doc_id_of(e.path, settings) for e in errors}
@@ -110,14 +111,14 @@ def ingest(
     if not nodes and not keep:
         report.seconds = time.perf_counter() - started
         return report
-    to_embed = len({n.node_id for n in nodes} - set(store.stored_ids()))
-    progress.start("embedding", to_embed)
+    progress.start("embedding", len({n.node_id for n in nodes} - set(stored)))
     report.build = store.build(
         nodes,
-        load_embedder(model_path, settings.embed_batch_size) if to_embed else _NoEmbedder(),
+        lambda: load_embedder(model_path, settings.embed_batch_size),
         keep_doc_ids=keep,
         batch_size=settings.embed_batch_size,
         progress=progress.advance,
+        stored=stored,
     )
     report.seconds = time.perf_counter() - started
     return report
@@ -126,10 +127,3 @@ def ingest(
 def _doc_id_of(path: Path, settings: Settings) -> str:
     entry = read_manifest(settings.manifest_path).get(path.name)
     return entry.id if entry else path.stem
-
-
-class _NoEmbedder:
-    """Stands in for the model when every chunk reuses a stored embedding: loading it would cost seconds."""
-
-    def get_text_embedding_batch(self, texts: list[str]) -> list[list[float]]:
-        raise AssertionError("no chunk needs embedding")

@@ -161,17 +161,20 @@ class IndexStore:
     def build(
         self,
         nodes: list[TextNode],
-        embedder: BaseEmbedding,
+        embedder: Callable[[], BaseEmbedding],
         keep_doc_ids: set[str] = frozenset(),  # type: ignore[assignment]
         batch_size: int = 32,
         progress: Progress | None = None,
+        stored: dict[str, str] | None = None,
     ) -> BuildReport:
         """Build a generation holding `nodes` plus the stored chunks of `keep_doc_ids`, then swap it in.
 
-        Unchanged content reuses stored embeddings. When nothing changed, nothing is written.
+        Unchanged content reuses stored embeddings; `embedder` is called (loading the model costs seconds)
+        only when some chunk is new. When nothing changed, nothing is written. `stored` is what
+        `stored_ids()` returned, when the caller has it already.
         """
         started = time.perf_counter()
-        old = self.stored_ids()
+        old = self.stored_ids() if stored is None else stored
         kept = {cid for cid, doc in old.items() if doc in keep_doc_ids}
         wanted = {n.node_id for n in nodes} | kept
         report = BuildReport(
@@ -190,7 +193,8 @@ class IndexStore:
         )
         try:
             report.reused = self._copy(reuse, collection)
-            report.embedded = self._embed_into(fresh, collection, embedder, batch_size, progress)
+            if fresh:
+                report.embedded = self._embed_into(fresh, collection, embedder(), batch_size, progress)
             self._swap(name)
         except BaseException:
             self.client.delete_collection(name)

@@ -320,7 +320,7 @@ def test_failed_build_leaves_previous_index_serving(corpus, tmp_path):
         model_name(settings.embed_model_path),
     )
     with pytest.raises(RuntimeError, match="embedding server crashed"):
-        store.build(nodes, FailingModel())
+        store.build(nodes, FailingModel)
     assert store.active_name() == before
     names = {c if isinstance(c, str) else c.name for c in store.client.list_collections()}
     assert names == {before, store.pointer_name}  # the half-built generation is gone

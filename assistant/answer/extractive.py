@@ -22,6 +22,7 @@ from assistant.grounding import GroundingChecker, content_words
 from assistant.library import Library
 from assistant.models import Answer, Filters, Turn
 from assistant.question import Intent
+from index.departments import canonical_department
 from index.model import Task, UnitKind
 from index.settings import Settings
 
@@ -150,9 +151,7 @@ class ExtractiveAnswerer:
         sentences: list[str] = []
         for unit in self._primary(evidence):
             if unit.kind is UnitKind.TASK:
-                sentences.append(
-                    cite(f"{quoted(unit)[0].upper()}{quoted(unit)[1:]}, addresses this", unit.id)
-                )
+                sentences.append(cite(f"{capitalised(quoted(unit))}, addresses this", unit.id))
             sentences.extend(cite(s, unit.id) for s in self._best(unit, evidence, 3))
         return sentences
 
@@ -176,7 +175,7 @@ class ExtractiveAnswerer:
             [f"the {n}" if not n.startswith("the ") else n for n in unit.departments_as_written]
         )
         others = ", among others" if re.search(r"\betc\b|relevant departments", unit.departments_text) else ""
-        return [cite(f"{quoted(unit)[0].upper()}{quoted(unit)[1:]}, is led by {names}{others}", unit.id)]
+        return [cite(f"{capitalised(quoted(unit))}, is led by {names}{others}", unit.id)]
 
     def _when(self, evidence: Evidence) -> list[str]:
         candidates = evidence.direct or [h.unit for h in evidence.hits[:3]]
@@ -185,7 +184,7 @@ class ExtractiveAnswerer:
             unit = candidates[0]
             return [
                 cite(
-                    f"{quoted(unit)[0].upper()}{quoted(unit)[1:]}, covers this but sets no dated deadline",
+                    f"{capitalised(quoted(unit))}, covers this but sets no dated deadline",
                     unit.id,
                 ),
                 *(cite(s, unit.id) for s in self._best(unit, evidence, 1)),
@@ -193,7 +192,7 @@ class ExtractiveAnswerer:
         unit = dated[0]
         deadline_sentences = list(dict.fromkeys(d.sentence for d in unit.deadlines))
         return [
-            cite(f"{quoted(unit)[0].upper()}{quoted(unit)[1:]}, sets this deadline", unit.id),
+            cite(f"{capitalised(quoted(unit))}, sets this deadline", unit.id),
             *(cite(s, unit.id) for s in deadline_sentences),
         ]
 
@@ -226,20 +225,10 @@ class ExtractiveAnswerer:
                 sentences.extend(cite(d.sentence, unit.id) for d in due[1:])
                 continue
             if q.departments:
-                written = [
-                    w
-                    for w in unit.departments_as_written
-                    if any(d == c for d in q.departments for c in [self._canonical(w)])
-                ]
+                written = [w for w in unit.departments_as_written if canonical_department(w) in q.departments]
                 detail = f" ({', '.join(written)})" if written else ""
-            sentences.append(cite(f"{quoted(unit)[0].upper()}{quoted(unit)[1:]}{detail}", unit.id))
+            sentences.append(cite(f"{capitalised(quoted(unit))}{detail}", unit.id))
         return sentences
-
-    @staticmethod
-    def _canonical(name: str) -> str:
-        from index.departments import canonical_department
-
-        return canonical_department(name)
 
     def _structure(self, evidence: Evidence) -> list[str]:
         """Questions about the documents themselves: sections, task counts, the notice header."""
