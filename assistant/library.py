@@ -7,12 +7,15 @@ flight finish on the library they started with.
 from __future__ import annotations
 
 import threading
+from array import array
+from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from assistant.grounding import content_words
 from assistant.rerank import load_reranker
 from assistant.retrieve import HybridRetriever
 from index.embed import load_embedder, model_name
@@ -22,6 +25,36 @@ from index.store import open_store
 
 if TYPE_CHECKING:
     from llama_index.core.base.embeddings.base import BaseEmbedding
+
+
+class WordIndex:
+    """Which tasks hold all of some content words: one sorted posting array per word, built once.
+
+    Answers a list question by intersecting a few arrays instead of stemming every task's text.
+    """
+
+    def __init__(self, tasks: list[Task]) -> None:
+        self._tasks = tasks
+        postings: dict[str, array[int]] = defaultdict(lambda: array("i"))
+        words_of: dict[str, set[str]] = {}  # titles and sentences repeat across tasks: stem each text once
+        for position, task in enumerate(tasks):
+            texts = [task.title, *task.sentences]
+            for text in texts:
+                if text not in words_of:
+                    words_of[text] = content_words(text)
+            for word in set().union(*(words_of[t] for t in texts)):
+                postings[word].append(position)
+        self._postings = {w: np.frombuffer(p, dtype=np.int32) for w, p in postings.items()}
+
+    def containing(self, words: set[str]) -> list[Task]:
+        """The tasks, in catalog order, whose title and sentences hold every one of `words` (stemmed)."""
+        if not words or any(w not in self._postings for w in words):
+            return []
+        arrays = sorted((self._postings[w] for w in words), key=len)
+        found = arrays[0]
+        for other in arrays[1:]:
+            found = np.intersect1d(found, other, assume_unique=True)
+        return [self._tasks[i] for i in found]
 
 
 @dataclass
@@ -59,9 +92,49 @@ class Library:
     def years(self) -> list[int]:
         return sorted({u.year for u in self.units.values()})
 
-    @property
+    @cached_property
     def tasks(self) -> list[Task]:
+        """The tasks (no notices, preambles or closings), in catalog order."""
         return [u for u in self.units.values() if u.kind is UnitKind.TASK]
+
+    def tasks_matching(
+        self,
+        year: int | None,
+        section: str | None,
+        departments: list[str],
+        deadline_month: str | None,
+        dated: bool,
+    ) -> list[Task]:
+        """The tasks, in catalog order, of that year and section, led by all those (canonical)
+        departments, with a deadline in that month (any deadline when `dated`); None matches any."""
+        index = self.retriever.filter_index
+        return index.units_in(index.mask(year, section, departments, deadline_month, dated, tasks_only=True))
+
+    def tasks_of(self, year: int | None) -> list[Task]:
+        """The tasks of one year (all tasks for None), in catalog order."""
+        return self.tasks if year is None else self._tasks_by_year.get(year, [])
+
+    @cached_property
+    def _tasks_by_year(self) -> dict[int, list[Task]]:
+        by_year: dict[int, list[Task]] = defaultdict(list)
+        for task in self.tasks:
+            by_year[task.year].append(task)
+        return dict(by_year)
+
+    @cached_property
+    def numbered_years(self) -> list[int]:
+        """Years whose document numbers its tasks (not only summary items), ascending."""
+        return sorted({u.year for u in self.tasks if not u.unnumbered_in_source})
+
+    @cached_property
+    def notices(self) -> list[Task]:
+        """The notice header of each document."""
+        return [u for u in self.units.values() if u.kind is UnitKind.NOTICE]
+
+    @cached_property
+    def task_words(self) -> WordIndex:
+        """Content words of every task, indexed on first use (a list question) rather than at load."""
+        return WordIndex(self.tasks)
 
     def embed_texts(self, texts: list[str]) -> np.ndarray:
         """Normalised embeddings of `texts`, one row each."""
@@ -90,20 +163,42 @@ class Library:
 
     def find_task(self, year: int | None, number: int) -> Task | None:
         """The task a question names: with no year, the latest document that numbers its tasks."""
-        candidates = [
-            u
-            for u in self.tasks
-            if u.number == number and (u.year == year if year else not u.unnumbered_in_source)
-        ]
-        return max(candidates, key=lambda u: u.year) if candidates else None
+        if year:
+            return self._task_by_year_and_number.get((year, number))
+        return self._latest_task_by_number.get(number)
+
+    @cached_property
+    def _task_by_year_and_number(self) -> dict[tuple[int, int], Task]:
+        found: dict[tuple[int, int], Task] = {}
+        for task in self.tasks:
+            if task.number is not None:
+                found.setdefault((task.year, task.number), task)
+        return found
+
+    @cached_property
+    def _latest_task_by_number(self) -> dict[int, Task]:
+        """Each number's task in the latest year that numbers its tasks (the first one on a tie)."""
+        latest: dict[int, Task] = {}
+        for task in self.tasks:
+            if task.number is None or task.unnumbered_in_source:
+                continue
+            if task.number not in latest or task.year > latest[task.number].year:
+                latest[task.number] = task
+        return latest
 
     def task_range(self, year: int | None) -> str:
         """ "2021 has tasks (1)–(20)" style description of what exists, for refusals."""
         years = [year] if year else self.years
-        parts = []
-        for y in years:
-            numbers = sorted(u.number for u in self.tasks if u.year == y and u.number)
-            if numbers:
-                kind = "items" if any(u.unnumbered_in_source for u in self.tasks if u.year == y) else "tasks"
-                parts.append(f"{y} has {kind} {numbers[0]}–{numbers[-1]}")
+        parts = [self._ranges[y] for y in years if y in self._ranges]
         return "; ".join(parts) or "no tasks are indexed"
+
+    @cached_property
+    def _ranges(self) -> dict[int, str]:
+        """Per year with numbered tasks: "2021 has tasks 1–20"."""
+        ranges = {}
+        for year, tasks in self._tasks_by_year.items():
+            numbers = sorted(u.number for u in tasks if u.number)
+            if numbers:
+                kind = "items" if any(u.unnumbered_in_source for u in tasks) else "tasks"
+                ranges[year] = f"{year} has {kind} {numbers[0]}–{numbers[-1]}"
+        return ranges

@@ -39,8 +39,7 @@ from bench.synthetic import SEED, LookupEmbedder, real_units, synthetic_tasks
 from index.settings import Settings
 
 if TYPE_CHECKING:
-    from llama_index.core.schema import TextNode
-
+    from index.chunk import Chunk
     from index.model import Task
 
 T = TypeVar("T")
@@ -53,8 +52,8 @@ BREAKDOWN = ["embed", "dense", "lexical", "fusion", "compose", "grounding"]
 
 
 def corpus_nodes(
-    settings: Settings, chunks: int, on_node: Callable[[TextNode, Task], None] | None = None
-) -> tuple[list[TextNode], int]:
+    settings: Settings, chunks: int, on_node: Callable[[Chunk, Task], None] | None = None
+) -> tuple[list[Chunk], int]:
     """(nodes, units): the real units' chunks, then synthetic tasks' chunks until there are `chunks`.
 
     `on_node` sees each synthetic chunk with its task (to register its composed vector).
@@ -65,7 +64,7 @@ def corpus_nodes(
     model_path = settings.embed_model_path
     tokenizer = token_counter(model_path)
 
-    def chunk(units: list[Task]) -> list[TextNode]:
+    def chunk(units: list[Task]) -> list[Chunk]:
         return chunk_units(
             units, lambda t: len(tokenizer.encode(t).ids), settings.chunk_max_tokens, model_name(model_path)
         )

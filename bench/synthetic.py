@@ -20,7 +20,8 @@ from index.settings import Settings
 
 if TYPE_CHECKING:
     from llama_index.core.base.embeddings.base import BaseEmbedding
-    from llama_index.core.schema import TextNode
+
+    from index.chunk import Chunk
 
 SEED = 20240607
 FIRST_NUMBER = 1000  # synthetic task numbers start here, far above any real task's
@@ -84,10 +85,11 @@ class LookupEmbedder:
         rows = np.asarray(model.get_text_embedding_batch(texts), dtype=np.float32)
         return cls(model, dict(zip(texts, rows, strict=True)))
 
-    def compose(self, node: TextNode, unit: Task) -> None:
+    def compose(self, chunk: Chunk, unit: Task) -> None:
         """Register the vector of a chunk of `unit`: the normalised mean of its pieces' vectors."""
         from llama_index.core.schema import MetadataMode
 
+        node = chunk.to_node()  # the text the store will embed is the node's
         text = node.get_content()
         rows = [self.vectors[p] for p in pieces(unit) if p in text]
         mean = np.mean(rows, axis=0)

@@ -1,13 +1,42 @@
-"""One llama-index node per task, split into parts only when a task exceeds the embedding window."""
+"""One chunk per task, split into parts only when a task exceeds the embedding window."""
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-
-from llama_index.core.schema import TextNode
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from index.model import Task, UnitKind
+
+if TYPE_CHECKING:
+    from llama_index.core.schema import TextNode
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A chunk to store: content-hash id, text and flat metadata.
+
+    Plain data, so that finding out what changed (an unchanged re-ingest) imports no llama-index; it
+    becomes a llama-index node only when it has to be embedded and written.
+    """
+
+    node_id: str
+    text: str
+    metadata: dict[str, str | int]
+
+    def to_node(self) -> TextNode:
+        """The llama-index node written to Chroma (its `_node_content` is part of the stored format)."""
+        from llama_index.core.schema import TextNode
+
+        return TextNode(
+            id_=self.node_id,
+            text=self.text,
+            metadata=dict(self.metadata),
+            # the title is embedded with the text: it names what the task is about
+            excluded_embed_metadata_keys=[k for k in self.metadata if k != "title"],
+            excluded_llm_metadata_keys=list(self.metadata),
+        )
 
 
 def unit_metadata(unit: Task) -> dict[str, str | int]:
@@ -57,9 +86,9 @@ def content_hash(text: str, metadata: dict[str, str | int], embed_model: str) ->
 
 def chunk_units(
     units: list[Task], count_tokens: Callable[[str], int], max_tokens: int, embed_model: str
-) -> list[TextNode]:
-    """Nodes for all units: id = content hash; metadata carries the unit id ("2021-5") and the full Task."""
-    nodes: list[TextNode] = []
+) -> list[Chunk]:
+    """Chunks of all units: id = content hash; metadata carries the unit id ("2021-5") and the full Task."""
+    nodes: list[Chunk] = []
     for unit in units:
         parts = _parts(unit, count_tokens, max_tokens)
         for index, text in enumerate(parts):
@@ -67,14 +96,5 @@ def chunk_units(
             if index == 0:
                 metadata["unit_json"] = unit.model_dump_json()
             node_id = content_hash(text, metadata, embed_model)
-            nodes.append(
-                TextNode(
-                    id_=node_id,
-                    text=text,
-                    metadata=metadata,
-                    # the title is embedded with the text: it names what the task is about
-                    excluded_embed_metadata_keys=[k for k in metadata if k != "title"],
-                    excluded_llm_metadata_keys=list(metadata),
-                )
-            )
+            nodes.append(Chunk(node_id, text, metadata))
     return nodes

@@ -22,9 +22,13 @@ if TYPE_CHECKING:
     from chromadb.api import ClientAPI
     from chromadb.api.models.Collection import Collection
     from llama_index.core.base.embeddings.base import BaseEmbedding
-    from llama_index.core.schema import TextNode
+
+    from index.chunk import Chunk
 
 PAGE = 1000  # rows per Chroma read or write; stays under every client's batch limit
+# rows per paged read of a whole generation: Chroma pages by offset, so each page re-scans the rows
+# before it; larger pages read 100k chunks in 12 s instead of 18 s
+READ_PAGE = 5000
 Progress = Callable[[int], None]
 
 
@@ -97,7 +101,7 @@ def chroma_client(settings: Settings) -> ClientAPI:
 def _pages(collection: Collection, include: list[str], **where: Any) -> Iterator[dict[str, Any]]:
     offset = 0
     while True:
-        page = collection.get(include=include, limit=PAGE, offset=offset, **where)  # type: ignore[arg-type]
+        page = collection.get(include=include, limit=READ_PAGE, offset=offset, **where)  # type: ignore[arg-type]
         if not page["ids"]:
             return
         yield page
@@ -160,7 +164,7 @@ class IndexStore:
 
     def build(
         self,
-        nodes: list[TextNode],
+        nodes: list[Chunk],
         embedder: Callable[[], BaseEmbedding],
         keep_doc_ids: set[str] = frozenset(),  # type: ignore[assignment]
         batch_size: int = 32,
@@ -219,7 +223,7 @@ class IndexStore:
 
     @staticmethod
     def _embed_into(
-        nodes: list[TextNode],
+        chunks: list[Chunk],
         target: Collection,
         embedder: BaseEmbedding,
         batch_size: int,
@@ -229,15 +233,15 @@ class IndexStore:
         from llama_index.vector_stores.chroma import ChromaVectorStore
 
         vector_store = ChromaVectorStore(chroma_collection=target)
-        for start in range(0, len(nodes), batch_size):
-            batch = nodes[start : start + batch_size]
+        for start in range(0, len(chunks), batch_size):
+            batch = [c.to_node() for c in chunks[start : start + batch_size]]
             vectors = embedder.get_text_embedding_batch([n.get_content(MetadataMode.EMBED) for n in batch])
             for node, vector in zip(batch, vectors, strict=True):
                 node.embedding = vector
             vector_store.add(batch)
             if progress:
                 progress(len(batch))
-        return len(nodes)
+        return len(chunks)
 
     def _swap(self, name: str) -> None:
         """Point queries at `name`; keep the previous generation for queries still reading it."""

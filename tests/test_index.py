@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -250,6 +252,82 @@ def test_header_and_closing_are_retrievable(service):
     assert service.search("State Council document No. 20 issued May 24, 2021")[0].unit.id == "2021-notice"
 
 
+FILTERS = [
+    {"year": 2021},
+    {"year": 2022},
+    {"section": "3"},
+    {"year": 2021, "section": "2"},
+    {"department": "National Health Commission"},
+    {"department": "Ministry of Finance", "year": 2021},
+]
+
+
+@pytest.mark.parametrize("fields", FILTERS)
+def test_filter_masks_select_the_units_a_scan_selects(service, fields):
+    from assistant.models import Filters
+    from index.departments import canonical_department
+
+    filters = Filters(**fields)
+    department = canonical_department(filters.department) if filters.department else None
+    expected = {
+        u.id
+        for u in service.library.units.values()
+        if (filters.year is None or u.year == filters.year)
+        and (filters.section is None or (u.section is not None and u.section.number == filters.section))
+        and (department is None or department in u.departments)
+    }
+    assert expected
+    assert service.library.retriever.allowed_units(filters) == expected
+
+
+def assert_filtered_dense_paths_agree(retriever, monkeypatch) -> None:
+    """Every way of filtering a dense query gives the same hits: post-filtering an unfiltered HNSW query
+    (broad filters), Chroma filtering on unit ids (selective filters) or on year and section (many ids)."""
+    from assistant import retrieve
+    from assistant.models import Filters
+
+    vector = retriever.embed("medical insurance payment reform and drug prices")
+    for fields in FILTERS:
+        filters = Filters(**fields)
+        allowed = retriever.allowed_units(filters)
+        post_filtered = retriever.dense(vector, filters)
+        with monkeypatch.context() as patch:
+            patch.setattr(retrieve, "SELECTIVE_SHARE", 1.1)  # every filter counts as selective
+            by_ids = retriever.dense(vector, filters)
+            patch.setattr(retrieve, "MAX_ID_FILTER", 0)  # … with too many ids to pass
+            by_metadata = retriever.dense(vector, filters)
+        assert post_filtered, fields
+        assert {unit for unit, _, _ in post_filtered} <= allowed
+        for other in (by_ids, by_metadata):
+            assert [(u, text) for u, _, text in other] == [(u, text) for u, _, text in post_filtered], fields
+            assert [s for _, s, _ in other] == pytest.approx([s for _, s, _ in post_filtered], abs=1e-4)
+
+
+def test_filtered_dense_queries_agree_whichever_way_they_filter(service, monkeypatch):
+    assert_filtered_dense_paths_agree(service.library.retriever, monkeypatch)
+
+
+def test_dense_hits_carry_the_catalog_text_and_cosine_similarity(service):
+    retriever = service.library.retriever
+    texts = {c.unit_id: c.text for c in retriever.catalog.chunks if c.metadata["part"] == 0}
+    vector = retriever.embed("centralized procurement of drugs and consumables")
+    unit, similarity, text = retriever.dense(vector)[0]
+    assert (unit, text) == ("2021-2", texts["2021-2"])
+    assert 0.3 < similarity <= 1.0
+
+
+def test_word_index_finds_the_tasks_a_scan_finds(service):
+    from assistant.grounding import content_words
+
+    library = service.library
+    for query in ("drug procurement", "elderly care", "pilot public hospitals", "telemedicine zebra", ""):
+        words = content_words(query)
+        expected = [
+            u for u in library.tasks if words and words <= content_words(" ".join([u.title, *u.sentences]))
+        ]
+        assert library.task_words.containing(words) == expected, query
+
+
 # incremental ingest
 
 
@@ -282,6 +360,21 @@ def test_reingest_embeds_nothing_and_one_edit_embeds_one_chunk(corpus, tmp_path)
     catalog = open_store(settings).read_catalog()
     task20 = next(u for u in catalog.units if u.id == "2021-20")
     assert "Formulate antitrust rules for APIs." in task20.sentences
+
+
+def test_unchanged_reingest_imports_no_model_or_llama_index(server_env):
+    """A re-ingest that embeds nothing stays cheap: chunk ids are computed without llama-index or torch."""
+    code = (
+        "import sys; from index.ingest import ingest; from index.settings import Settings; "
+        "build = ingest(Settings()).build; assert build.embedded == 0 and not build.swapped, build; "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & "
+        "{'llama_index', 'torch', 'transformers', 'sentence_transformers'}))"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code], env=server_env, cwd=REPO, capture_output=True, text=True, timeout=120
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "[]"
 
 
 def test_removed_document_is_deleted_from_the_index(corpus, tmp_path):
@@ -325,6 +418,18 @@ def test_failed_build_leaves_previous_index_serving(corpus, tmp_path):
     names = {c if isinstance(c, str) else c.name for c in store.client.list_collections()}
     assert names == {before, store.pointer_name}  # the half-built generation is gone
     assert len(store.read_catalog().units) == 31
+
+
+def test_catalog_reads_every_chunk_across_pages(settings, monkeypatch):
+    from index import store
+
+    whole = open_store(settings).read_catalog()
+    monkeypatch.setattr(store, "READ_PAGE", 5)
+    paged = open_store(settings).read_catalog()
+    assert len(whole.chunks) > 5 * 2
+    assert [c.id for c in paged.chunks] == [c.id for c in whole.chunks]
+    assert [u.id for u in paged.units] == [u.id for u in whole.units]
+    assert set(open_store(settings).stored_ids()) == {c.id for c in whole.chunks}
 
 
 def test_empty_store_says_no_index(tmp_path):
@@ -371,7 +476,7 @@ def test_manifest_entry_is_used(corpus):
 
 
 @pytest.mark.chroma_server
-def test_the_same_store_code_runs_against_a_chroma_server(corpus, tmp_path, server_env):
+def test_the_same_store_code_runs_against_a_chroma_server(corpus, tmp_path, server_env, monkeypatch):
     """Ingest into a real `chroma run` server: full build, unchanged re-ingest, one edit, a real query."""
     from server_support import running_chroma
 
@@ -398,4 +503,5 @@ def test_the_same_store_code_runs_against_a_chroma_server(corpus, tmp_path, serv
             == "2021-2"
         )
         assert library.units["2021-20"].title == "Strict supervision"
+        assert_filtered_dense_paths_agree(library.retriever, monkeypatch)
     assert not (tmp_path / "unused").exists()  # nothing was written to the embedded store

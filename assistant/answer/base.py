@@ -62,11 +62,10 @@ def finish(timings: Timings, started: float) -> dict[str, float]:
 def build_citations(answer: str, units: dict[str, Task], scores: dict[str, float]) -> list[Citation]:
     """One citation per unit cited in `answer`, in order of first mention, quoting its best sentence."""
     citations: list[Citation] = []
-    for unit_id in dict.fromkeys(MARKER.findall(answer)):
+    for unit_id, cited_sentences in sentences_by_citation(answer).items():
         unit = units.get(unit_id)
         if unit is None:
             continue
-        cited_sentences = [s for s in re.split(r"(?<=\])\.\s*", answer) if f"[{unit_id}]" in s]
         citations.append(
             Citation(
                 id=unit.id,
@@ -81,6 +80,18 @@ def build_citations(answer: str, units: dict[str, Task], scores: dict[str, float
             )
         )
     return citations
+
+
+def sentences_by_citation(answer: str) -> dict[str, list[str]]:
+    """Unit id → the answer's sentences citing it, in order of first mention.
+
+    One pass over the sentences: a list answer can cite thousands of units.
+    """
+    cited: dict[str, list[str]] = {}
+    for sentence in re.split(r"(?<=\])\.\s*", answer):
+        for unit_id in dict.fromkeys(MARKER.findall(sentence)):
+            cited.setdefault(unit_id, []).append(sentence)
+    return cited
 
 
 def best_quote(unit: Task, claim: str) -> str:
