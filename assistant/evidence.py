@@ -1,124 +1,37 @@
-"""From a question to evidence: read the question, retrieve, resolve named units, decide whether to refuse.
+"""From a question to evidence: read the question, retrieve, resolve named units, decide whether to refuse
+(the checks themselves are in `assistant/coverage.py`).
 
 Shared by every answerer, so the extractive and LLM paths see the same units and refuse alike.
 """
 
 from __future__ import annotations
 
-import calendar
 import re
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from assistant.coverage import QUANTITY, CoverageJudge
 from assistant.grounding import content_words
 from assistant.library import Library
 from assistant.models import Filters, Turn
-from assistant.question import Intent, Question, glossary, read_question
+from assistant.question import DOCUMENT_REFERENCE, GENERIC_TERMS, Intent, Question, read_question
 from assistant.retrieve import Hit, Timings
 from index.model import Task, UnitKind
 from index.settings import Settings
 
-GENERIC_TERMS = set(
-    [
-        "plan",
-        "plans",
-        "policy",
-        "policies",
-        "document",
-        "documents",
-        "notice",
-        "notices",
-        "reform",
-        "reforms",
-        "china",
-        "chinese",
-        "government",
-        "say",
-        "says",
-        "said",
-        "mention",
-        "mentions",
-        "mentioned",
-        "anything",
-        "something",
-        "about",
-        "regarding",
-        "related",
-        "relate",
-        "key",
-        "tasks",
-        "task",
-        "item",
-        "items",
-        "year",
-        "new",
-        "does",
-        "do",
-        "did",
-        "will",
-        "would",
-        "should",
-        "could",
-        "can",
-        "may",
-        "much",
-        "many",
-        "way",
-        "ways",
-        "measure",
-        "measures",
-        "promote",
-        "promoted",
-        "improve",
-        "improved",
-        "strengthen",
-        "what",
-        "doe",
-        "which",
-        "who",
-        "whom",
-        "when",
-        "how",
-        "why",
-        "where",
-        "there",
-        "those",
-        "these",
-        "that",
-        "this",
-        "one",
-        "ones",
-        "last",
-        "first",
-        "tell",
-        "anything",
-    ]
-)
-
-
-PERSON = re.compile(
-    r"\b(director|minister|head of|chairman|chairwoman|spokesperson|who signed|"
-    r"name of the (person|official))\b",
-    re.IGNORECASE,
-)
-QUANTITY = re.compile(
-    r"\bhow (many|much)\b|\bwhat (ratio|percentage|share|rate|amount|proportion|budget|price cap|cap)\b|"
-    r"\b(reimbursement ratio|price cap|budget of)\b",
-    re.IGNORECASE,
-)
 DEADLINE_WORD = re.compile(r"\bdeadlines?\b|\bdated\b", re.IGNORECASE)
 LIST_WORDS = content_words(
     "which tasks items mention mentions mentioned cover covers involve involves address addresses "
     "refer refers "
     "deal deals list every contain contains"
 )
-CALENDAR_WORDS = {m.lower() for m in calendar.month_name[1:]} | {d.lower() for d in calendar.day_name}
-NUMBER = re.compile(
-    r"\b(?!20\d\d\b)\d+(?:[,.]\d+)*(?!\d|th\b|st\b|nd\b|rd\b)%?|\b(ten|hundred|thousand|million|billion)\b",
-    re.IGNORECASE,
-)
+
+
+def _topic_words(text: str) -> set[str]:
+    """What a list question asks tasks to mention: its content words, less framing words and numbers."""
+    return {w for w in content_words(text) - GENERIC_TERMS - LIST_WORDS if not w.isdigit()}
 
 
 @dataclass
@@ -141,8 +54,7 @@ class EvidenceGatherer:
         self.library = library
         self.settings = settings
         self.glossary_path = settings.documents_dir / "glossary.json"
-        vocabulary = library.retriever._lexical._tokenizer.get_vocab_dict()
-        self._vocabulary = set(vocabulary)
+        self.coverage = CoverageJudge(library, settings)
 
     def gather(self, text: str, history: list[Turn], filters: Filters, top_k: int) -> Evidence:
         started = time.perf_counter()
@@ -170,7 +82,7 @@ class EvidenceGatherer:
             question.query, filters, top_k, embedding=evidence.query_vector.tolist(), timings=evidence.timings
         )
         if not evidence.direct and question.intent not in (Intent.LIST, Intent.STRUCTURE):
-            evidence.refusal = self._low_confidence(question, evidence.hits, self._confidence(evidence))
+            evidence.refusal = self.coverage.refusal(question, evidence.hits, self._confidence(evidence))
         if question.intent is Intent.COMPARE and not evidence.refusal:
             evidence.direct = self.per_year_tasks(question, evidence)
         return evidence
@@ -190,11 +102,15 @@ class EvidenceGatherer:
             evidence.direct.append(unit)
         if not evidence.direct and question.context_ids:
             # a follow-up is still checked for what the documents never mention
-            if refusal := self._foreign_terms(question, confident=False):
+            if refusal := self.coverage.foreign_terms(question, confident=False):
                 return refusal
-            evidence.direct = [
-                self.library.units[i] for i in question.context_ids[:1] if i in self.library.units
-            ]
+            context = [self.library.units[i] for i in question.context_ids[:1] if i in self.library.units]
+            if QUANTITY.search(question.text) and not self.coverage.has_figure(question, context):
+                return "The documents give no figure for this."
+            # "And what did the 2021 plan say about it?" after a 2022 answer: search that year instead
+            switched_year = question.years and not any(u.year in question.years for u in context)
+            if not (switched_year and question.intent is not Intent.COMPARE):
+                evidence.direct = context
         return None
 
     def per_year_tasks(self, question: Question, evidence: Evidence) -> list[Task]:
@@ -219,9 +135,9 @@ class EvidenceGatherer:
     def structure_units(self, question: Question, filters: Filters) -> list[Task]:
         """The units a question about the documents' structure is about: a section's tasks, the first or
         last task, or the notice header."""
-        numbered_years = sorted({u.year for u in self.library.tasks if not u.unnumbered_in_source})
+        numbered_years = self.library.numbered_years
         year = filters.year or (numbered_years[-1] if numbered_years else None)
-        tasks = sorted((u for u in self.library.tasks if u.year == year), key=lambda u: u.number or 0)
+        tasks = sorted(self.library.tasks_of(year), key=lambda u: u.number or 0) if year else []
         if question.section and tasks:
             sections = sorted({u.section.number for u in tasks if u.section}, key=int)
             wanted = sections[-1] if question.section in ("last", "final") and sections else question.section
@@ -234,46 +150,28 @@ class EvidenceGatherer:
         if tasks and re.search(r"\bfirst (numbered |key )?(task|item)\b", text):
             return [tasks[0]]
         years = [filters.year] if filters.year else self.library.years
-        return [u for u in self.library.units.values() if u.kind is UnitKind.NOTICE and u.year in years]
+        return [u for u in self.library.notices if u.year in years]
 
     def list_matches(self, question: Question, filters: Filters) -> list[Task]:
         """The exact task set a list question asks for, from the parsed metadata (or the tasks' words)."""
         q, year = question, filters.year
-        tasks = [u for u in self.library.tasks if year is None or u.year == year]
         if q.deadline_month or q.departments or q.section or DEADLINE_WORD.search(q.text):
-            return [
-                u
-                for u in tasks
-                if (q.deadline_month is None or any(d.month == q.deadline_month for d in u.deadlines))
-                and (not q.departments or all(d in u.departments for d in q.departments))
-                and (q.section is None or (u.section is not None and u.section.number == q.section))
-                and (q.deadline_month or q.departments or q.section or u.deadlines)
-            ]
-        words = {w for w in content_words(q.query) - GENERIC_TERMS - LIST_WORDS if not w.isdigit()}
-        if not words:
-            return []
-        return [u for u in tasks if words <= content_words(" ".join([u.title, *u.sentences]))]
-
-    def missing_terms(self, question: Question) -> tuple[list[str], list[str]]:
-        """(key terms, those absent from the corpus) of a question, stemmed."""
-        words = content_words(question.text)
-        expanded = content_words(question.query)
-        key = sorted(w for w in words if w not in GENERIC_TERMS and not w.isdigit())
-        missing = [w for w in key if w not in self._vocabulary and not (expanded - words) & self._vocabulary]
-        return key, missing
-
-    def unknown_names(self, question: Question) -> list[str]:
-        """Capitalised names in the question (not its first word) that the corpus never uses."""
-        words = [
-            w
-            for w in re.findall(r"(?<!^)(?<![.?!]\s)\b[A-Z][a-z]{2,}\b", question.text.strip())
-            if w.lower() not in CALENDAR_WORDS
-        ]
-        terms = glossary(self.glossary_path)
-        stems = {w: content_words(w) for w in words}
-        return [
-            w for w, stem in stems.items() if stem and not stem & self._vocabulary and w.lower() not in terms
-        ]
+            return self.library.tasks_matching(
+                year,
+                q.section,
+                q.departments,
+                q.deadline_month,
+                dated=not (q.deadline_month or q.departments or q.section),
+            )
+        # the question's own words first: the glossary's translations ("elderly" → "elderly old") would
+        # demand words the matching tasks need not use; they stand in only for words the corpus lacks
+        asked = _topic_words(DOCUMENT_REFERENCE.sub(" ", q.text))
+        translated = (_topic_words(q.query) - asked) | (asked & self.coverage.vocabulary)
+        for words in (asked, translated):
+            matches = [u for u in self.library.task_words.containing(words) if year is None or u.year == year]
+            if words and matches:
+                return matches
+        return []
 
     def _confidence(self, evidence: Evidence) -> float:
         """How well the best passage matches: the best unit, or the best single sentence of the top units.
@@ -286,33 +184,3 @@ class EvidenceGatherer:
         vectors = [self.library.sentence_vectors(h.unit) for h in evidence.hits[:3]]
         sentences = max(float(np.max(v @ vector)) for v in vectors)
         return max(evidence.hits[0].similarity, sentences)
-
-    def _low_confidence(self, question: Question, hits: list[Hit], confidence: float) -> str | None:
-        if not hits:
-            return "Nothing in the documents matches this question."
-        if QUANTITY.search(question.text) and not self._has_figure(question, hits[:2]):
-            return "The documents give no figure for this."
-        if refusal := self._foreign_terms(question, confidence >= self.settings.trust_similarity):
-            return refusal
-        if confidence < self.settings.refuse_below_similarity:
-            return "The documents do not appear to cover this question."
-        return None
-
-    def _foreign_terms(self, question: Question, confident: bool) -> str | None:
-        """A refusal when the question is about names, people or terms the documents never use."""
-        if names := self.unknown_names(question):
-            return f"The documents never mention {', '.join(names)}."
-        if PERSON.search(question.text):
-            return "The documents name departments, not individual people."
-        key, missing = self.missing_terms(question)
-        if key and len(missing) / len(key) > self.settings.refuse_missing_terms and not confident:
-            return f"The documents do not mention {', '.join(repr(m) for m in missing)}."
-        return None
-
-    @staticmethod
-    def _has_figure(question: Question, hits: list[Hit]) -> bool:
-        """Whether the sentences closest to a how-many/how-much question hold a number."""
-        words = content_words(question.query) - GENERIC_TERMS
-        scored = [(len(words & content_words(s)), s) for h in hits for s in h.unit.sentences]
-        best = [s for overlap, s in sorted(scored, reverse=True)[:3] if overlap]
-        return any(NUMBER.search(s) for s in best)

@@ -110,7 +110,8 @@ def answer_sentences(answer: str) -> list[str]:
     start = 0
     for match in re.finditer(r"\[20\d\d-\w+\]\.?", answer):
         rest = answer[match.end() :]
-        if not rest.strip() or re.match(r"\s*\n|\s+[A-Z\"“(]", rest):
+        # a new sentence may open with a label: "… [2021-3]. 2021 task (4), “…”"
+        if not rest.strip() or re.match(r"\s*\n|\s+[A-Z0-9\"“(]", rest):
             sentences.extend(split_sentences(answer[start : match.end()]))
             start = match.end()
     sentences.extend(split_sentences(answer[start:]))

@@ -168,6 +168,11 @@ class LexicalIndex:
         self._bm25.index(corpus, show_progress=False)
         self.size = len(chunks)
 
+    @property
+    def vocabulary(self) -> set[str]:
+        """Every (stemmed) word of the indexed chunks."""
+        return set(self._tokenizer.get_vocab_dict())
+
     def search(self, query: str, k: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
         """(chunk position, BM25 score) pairs, best first; only positions where `mask` is 1."""
         tokens = self._tokenizer.tokenize([query], update_vocab=False, return_as="ids", show_progress=False)
@@ -200,7 +205,7 @@ class HybridRetriever:
         self._chunk_units = [c.unit_id for c in catalog.chunks]
         self._chunk_position = {c.id: i for i, c in enumerate(catalog.chunks)}
         self.filter_index = FilterIndex(catalog.units, catalog.chunks)
-        self._lexical = LexicalIndex(catalog.chunks)
+        self.lexical = LexicalIndex(catalog.chunks)
         self.reranker = reranker
 
     def embed(self, text: str) -> list[float]:
@@ -292,7 +297,7 @@ class HybridRetriever:
         mask = None if selection is None else selection.chunks.astype(np.float32)
         return [
             (self._chunk_units[i], score, self.catalog.chunks[i].text)
-            for i, score in self._lexical.search(query, self.candidates, mask)
+            for i, score in self.lexical.search(query, self.candidates, mask)
         ]
 
     def _fuse(self, dense: list[tuple[str, float, str]], lexical: list[tuple[str, float, str]]) -> list[Hit]:

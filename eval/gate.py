@@ -16,14 +16,6 @@ THRESHOLDS: dict[str, float] = {
     "grounding_lexical": 0.98,  # the eval's own check: a lenient product checker cannot pass alone
     "refusal_accuracy": 0.90,
 }
-# Targets the test split does not reach yet, with the level last measured there (2026-11-23: key facts 0.826,
-# refusal accuracy 0.862). CI holds these metrics at that level so they cannot regress, while the gate's
-# target above stays in force for `policyqa eval --gate`; raise a floor whenever the measured value rises,
-# and delete it once the target is met (the test suite then fails until you do).
-REGRESSION_FLOORS: dict[str, float] = {
-    "key_fact_coverage": 0.82,
-    "refusal_accuracy": 0.86,
-}
 
 
 @dataclass(frozen=True)

@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     warm_max_units: int = Field(
         5000, ge=0, description="Embed every unit's sentences after loading when there are at most this many."
     )
+    list_answer_max_tasks: int = Field(
+        20, ge=1, description="Tasks a list answer names; past that it says how many match."
+    )
     default_model: str = Field("extractive", description="Answerer used when a request names none.")
     llm_endpoints: list[LLMEndpoint] = Field(
         default_factory=list, description='JSON list: [{"name","base_url","model","api_key"}].'

@@ -118,6 +118,26 @@ def test_list_questions_return_exact_sets(service):
     assert [c.id for c in customs.citations] == ["2021-12", "2021-13"]
 
 
+def test_long_lists_name_the_first_tasks_and_say_how_many_match(settings):
+    """Past the cap, a list answer names the first tasks and says, within a cited sentence, how many
+    match and where the full list is: still fully grounded, for the product's check and the eval's."""
+    from assistant.service import PolicyQA
+    from eval.metrics import lexical_grounding
+
+    capped = PolicyQA(settings.model_copy(update={"list_answer_max_tasks": 2}))
+    assert capped.load(warm=False), capped.load_error
+    listed = capped.ask("Which tasks are in section 3 of the 2021 plan?")
+    about = capped.ask("What is section 2 of the 2021 plan about?")
+    assert [c.id for c in listed.citations] == ["2021-12", "2021-13"]
+    assert listed.answer.startswith("First 2 of 4 matching tasks (all of them: /tasks or `policyqa tasks`): ")
+    assert len(about.citations) == 2
+    assert "First 2 of 5 matching tasks" in about.answer
+    for answer in (listed, about):
+        assert (answer.grounding, answer.unsupported) == (1.0, [])
+        cited = {c.id: f"{c.label} {c.title} {c.text}" for c in answer.citations}
+        assert lexical_grounding(answer.answer, cited) == 1.0
+
+
 def test_cross_year_question_answers_per_year(service):
     answer = service.ask("How did traditional Chinese medicine policy change from 2021 to 2022?")
     years = [c.year for c in answer.citations]

@@ -17,7 +17,7 @@ from assistant.answer.base import (
     finish,
     refusal_answer,
 )
-from assistant.evidence import Evidence, EvidenceGatherer
+from assistant.evidence import DEADLINE_WORD, Evidence, EvidenceGatherer
 from assistant.grounding import GroundingChecker, content_words
 from assistant.library import Library
 from assistant.models import Answer, Filters, Turn
@@ -25,6 +25,18 @@ from assistant.question import Intent
 from index.departments import canonical_department
 from index.model import Task, UnitKind
 from index.settings import Settings
+
+
+def with_cap_note(sentences: list[str], cap: int, matches: int, at: int = 0) -> list[str]:
+    """A list answer naming `cap` of `matches` tasks, saying so at the start of its sentence `at`.
+
+    Said within a cited sentence, and briefly: a sentence of its own would cite nothing, and a long note
+    would outweigh the cited words in the grounding checks.
+    """
+    if matches > cap:
+        note = f"First {cap} of {matches:,} matching tasks (all of them: /tasks or `policyqa tasks`)"
+        sentences[at] = f"{note}: {lower_first(sentences[at])}"
+    return sentences
 
 
 def capitalised(text: str) -> str:
@@ -112,17 +124,33 @@ class ExtractiveAnswerer:
         return self._what(evidence)
 
     def _primary(self, evidence: Evidence) -> list[Task]:
-        """The units to answer from: those the question names, else the best hit (and a close second)."""
+        """The units to answer from: those the question names, else the best hit, a close second, and the
+        best of the other year when the question names none and that year covers the topic almost as well.
+
+        A unit with one sentence holding every key term of the question ("three highs") goes first.
+        """
         if evidence.direct:
             return evidence.direct
-        hits = evidence.hits
-        units = [hits[0].unit]
-        if (
-            len(hits) > 1
-            and hits[1].similarity >= hits[0].similarity - 0.02
-            and hits[1].score >= hits[0].score * 0.97
-        ):
-            units.append(hits[1].unit)
+        hits = list(evidence.hits)
+        covered = self.evidence.coverage.covered
+        exact = next((h for h in hits[:3] if covered(evidence.question, [h.unit])), None)
+        if exact is not None and not covered(evidence.question, [hits[0].unit]):
+            hits.remove(exact)
+            hits.insert(0, exact)
+        best = hits[0]
+        units = [best.unit]
+        for hit in hits[1:3]:
+            close = (
+                hit is hits[1] and hit.score >= best.score * 0.97 and hit.similarity >= best.similarity - 0.02
+            )
+            other_year = (
+                evidence.filters.year is None
+                and all(u.year != hit.unit.year for u in units)
+                and hit.score >= best.score * 0.96
+                and hit.similarity >= best.similarity - 0.1
+            )
+            if (close and len(units) == 1) or other_year:
+                units.append(hit.unit)
         return units
 
     def _ranked_sentences(self, unit: Task, evidence: Evidence) -> list[tuple[float, int, str]]:
@@ -180,6 +208,10 @@ class ExtractiveAnswerer:
     def _when(self, evidence: Evidence) -> list[str]:
         candidates = evidence.direct or [h.unit for h in evidence.hits[:3]]
         dated = [u for u in candidates if u.deadlines]
+        if not dated and DEADLINE_WORD.search(evidence.question.text):
+            raise NotCovered(
+                f"The passages that match ({', '.join(u.label for u in candidates)}) set no dated deadline."
+            )
         if not dated:
             unit = candidates[0]
             return [
@@ -215,7 +247,7 @@ class ExtractiveAnswerer:
         if not matches:
             return []
         sentences = []
-        for unit in matches:
+        for unit in matches[: self.settings.list_answer_max_tasks]:
             detail = ""
             due = [d for d in unit.deadlines if q.deadline_month in (None, d.month)]
             if due and (q.deadline_month or not (q.departments or q.section)):
@@ -228,7 +260,7 @@ class ExtractiveAnswerer:
                 written = [w for w in unit.departments_as_written if canonical_department(w) in q.departments]
                 detail = f" ({', '.join(written)})" if written else ""
             sentences.append(cite(f"{capitalised(quoted(unit))}{detail}", unit.id))
-        return sentences
+        return with_cap_note(sentences, self.settings.list_answer_max_tasks, len(matches))
 
     def _structure(self, evidence: Evidence) -> list[str]:
         """Questions about the documents themselves: sections, task counts, the notice header."""
@@ -243,7 +275,9 @@ class ExtractiveAnswerer:
             assert first.section is not None
             section = first.section
             head = f"Section {section.number} of the {first.year} notice is \u201c{section.title}\u201d"
-            return [cite(head, first.id)] + [cite(capitalised(quoted(t)), t.id) for t in units]
+            cap = self.settings.list_answer_max_tasks
+            listed = [cite(capitalised(quoted(t)), t.id) for t in units[:cap]]
+            return with_cap_note([cite(head, first.id), *listed], cap, len(units), at=1)
         if "how many" in text:
             last, first = units[0], units[-1]
             kind = "topical items" if last.unnumbered_in_source else "numbered tasks"
