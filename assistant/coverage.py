@@ -114,8 +114,8 @@ class CoverageJudge:
         if not hits:
             return "Nothing in the documents matches this question."
         top = [h.unit for h in hits[:3]]
-        if QUANTITY.search(question.text) and not self.has_figure(question, top[:2]):
-            return "The documents give no figure for this."
+        if refusal := self.missing_figure(question, top[:2]):
+            return refusal
         if refusal := self.unnamed_instances(question, top):
             return refusal
         covered = self.covered(question, top)
@@ -124,6 +124,14 @@ class CoverageJudge:
         if confidence < self.settings.refuse_below_similarity and not covered:
             return "The documents do not appear to cover this question."
         return None
+
+    def missing_figure(self, question: Question, units: list[Task]) -> str | None:
+        """A refusal when a how-many/how-much question's figure is not in `units`: "…no figure for nurses"."""
+        if not QUANTITY.search(question.text) or self.has_figure(question, units):
+            return None
+        asked = MEASURED.search(question.text)
+        counted = " ".join(g.strip() for g in asked.groups() if g and g.strip()) if asked else ""
+        return f"The documents give no figure for {counted or 'this'}."
 
     def foreign_terms(self, question: Question, confident: bool) -> str | None:
         """A refusal when the question is about names, people or terms the documents never use."""

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from assistant.coverage import QUANTITY, CoverageJudge
+from assistant.coverage import CoverageJudge
 from assistant.grounding import content_words
 from assistant.library import Library
 from assistant.models import Filters, Turn
@@ -105,8 +105,8 @@ class EvidenceGatherer:
             if refusal := self.coverage.foreign_terms(question, confident=False):
                 return refusal
             context = [self.library.units[i] for i in question.context_ids[:1] if i in self.library.units]
-            if QUANTITY.search(question.text) and not self.coverage.has_figure(question, context):
-                return "The documents give no figure for this."
+            if refusal := self.coverage.missing_figure(question, context):
+                return refusal
             # "And what did the 2021 plan say about it?" after a 2022 answer: search that year instead
             switched_year = question.years and not any(u.year in question.years for u in context)
             if not (switched_year and question.intent is not Intent.COMPARE):
