@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.models import Turn
-from assistant.question import Intent, read_question
+from assistant.question import Intent, read_question, task_references
 
 CANCER = [
     Turn(role="user", content="What does the 2021 plan say about cancer screening?"),
@@ -120,3 +120,15 @@ def test_injected_instruction_is_removed_up_to_the_colon(settings):
     )
     assert question.injection
     assert question.query.startswith("which task covers prices")
+
+
+@pytest.mark.parametrize(
+    ("text", "refs"),
+    [
+        ("Task 19 of 2021", [(2021, 19)]),
+        ("What does The Fifth Task say?", [(None, 5)]),
+        ("2021 task (3)", [(2021, 3)]),
+    ],
+)
+def test_task_references_ignore_case(text, refs):
+    assert task_references(text) == refs
