@@ -22,16 +22,18 @@ PERSON = re.compile(
     r"name of the (person|official))\b",
     re.IGNORECASE,
 )
+# "what is the" as well as "what": "What's the budget for that?"
+WHAT_THE = r"\bwhat(?:'s|\s+is|\s+are|\s+was|\s+were)?\s+(?:the\s+)?"
 QUANTITY = re.compile(
-    r"\bhow (many|much)\b|\bwhat (ratio|percentage|share|rate|amount|proportion|budget|price cap|cap|salary|"
-    r"wage|fee|fine|sum)\b|\b(reimbursement ratio|price cap|budget of)\b",
+    rf"\bhow (many|much)\b|{WHAT_THE}(ratio|percentage|share|rate|amount|proportion|budget|price cap|cap|"
+    r"salary|wage|fee|fine|sum)\b|\b(reimbursement ratio|price cap|budget of)\b",
     re.IGNORECASE,
 )
 AUXILIARY = r"(?:does|do|did|is|are|was|were|will|would|should|can|could|must|has|have|had|may|shall)"
 # What a how-many/how-much question counts: "how many [beds] must…", "how much [funding] does…"
 MEASURED = re.compile(
     rf"\bhow (?:many|much)\s+((?:[\w'-]+\s+){{0,5}}?){AUXILIARY}\b|\bhow many\s+([\w'-]+)"
-    r"|\bwhat ((?:reimbursement )?(?:salary|wage|fee|fine|sum|budget|amount|price cap))\b",
+    rf"|{WHAT_THE}((?:reimbursement )?(?:salary|wage|fee|fine|sum|budget|amount|price cap))\b",
     re.IGNORECASE,
 )
 # What a question asks for, when it names it: "what [penalties] do…", "what is the [penalty] for…",

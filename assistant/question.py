@@ -96,7 +96,7 @@ GENERIC_TERMS = content_words(
     "scheduled month months until time frame timeframe soon expected expect sign signed earliest latest "
     "soonest next final biggest largest most least best come comes still only just exact exactly word words "
     "wording sentence sentences quote quoted summarise summarize summary explain mean means meaning passage "
-    "paragraph title again please show more"
+    "paragraph title again please show more well"
 )
 
 

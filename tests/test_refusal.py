@@ -36,6 +36,7 @@ REFUSED = [
     ("What salary will general practitioners earn under the 2021 plan?", [], "figure"),
     ("What is the deadline for the 2022 long-term care insurance pilot?", [], "no dated deadline"),
     ("How much money is set aside for it?", CANCER, "\u201cmoney\u201d"),
+    ("What's the budget for that?", CANCER, "no figure for budget"),
 ]
 ANSWERED = [
     # (question, history, the unit cited first, a phrase the answer must hold)
@@ -132,3 +133,9 @@ def test_injected_instruction_is_removed_up_to_the_colon(settings):
 )
 def test_task_references_ignore_case(text, refs):
     assert task_references(text) == refs
+
+
+def test_a_notice_header_does_not_lead_an_answer_about_policy_content(service):
+    answer = service.ask("Which appraisal applies to maternal and child health institutions in 2022?")
+    assert answer.citations[0].id == "2022-1", [c.id for c in answer.citations]
+    assert "performance appraisal" in answer.answer

@@ -26,6 +26,13 @@ from index.departments import canonical_department
 from index.model import Task, UnitKind
 from index.settings import Settings
 
+# A question about the notice itself, which its header unit answers
+NOTICE_WORDS = re.compile(
+    r"\b(notice|news service|china news|government network|issued|published|reported|report|document number|"
+    r"addressed|approved|signed)\b",
+    re.IGNORECASE,
+)
+
 
 def with_cap_note(sentences: list[str], cap: int, matches: int, at: int = 0) -> list[str]:
     """A list answer naming `cap` of `matches` tasks, saying so at the start of its sentence `at`.
@@ -127,11 +134,20 @@ class ExtractiveAnswerer:
         """The units to answer from: those the question names, else the best hit, a close second, and the
         best of the other year when the question names none and that year covers the topic almost as well.
 
-        A unit with one sentence holding every key term of the question ("three highs") goes first.
+        A unit with one sentence holding every key term of the question ("three highs") goes first; a notice
+        header (title, number, date, addressees) does not lead an answer about the policy's content.
         """
         if evidence.direct:
             return evidence.direct
         hits = list(evidence.hits)
+        content = next((h for h in hits[:3] if h.unit.kind is not UnitKind.NOTICE), None)
+        if (
+            hits[0].unit.kind is UnitKind.NOTICE
+            and content is not None
+            and not NOTICE_WORDS.search(evidence.question.text)
+        ):
+            hits.remove(content)
+            hits.insert(0, content)
         covered = self.evidence.coverage.covered
         exact = next((h for h in hits[:3] if covered(evidence.question, [h.unit])), None)
         if exact is not None and not covered(evidence.question, [hits[0].unit]):
