@@ -108,7 +108,6 @@ class CoverageJudge:
     def __init__(self, library: Library, settings: Settings) -> None:
         self.library = library
         self.settings = settings
-        self.glossary_path = settings.documents_dir / "glossary.json"
         self.vocabulary = library.retriever.lexical.vocabulary
 
     def refusal(self, question: Question, hits: list[Hit], confidence: float) -> str | None:
@@ -153,12 +152,17 @@ class CoverageJudge:
 
         Hyphenated words count by their parts, as the BM25 vocabulary splits them ("long-term").
         """
-        words = content_words(question.text.replace("-", " "))
+        key = self.key_terms(question)
         # a word the glossary translates ("covid" → "new crown pneumonia") is not missing; the others are
-        translated = " ".join(glossary_terms(question.text, glossary(self.glossary_path)))
+        translated = " ".join(glossary_terms(question.text, glossary(self.settings.glossary_path)))
         known = self.vocabulary | content_words(translated.replace("-", " "))
-        key = sorted(w for w in words if w not in GENERIC_TERMS and not w.isdigit())
         return key, [w for w in key if w not in known]
+
+    @staticmethod
+    def key_terms(question: Question) -> list[str]:
+        """The question's own content words, stemmed, less framing words and numbers."""
+        words = content_words(question.text.replace("-", " "))
+        return sorted(w for w in words if w not in GENERIC_TERMS and not w.isdigit())
 
     def unknown_names(self, question: Question) -> list[str]:
         """Capitalised names in the question (not its first word) that the corpus never uses."""
@@ -167,7 +171,7 @@ class CoverageJudge:
             for w in re.findall(r"(?<!^)(?<![.?!]\s)\b[A-Z][a-z]{2,}\b", question.text.strip())
             if w.lower() not in CALENDAR_WORDS
         ]
-        terms = glossary(self.glossary_path)
+        terms = glossary(self.settings.glossary_path)
         stems = {w: content_words(w) for w in words}
         return [
             w for w, stem in stems.items() if stem and not stem & self.vocabulary and w.lower() not in terms
@@ -175,7 +179,7 @@ class CoverageJudge:
 
     def known_word(self, word: str) -> bool:
         """Whether the corpus uses `word` (each part of a hyphenated one), or the glossary translates it."""
-        if word.lower() in glossary(self.glossary_path):
+        if word.lower() in glossary(self.settings.glossary_path):
             return True
         return content_words(word.replace("-", " ")) - GENERIC_TERMS <= self.vocabulary
 
@@ -209,7 +213,7 @@ class CoverageJudge:
 
     def covered(self, question: Question, units: list[Task]) -> bool:
         """Whether one sentence of `units` holds every key term of the question (two at least)."""
-        key = set(self.missing_terms(question)[0])
+        key = set(self.key_terms(question))
         sentences = (content_words(s.replace("-", " ")) for u in units for s in u.sentences)
         return len(key) >= 2 and any(key <= words for words in sentences)
 

@@ -53,12 +53,11 @@ class EvidenceGatherer:
     def __init__(self, library: Library, settings: Settings) -> None:
         self.library = library
         self.settings = settings
-        self.glossary_path = settings.documents_dir / "glossary.json"
         self.coverage = CoverageJudge(library, settings)
 
     def gather(self, text: str, history: list[Turn], filters: Filters, top_k: int) -> Evidence:
         started = time.perf_counter()
-        question = read_question(text, history, self.glossary_path)
+        question = read_question(text, history, self.settings.glossary_path)
         filters = self._effective_filters(question, filters)
         evidence = Evidence(question=question, hits=[], filters=filters)
         evidence.timings.add("analyse", started)

@@ -107,3 +107,8 @@ class Settings(BaseSettings):
     @property
     def manifest_path(self) -> Path:
         return self.documents_dir / "manifest.json"
+
+    @property
+    def glossary_path(self) -> Path:
+        """Everyday terms → the notices' wording, used to read questions."""
+        return self.documents_dir / "glossary.json"
