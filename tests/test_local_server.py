@@ -8,7 +8,7 @@ from pathlib import Path
 import openai
 import pytest
 
-from assistant.answer.local_server import (
+from assistant.local_llm.server import (
     SMOLLM2_GGUF_NAME,
     LocalLLMServer,
     LocalLLMServerError,
@@ -105,7 +105,7 @@ def test_server_exits_when_its_parent_dies_without_stopping_it(tmp_path) -> None
     import time
 
     script = (
-        "from assistant.answer.local_server import LocalLLMServer, smollm2_gguf_path\n"
+        "from assistant.local_llm.server import LocalLLMServer, smollm2_gguf_path\n"
         "server = LocalLLMServer(smollm2_gguf_path()).start()\n"
         "print(server._process.pid, flush=True)\n"
         "import os; os._exit(0)\n"  # dies without stop(): no atexit, no cleanup

@@ -41,7 +41,7 @@ from assistant.answer.base import (
     refusal_answer,
     support_text,
 )
-from assistant.answer.local_server import LocalLLMServer, LocalLLMServerError, smollm2_gguf_path
+from assistant.local_llm.server import LocalLLMServer, LocalLLMServerError, smollm2_gguf_path
 from assistant.evidence import Evidence, EvidenceGatherer
 from assistant.grounding import MARKER, GroundingChecker, answer_sentences, content_words
 from assistant.library import Library

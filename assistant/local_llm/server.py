@@ -152,7 +152,7 @@ class LocalLLMServer:
         cmd = [
             sys.executable,
             "-m",
-            "assistant.answer.llm_server_main",  # llama_cpp.server that exits with its parent
+            "assistant.local_llm.server_main",  # llama_cpp.server that exits with its parent
             "--model",
             str(self.model_path),
             "--model_alias",

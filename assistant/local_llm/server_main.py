@@ -2,7 +2,7 @@
 
 PolicyQA starts the local model server itself; if PolicyQA dies without stopping it (killed, crashed),
 the server must not live on holding a port and memory. A watchdog thread ends it once its parent is gone.
-Usage: python -m assistant.answer.llm_server_main <llama_cpp.server arguments…>
+Usage: python -m assistant.local_llm.server_main <llama_cpp.server arguments…>
 """
 
 from __future__ import annotations
