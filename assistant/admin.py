@@ -14,6 +14,7 @@ from assistant.errors import APIError, error_responses
 from assistant.schemas import ReindexStatus
 from assistant.security import require_admin_key
 from assistant.service import PolicyQA
+from index.lock import running_ingest_pid
 
 logger = logging.getLogger("policyqa.admin")
 
@@ -29,7 +30,12 @@ class ReindexJob:
 
     @property
     def running(self) -> bool:
-        return (self._thread is not None and self._thread.is_alive()) or self.service.reindexing
+        """A build runs here, or in another process on the same data folder (a CLI ingest, another worker)."""
+        return (
+            (self._thread is not None and self._thread.is_alive())
+            or self.service.reindexing
+            or running_ingest_pid(self.service.settings.data_dir) is not None
+        )
 
     def start(self) -> bool:
         """Start a reindex; False when one is already running."""
@@ -86,7 +92,9 @@ router = APIRouter(
 def start_reindex(job: JobDep) -> ReindexStatus:
     """Rebuild the index from the documents folder in the background; poll GET /admin/reindex."""
     if not job.start():
-        raise APIError(409, "reindex_running", "a reindex is already running; poll GET /admin/reindex")
+        pid = running_ingest_pid(job.service.settings.data_dir)
+        who = f" (pid {pid})" if pid and pid > 0 else ""
+        raise APIError(409, "reindex_running", f"an ingest is already running{who}; poll GET /admin/reindex")
     return job.status()
 
 

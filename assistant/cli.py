@@ -50,10 +50,17 @@ def ingest(
     prune: Annotated[
         bool, typer.Option(help="Remove indexed documents that are no longer among the sources.")
     ] = True,
+    wait: Annotated[
+        bool, typer.Option(help="When another ingest is running, wait for it instead of exiting.")
+    ] = False,
 ) -> None:
     """Clean, parse, chunk and embed the sources into a new index generation."""
     from index.ingest import IngestProgress
     from index.ingest import ingest as run_ingest
+
+    def waiting(pid: int | None) -> None:
+        who = f" (pid {pid})" if pid else ""
+        errors.print(f"an ingest is already running{who}; waiting for it to finish…")
 
     with Progress(
         TextColumn("{task.description}"),
@@ -68,7 +75,14 @@ def ingest(
             start=lambda stage, total: bar.update(task, description=stage, total=total, completed=0),
             advance=lambda n: bar.advance(task, n),
         )
-        report = run_ingest(_settings(), paths or None, prune=prune or not paths, progress=progress)
+        report = run_ingest(
+            _settings(),
+            paths or None,
+            prune=prune or not paths,
+            progress=progress,
+            wait=wait,
+            on_wait=waiting,
+        )
     for error in report.errors:
         errors.print(f"[red]error:[/] {escape(str(error))}")
     table = Table(title="Ingest report", show_header=False)

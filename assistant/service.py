@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from assistant.library import Library
 from assistant.models import Answer, Filters, Turn
 from assistant.retrieve import Hit
 from index.ingest import IngestReport, ingest
+from index.lock import IngestRunning
 from index.model import Task, UnitKind
 from index.settings import Settings
 from index.store import IndexMissingError
@@ -81,7 +83,7 @@ class PolicyQA:
     def reindex(self) -> IngestReport:
         """Rebuild from the documents folder aside, then swap; queries keep the old index meanwhile."""
         if not self._reindex_lock.acquire(blocking=False):
-            raise RuntimeError("a reindex is already running")
+            raise IngestRunning(os.getpid())
         self.reindexing = True
         try:
             report = ingest(self.settings)

@@ -12,6 +12,7 @@ from index.chunk import chunk_units
 from index.clean import clean_text
 from index.embed import load_embedder, model_name, token_counter
 from index.load import LoadError, find_sources, read_manifest, read_source
+from index.lock import index_build_lock
 from index.model import Document
 from index.parse import ParseError, parse_document
 from index.settings import Settings
@@ -83,12 +84,23 @@ def ingest(
     paths: list[Path] | None = None,
     prune: bool = True,
     progress: IngestProgress | None = None,
+    *,
+    wait: bool = False,
+    on_wait: Callable[[int | None], None] | None = None,
 ) -> IngestReport:
     """Index the given sources (default: the documents folder) as a new generation.
 
     With `prune`, documents no longer among the sources are removed from the index; documents whose file
-    failed this time keep their previously indexed chunks, so a bad file never loses data.
+    failed this time keep their previously indexed chunks, so a bad file never loses data. One build runs at
+    a time per data folder: another one raises `IngestRunning`, or is waited for with `wait`.
     """
+    with index_build_lock(settings.data_dir, wait=wait, on_wait=on_wait):
+        return _build_generation(settings, paths, prune, progress)
+
+
+def _build_generation(
+    settings: Settings, paths: list[Path] | None, prune: bool, progress: IngestProgress | None
+) -> IngestReport:
     started = time.perf_counter()
     progress = progress or IngestProgress()
     documents, errors, noise = parse_sources(paths or [settings.documents_dir], settings.manifest_path)

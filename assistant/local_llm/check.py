@@ -47,13 +47,20 @@ class BuildReport:
         return [name for name in HOST_SPECIFIC_FEATURES if self.features.get(name)]
 
 
-def build_report() -> BuildReport:
-    """Read `llama_print_system_info()`, e.g. "CPU : SSE3 = 1 | AVX = 1 | AVX2 = 1 | AVX512 = 0 | …"."""
-    import llama_cpp
+def parse_system_info(info: str) -> BuildReport:
+    """Read llama.cpp's system information, e.g. "CPU : SSE3 = 1 | AVX = 1 | AVX2 = 1 | FMA = 1 | …".
 
-    info = llama_cpp.llama_print_system_info().decode("utf-8", errors="replace")
+    llama.cpp lists the instruction sets compiled into its CPU backend (recent versions list only those).
+    """
     features = {name: value == "1" for name, value in _FEATURE.findall(info)}
     return BuildReport(system_info=info.strip(), features=features)
+
+
+def build_report() -> BuildReport:
+    """What the installed llama-cpp-python says it was compiled with."""
+    import llama_cpp
+
+    return parse_system_info(llama_cpp.llama_print_system_info().decode("utf-8", errors="replace"))
 
 
 _COMPLETE = """
@@ -97,7 +104,8 @@ def main() -> int:
     if report.host_specific:
         print(
             "local LLM check: the build uses host-specific instructions "
-            f"({', '.join(report.host_specific)}); it would crash on other CPUs. Rebuild with scripts/install.sh.",
+            f"({', '.join(report.host_specific)}); it would crash on other CPUs. "
+            "Rebuild it with scripts/install.sh.",
             file=sys.stderr,
         )
         return 1
