@@ -46,10 +46,11 @@ from assistant.schemas import (
 )
 from assistant.security import BodySizeLimitMiddleware, RateLimiter, rate_limit
 from assistant.service import PolicyQA, TaskFilters
-from index.offline import enforce_offline
+from index.offline import enforce_offline, quiet_libraries
 from index.settings import Settings
 
 enforce_offline()
+quiet_libraries()
 
 logger = logging.getLogger("policyqa.api")
 

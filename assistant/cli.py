@@ -14,10 +14,11 @@ from rich.panel import Panel
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from index.offline import enforce_offline
+from index.offline import enforce_offline, quiet_libraries
 from index.settings import Settings
 
 enforce_offline()
+quiet_libraries()
 
 app = typer.Typer(
     help="PolicyQA: cited answers from the Key Tasks for Deepening Medical and Health Reform.",

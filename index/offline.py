@@ -18,6 +18,21 @@ OFFLINE_ENV = {
 }
 
 
+# Progress bars and advice the libraries print on their own ("Loading weights: 100%|███| 103/103"): noise in a
+# terminal, in --json output and in the server's JSON logs. PolicyQA shows its own progress where work is long.
+QUIET_ENV = {
+    "HF_HUB_DISABLE_PROGRESS_BARS": "1",
+    "TRANSFORMERS_VERBOSITY": "error",
+    "TRANSFORMERS_NO_ADVISORY_WARNINGS": "1",
+}
+
+
+def quiet_libraries() -> None:
+    """Stop third-party libraries from printing their own progress bars and advisory warnings."""
+    for key, value in QUIET_ENV.items():
+        os.environ.setdefault(key, value)
+
+
 def enforce_offline() -> None:
     """Tell the ML libraries to load only local files and report nothing."""
     for key, value in OFFLINE_ENV.items():
