@@ -19,7 +19,7 @@ OFFLINE_ENV = {
 
 
 # Progress bars and advice the libraries print on their own ("Loading weights: 100%|███| 103/103"): noise in a
-# terminal, in --json output and in the server's JSON logs. PolicyQA shows its own progress where work is long.
+# terminal, in --json output and in the server's JSON logs. PolicyQA shows its own progress for long work.
 QUIET_ENV = {
     "HF_HUB_DISABLE_PROGRESS_BARS": "1",
     "TRANSFORMERS_VERBOSITY": "error",
