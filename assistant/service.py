@@ -6,11 +6,11 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from assistant.answer import UnknownModelError, available_models, create_answerer
-from assistant.answer.base import Answerer
-from assistant.library import Library
-from assistant.models import Answer, Filters, Turn
-from assistant.retrieve import Hit
+from assistant.core.answer.registry import UnknownModelError, available_models, create_answerer
+from assistant.core.answer.base import Answerer
+from assistant.core.library import Library
+from assistant.core.types import Answer, Filters, Turn
+from assistant.core.retrieve import Hit
 from index.ingest import IngestReport, ingest
 from index.model import Task, UnitKind
 from index.settings import Settings
@@ -139,7 +139,7 @@ class PolicyQA:
         self, question: str, history: list[Turn] | None = None, filters: Filters | None = None, top_k: int = 5
     ) -> list[str]:
         """Unit ids as the answerers receive them: units the question names or lists first, then retrieval."""
-        from assistant.evidence import EvidenceGatherer
+        from assistant.core.evidence import EvidenceGatherer
 
         evidence = EvidenceGatherer(self.library, self.settings).gather(
             question.strip(), history or [], filters or Filters(), top_k

@@ -26,7 +26,7 @@ from bench.common import (
 )
 
 if TYPE_CHECKING:
-    from assistant.models import Answer
+    from assistant.core.types import Answer
     from assistant.service import PolicyQA
 
 T = TypeVar("T")

@@ -131,9 +131,9 @@ def time_limited(call: Callable[[str], T], seconds: float) -> Callable[[str], T]
 
 def measure(data_dir: Path, rounds: int, budget_s: float) -> dict[str, Any]:
     """Load the store in `data_dir` as a server would, then time retrieval and full extractive asks."""
-    from assistant.answer import create_answerer
-    from assistant.library import Library
-    from assistant.models import Filters
+    from assistant.core.answer.registry import create_answerer
+    from assistant.core.library import Library
+    from assistant.core.types import Filters
     from index.embed import load_embedder
 
     settings = Settings(data_dir=data_dir)

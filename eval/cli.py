@@ -84,7 +84,7 @@ def run(
 def _evaluate(
     settings: Settings, split: SplitName, model: str | None, baselines: bool, limit: int | None
 ) -> RunResult:
-    from assistant.answer import available_models
+    from assistant.core.answer.registry import available_models
     from assistant.service import PolicyQA, UnknownModelError
     from eval.harness import run_split
 

@@ -13,7 +13,7 @@ from tempfile import TemporaryDirectory
 
 from rich.progress import track
 
-from assistant.models import Answer
+from assistant.core.types import Answer
 from assistant.service import PolicyQA
 from eval.baselines import Baseline, build_baselines
 from eval.metrics import breakdown, lexical_grounding, product_metrics, retrieval_metrics

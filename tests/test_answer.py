@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.models import Filters, Turn
+from assistant.core.types import Filters, Turn
 
 ANSWERABLE = [
     "Which departments are responsible for reforming medical insurance payment methods?",

@@ -17,7 +17,7 @@ import pytest
 from browser_support import free_port
 from server_support import OFF_TOPIC_QUESTION, PAYMENT_QUESTION, PRICE_QUESTION, running_server
 
-from assistant.api import create_app
+from assistant.surfaces.http.app import create_app
 from assistant.service import PolicyQA
 from index.settings import Settings
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.models import Turn
-from assistant.question import Intent, read_question, task_references
+from assistant.core.types import Turn
+from assistant.core.understand.question import Intent, read_question, task_references
 
 CANCER = [
     Turn(role="user", content="What does the 2021 plan say about cancer screening?"),

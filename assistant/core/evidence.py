@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from assistant.coverage import CoverageJudge
-from assistant.grounding import content_words
-from assistant.library import Library
-from assistant.models import Filters, Turn
-from assistant.question import DOCUMENT_REFERENCE, GENERIC_TERMS, Intent, Question, read_question
-from assistant.retrieve import Hit, Timings
+from assistant.core.understand.checks import CoverageJudge
+from assistant.core.grounding import content_words
+from assistant.core.library import Library
+from assistant.core.types import Filters, Turn
+from assistant.core.understand.question import DOCUMENT_REFERENCE, GENERIC_TERMS, Intent, Question, read_question
+from assistant.core.retrieve import Hit, Timings
 from index.model import Task, UnitKind
 from index.settings import Settings
 

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from assistant.answer.base import (
+from assistant.core.answer.base import (
     NotCovered,
     build_citations,
     check_grounding,
@@ -17,11 +17,11 @@ from assistant.answer.base import (
     finish,
     refusal_answer,
 )
-from assistant.evidence import DEADLINE_WORD, Evidence, EvidenceGatherer
-from assistant.grounding import GroundingChecker, content_words
-from assistant.library import Library
-from assistant.models import Answer, Filters, Turn
-from assistant.question import Intent
+from assistant.core.evidence import DEADLINE_WORD, Evidence, EvidenceGatherer
+from assistant.core.grounding import GroundingChecker, content_words
+from assistant.core.library import Library
+from assistant.core.types import Answer, Filters, Turn
+from assistant.core.understand.question import Intent
 from index.departments import canonical_department
 from index.model import Task, UnitKind
 from index.settings import Settings

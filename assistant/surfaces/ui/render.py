@@ -12,11 +12,11 @@ import html
 import re
 from collections.abc import Iterable
 
-from assistant.answer import UnknownModelError
-from assistant.answer.extractive import ExtractiveAnswerer
-from assistant.answer.llm import LLMUnavailableError
-from assistant.grounding import MARKER
-from assistant.models import Answer, Citation
+from assistant.core.answer.registry import UnknownModelError
+from assistant.core.answer.extractive import ExtractiveAnswerer
+from assistant.core.answer.llm import LLMUnavailableError
+from assistant.core.grounding import MARKER
+from assistant.core.types import Answer, Citation
 from assistant.service import IndexUnavailableError
 from index.model import DocumentInfo, Task
 

@@ -10,9 +10,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 
-from assistant.errors import APIError, error_responses
-from assistant.schemas import ReindexStatus
-from assistant.security import require_admin_key
+from assistant.surfaces.http.errors import APIError, error_responses
+from assistant.surfaces.http.schemas import ReindexStatus
+from assistant.surfaces.http.security import require_admin_key
 from assistant.service import PolicyQA
 
 logger = logging.getLogger("policyqa.admin")

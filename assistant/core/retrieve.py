@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from assistant.models import Filters
+from assistant.core.types import Filters
 from index.departments import canonical_department
 from index.model import Task, UnitKind
 from index.store import Catalog, StoredChunk
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from chromadb.api.models.Collection import Collection
     from llama_index.core.base.embeddings.base import BaseEmbedding
 
-    from assistant.rerank import CrossEncoderReranker
+    from assistant.core.rerank import CrossEncoderReranker
 
 Where = dict[str, Any]
 

@@ -33,8 +33,8 @@ import openai
 from llama_index.core.base.llms.types import ChatMessage, MessageRole
 from llama_index.llms.openai_like import OpenAILike
 
-from assistant.answer import UnknownModelError, available_models
-from assistant.answer.base import (
+from assistant.core.answer.registry import UnknownModelError, available_models
+from assistant.core.answer.base import (
     build_citations,
     cite,
     finish,
@@ -42,13 +42,13 @@ from assistant.answer.base import (
     support_text,
 )
 from assistant.local_llm.server import LocalLLMServer, LocalLLMServerError, smollm2_gguf_path
-from assistant.evidence import Evidence, EvidenceGatherer
-from assistant.grounding import MARKER, GroundingChecker, answer_sentences, content_words
-from assistant.library import Library
-from assistant.models import Answer, Filters, Turn
-from assistant.prompts import load_prompt
-from assistant.question import INJECTION
-from assistant.retrieve import Timings
+from assistant.core.evidence import Evidence, EvidenceGatherer
+from assistant.core.grounding import MARKER, GroundingChecker, answer_sentences, content_words
+from assistant.core.library import Library
+from assistant.core.types import Answer, Filters, Turn
+from assistant.core.prompts import load_prompt
+from assistant.core.understand.question import INJECTION
+from assistant.core.retrieve import Timings
 from index.model import Task
 from index.settings import LLMEndpoint, Settings
 

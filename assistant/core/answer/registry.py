@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from assistant.answer.base import Answerer
-from assistant.library import Library
+from assistant.core.answer.base import Answerer
+from assistant.core.library import Library
 from index.settings import Settings
 
 
@@ -38,9 +38,9 @@ def create_answerer(name: str, library: Library, settings: Settings) -> Answerer
     if name not in allowed:
         raise UnknownModelError(name, allowed)
     if name == "extractive":
-        from assistant.answer.extractive import ExtractiveAnswerer
+        from assistant.core.answer.extractive import ExtractiveAnswerer
 
         return ExtractiveAnswerer(library, settings)
-    from assistant.answer.llm import LLMAnswerer, endpoint_for
+    from assistant.core.answer.llm import LLMAnswerer, endpoint_for
 
     return LLMAnswerer(endpoint_for(name, settings), library, settings)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.answer.base import prompts_dir
+from assistant.core.answer.base import prompts_dir
 
 
 class PromptNotFoundError(FileNotFoundError):

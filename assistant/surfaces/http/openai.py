@@ -26,8 +26,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from sse_starlette import EventSourceResponse
 from starlette.exceptions import HTTPException
 
-from assistant.models import Answer, Citation, Turn
-from assistant.security import require_api_key
+from assistant.core.types import Answer, Citation, Turn
+from assistant.surfaces.http.security import require_api_key
 from assistant.service import IndexUnavailableError, PolicyQA
 from index.embed import token_counter
 from index.settings import Settings
@@ -440,7 +440,7 @@ def service_error(exc: Exception) -> OpenAIError | None:
             503, message, error_type="server_error", code="index_unavailable", headers=RETRY_SOON
         )
     # Imported here so the API starts without the LLM stack; an LLM error means it is loaded already.
-    from assistant.answer.llm import LLMUnavailableError
+    from assistant.core.answer.llm import LLMUnavailableError
 
     if isinstance(exc, LLMUnavailableError):
         return OpenAIError(

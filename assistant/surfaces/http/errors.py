@@ -17,8 +17,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
-from assistant.answer.llm import LLMUnavailableError
-from assistant.logs import REQUEST_ID_HEADER, request_id_var
+from assistant.core.answer.llm import LLMUnavailableError
+from assistant.surfaces.http.logs import REQUEST_ID_HEADER, request_id_var
 from assistant.service import IndexUnavailableError, UnknownModelError
 
 logger = logging.getLogger("policyqa.api")

@@ -10,10 +10,10 @@ from __future__ import annotations
 import calendar
 import re
 
-from assistant.grounding import content_words
-from assistant.library import Library
-from assistant.question import GENERIC_TERMS, Question, glossary, glossary_terms
-from assistant.retrieve import Hit
+from assistant.core.grounding import content_words
+from assistant.core.library import Library
+from assistant.core.understand.question import GENERIC_TERMS, Question, glossary, glossary_terms
+from assistant.core.retrieve import Hit
 from index.model import Task
 from index.settings import Settings
 

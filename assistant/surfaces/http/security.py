@@ -21,7 +21,7 @@ from limits.strategies import MovingWindowRateLimiter
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from assistant.errors import APIError, error_response
+from assistant.surfaces.http.errors import APIError, error_response
 from index.settings import Settings
 
 _api_key_header = APIKeyHeader(

@@ -176,8 +176,8 @@ def ask(
     as_json: Annotated[bool, typer.Option("--json", help="Print the Answer as JSON.")] = False,
 ) -> None:
     """Answer a question with citations to the tasks it comes from."""
-    from assistant.answer import UnknownModelError
-    from assistant.models import Filters
+    from assistant.core.answer.registry import UnknownModelError
+    from assistant.core.types import Filters
 
     if not question.strip():
         errors.print("[red]error:[/] the question is empty")
@@ -216,7 +216,7 @@ def serve(
     host, port = host or settings.host, port or settings.port
     errors.print(f"PolicyQA on http://{host}:{port}/ui (API docs: /docs)")
     uvicorn.run(
-        "assistant.api:create_app",
+        "assistant.surfaces.http.app:create_app",
         factory=True,
         host=host,
         port=port,

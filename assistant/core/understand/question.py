@@ -9,8 +9,8 @@ from enum import StrEnum
 from functools import cache
 from pathlib import Path
 
-from assistant.grounding import content_words
-from assistant.models import Turn
+from assistant.core.grounding import content_words
+from assistant.core.types import Turn
 from index.departments import department_names
 
 ORDINALS = [

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from index.offline import enforce_offline
 
 if TYPE_CHECKING:
-    from assistant.retrieve import Hit
+    from assistant.core.retrieve import Hit
 
 
 class CrossEncoderReranker:

@@ -8,9 +8,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
 
-from assistant.grounding import MARKER, GroundingChecker, GroundingResult, content_words
-from assistant.models import Answer, Citation, Filters, Turn
-from assistant.retrieve import Timings
+from assistant.core.grounding import MARKER, GroundingChecker, GroundingResult, content_words
+from assistant.core.types import Answer, Citation, Filters, Turn
+from assistant.core.retrieve import Timings
 from index.model import Task, UnitKind
 
 
@@ -109,4 +109,4 @@ def check_grounding(checker: GroundingChecker, answer: str, units: dict[str, Tas
 
 
 def prompts_dir() -> Path:
-    return Path(__file__).resolve().parents[2] / "prompts"
+    return Path(__file__).resolve().parents[3] / "prompts"

@@ -1,6 +1,6 @@
 """The PolicyQA web app: the HTTP API, the OpenAI-compatible API under /v1 and the Gradio UI under /ui.
 
-Run it with `policyqa serve`, or `uvicorn assistant.api:create_app --factory`. The index loads in a
+Run it with `policyqa serve`, or `uvicorn assistant.surfaces.http.app:create_app --factory`. The index loads in a
 background thread at startup: /healthz answers at once, /readyz and the query routes say 503 until it is in.
 Blocking service calls run in the threadpool (plain `def` routes), so a process serves requests concurrently.
 """
@@ -20,8 +20,9 @@ from fastapi.responses import RedirectResponse
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 from fastapi_offline import FastAPIOffline
 
-from assistant import admin, openai_api
-from assistant.errors import (
+from assistant.surfaces.http import admin
+from assistant.surfaces.http import openai as openai_api
+from assistant.surfaces.http.errors import (
     APIError,
     describe,
     error_body,
@@ -30,9 +31,9 @@ from assistant.errors import (
     invalid_choice,
     stream_error_responses,
 )
-from assistant.logs import REQUEST_ID_HEADER, RequestContextMiddleware, configure_logging
-from assistant.models import Answer, Filters
-from assistant.schemas import (
+from assistant.surfaces.http.logs import REQUEST_ID_HEADER, RequestContextMiddleware, configure_logging
+from assistant.core.types import Answer, Filters
+from assistant.surfaces.http.schemas import (
     AskRequest,
     Health,
     ModelList,
@@ -44,7 +45,7 @@ from assistant.schemas import (
     TaskList,
     TaskQuery,
 )
-from assistant.security import BodySizeLimitMiddleware, RateLimiter, rate_limit
+from assistant.surfaces.http.security import BodySizeLimitMiddleware, RateLimiter, rate_limit
 from assistant.service import PolicyQA, TaskFilters
 from index.offline import enforce_offline
 from index.settings import Settings
@@ -252,7 +253,7 @@ def create_app(settings: Settings | None = None, service: PolicyQA | None = None
     app.add_middleware(RequestContextMiddleware)  # added last: outermost, so every response carries the id
 
     if settings.ui:
-        from assistant.ui import mount_ui  # imports Gradio, which an API-only process does without
+        from assistant.surfaces.ui.app import mount_ui  # imports Gradio, which an API-only process does without
 
         mount_ui(app, service, settings, path=UI_PATH)
     return app

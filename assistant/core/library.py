@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from assistant.grounding import content_words
-from assistant.rerank import load_reranker
-from assistant.retrieve import HybridRetriever
+from assistant.core.grounding import content_words
+from assistant.core.rerank import load_reranker
+from assistant.core.retrieve import HybridRetriever
 from index.embed import load_embedder, model_name
 from index.model import Task, UnitKind
 from index.settings import Settings

@@ -15,12 +15,13 @@ import gradio as gr
 import pandas as pd
 from fastapi import FastAPI
 
-from assistant import ui_eval, ui_tasks
-from assistant.answer import UnknownModelError
-from assistant.answer.llm import LLMUnavailableError
-from assistant.models import Answer, Filters, Turn
+from assistant.surfaces.ui import evaluation as ui_eval
+from assistant.surfaces.ui import tasks as ui_tasks
+from assistant.core.answer.registry import UnknownModelError
+from assistant.core.answer.llm import LLMUnavailableError
+from assistant.core.types import Answer, Filters, Turn
 from assistant.service import IndexUnavailableError, PolicyQA
-from assistant.ui_render import (
+from assistant.surfaces.ui.render import (
     answer_markdown,
     error_html,
     escape_markdown,
@@ -30,7 +31,7 @@ from assistant.ui_render import (
     partial_answer_markdown,
     task_html,
 )
-from assistant.ui_style import CSS, THEME
+from assistant.surfaces.ui.style import CSS, THEME
 from index.load import ManifestError, read_manifest
 from index.model import DocumentInfo
 from index.settings import Settings
