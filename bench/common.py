@@ -268,7 +268,7 @@ def dir_size_mb(path: Path) -> float:
 def run_cli(args: list[str], data_dir: Path, timeout_s: float) -> subprocess.CompletedProcess[str]:
     """`python -m assistant.surfaces.cli ARGS` on the index in `data_dir`, as a user would run it."""
     return subprocess.run(
-        [sys.executable, "-m", "assistant.surfaces.cli", *args],
+        [sys.executable, "-m", "assistant.cli", *args],
         cwd=REPO,
         env=child_env({"POLICYQA_DATA_DIR": str(data_dir)}),
         capture_output=True,

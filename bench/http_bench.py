@@ -1,6 +1,6 @@
 """Over HTTP: warm /ask latency (sequential) and throughput with N concurrent clients, against uvicorn.
 
-The server is `uvicorn assistant.surfaces.http.app:create_app --factory` in a subprocess on a loopback port, with the
+The server is `uvicorn assistant.api:create_app --factory` in a subprocess on a loopback port, with the
 rate limit off; the clients are httpx (sync for latency, async for throughput) in this process, so on a
 2-core machine client and server share the CPUs.
 

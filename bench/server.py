@@ -58,9 +58,9 @@ def free_port() -> int:
 
 @contextmanager
 def uvicorn_server(data_dir: Path, log: Path, env: dict[str, str] | None = None) -> Iterator[Server]:
-    """`uvicorn assistant.surfaces.http.app:create_app --factory` serving `data_dir`, plus `env`; stopped at exit."""
+    """`uvicorn assistant.api:create_app --factory` serving `data_dir`, plus `env`; stopped at exit."""
     port = free_port()
-    command = [sys.executable, "-m", "uvicorn", "assistant.surfaces.http.app:create_app", "--factory"]
+    command = [sys.executable, "-m", "uvicorn", "assistant.api:create_app", "--factory"]
     command += ["--host", HOST, "--port", str(port)]
     environment = child_env({"POLICYQA_DATA_DIR": str(data_dir), **SERVER_ENV, **(env or {})})
     with log.open("wb") as output:

@@ -8,7 +8,7 @@ Not a test module (no ``test_`` prefix). Import it from a test module::
         with running_server(server_env) as base_url:
             httpx.get(f"{base_url}/readyz")
 
-The server runs ``assistant.surfaces.http.app:create_app`` exactly as ``policyqa serve`` does, on a free loopback port,
+The server runs ``assistant.api:create_app`` exactly as ``policyqa serve`` does, on a free loopback port,
 with the environment given (``server_env`` from conftest points it at the session's index).
 ``running_servers`` starts several at once; ``running_chroma`` runs a ``chroma run`` server, for API
 processes that share one store.
@@ -93,7 +93,7 @@ class _Launch:
 
 def _api_launch(env: Mapping[str, str], wait_ready: bool, log_path: Path | None) -> _Launch:
     port = free_port()
-    command = [sys.executable, "-m", "uvicorn", "assistant.surfaces.http.app:create_app", "--factory"]
+    command = [sys.executable, "-m", "uvicorn", "assistant.api:create_app", "--factory"]
     command += ["--host", "127.0.0.1", "--port", str(port)]
     probe_path = "/readyz" if wait_ready else "/healthz"
     return _Launch(command, env, f"http://127.0.0.1:{port}", probe_path, log_path)

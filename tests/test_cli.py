@@ -12,7 +12,7 @@ import pytest
 
 def policyqa(env: dict[str, str], *args: str, timeout: float = 240) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "assistant.surfaces.cli", *args],
+        [sys.executable, "-m", "assistant.cli", *args],
         env={**env, "COLUMNS": "200"},
         capture_output=True,
         text=True,

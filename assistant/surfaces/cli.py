@@ -216,7 +216,7 @@ def serve(
     host, port = host or settings.host, port or settings.port
     errors.print(f"PolicyQA on http://{host}:{port}/ui (API docs: /docs)")
     uvicorn.run(
-        "assistant.surfaces.http.app:create_app",
+        "assistant.api:create_app",
         factory=True,
         host=host,
         port=port,

@@ -1,6 +1,6 @@
 """The PolicyQA web app: the HTTP API, the OpenAI-compatible API under /v1 and the Gradio UI under /ui.
 
-Run it with `policyqa serve`, or `uvicorn assistant.surfaces.http.app:create_app --factory`. The index loads in a
+Run it with `policyqa serve`, or `uvicorn assistant.api:create_app --factory`. The index loads in a
 background thread at startup: /healthz answers at once, /readyz and the query routes say 503 until it is in.
 Blocking service calls run in the threadpool (plain `def` routes), so a process serves requests concurrently.
 """
