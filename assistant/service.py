@@ -13,7 +13,7 @@ from assistant.core.types import Answer, Filters, Turn
 from assistant.core.retrieve import Hit
 from index.ingest import IngestReport, ingest
 from index.model import Task, UnitKind
-from index.settings import Settings
+from assistant.settings import Settings
 from index.store import IndexMissingError
 
 __all__ = ["IndexMissingError", "IndexUnavailableError", "PolicyQA", "UnknownModelError"]

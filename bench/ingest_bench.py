@@ -26,7 +26,7 @@ from bench.common import (
     run_cli,
     timed_ms,
 )
-from index.settings import Settings
+from assistant.settings import Settings
 
 TIMEOUT_S = 900
 REINGEST_TARGET_S = 2.0

@@ -25,7 +25,7 @@ from bench.common import (
     timed_ms,
 )
 from bench.latency import load_service, sample, service_calls
-from index.settings import Settings
+from assistant.settings import Settings
 
 if TYPE_CHECKING:
     from llama_index.core.base.base_retriever import BaseRetriever

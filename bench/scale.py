@@ -36,7 +36,7 @@ from bench.common import (
 )
 from bench.latency import sample
 from bench.synthetic import SEED, LookupEmbedder, real_units, synthetic_tasks
-from index.settings import Settings
+from assistant.settings import Settings
 
 if TYPE_CHECKING:
     from index.chunk import Chunk

@@ -16,7 +16,7 @@ import numpy as np
 
 from index.model import Task, UnitKind
 from index.parse import find_deadlines
-from index.settings import Settings
+from assistant.settings import Settings
 
 if TYPE_CHECKING:
     from llama_index.core.base.embeddings.base import BaseEmbedding

@@ -15,7 +15,7 @@ from index.clean import clean_text
 from index.embed import token_counter
 from index.load import LoadError, find_sources, read_manifest, read_source
 from index.model import Task
-from index.settings import Settings
+from assistant.settings import Settings
 
 if TYPE_CHECKING:
     from tokenizers import Tokenizer

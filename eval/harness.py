@@ -21,7 +21,8 @@ from eval.records import GOLD_DIR, PRODUCT, GoldItem, QuestionRecord, RunConfig,
 from eval.report import write_report
 from index.embed import model_name
 from index.ingest import ingest
-from index.settings import REPO_ROOT, LLMEndpoint, Settings
+from assistant.settings import LLMEndpoint, Settings
+from index.settings import REPO_ROOT
 
 RANK_DEPTH = 10  # ranked units kept per system; MRR looks this deep
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from index.model import Task
 from index.offline import enforce_offline
-from index.settings import Settings
+from index.settings import IndexSettings
 
 if TYPE_CHECKING:
     from chromadb.api import ClientAPI
@@ -73,7 +73,7 @@ _clients: dict[tuple[str, ...], ClientAPI] = {}
 _clients_lock = threading.Lock()
 
 
-def chroma_client(settings: Settings) -> ClientAPI:
+def chroma_client(settings: IndexSettings) -> ClientAPI:
     """One Chroma client per process and location: the embedded store, or a server when a host is set."""
     enforce_offline()
     import chromadb
@@ -264,6 +264,6 @@ def _unit_order(unit: Task) -> tuple[int, int]:
     return rank, unit.number or 0
 
 
-def open_store(settings: Settings) -> IndexStore:
+def open_store(settings: IndexSettings) -> IndexStore:
     """The store named by the settings."""
     return IndexStore(chroma_client(settings), settings.collection)

@@ -19,7 +19,7 @@ from server_support import OFF_TOPIC_QUESTION, PAYMENT_QUESTION, PRICE_QUESTION,
 
 from assistant.surfaces.http.app import create_app
 from assistant.service import PolicyQA
-from index.settings import Settings
+from assistant.settings import Settings
 
 KEYS = ["key-a", "key-b"]
 ALLOWED_ORIGIN = "http://allowed.example"

@@ -19,7 +19,7 @@ from server_support import (
 )
 
 from index.ingest import ingest
-from index.settings import Settings
+from assistant.settings import Settings
 
 ADMIN_KEY = "admin-secret"
 API_ONLY = {"POLICYQA_UI": "false", "POLICYQA_RATE_LIMIT_PER_MINUTE": "0"}

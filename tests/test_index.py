@@ -15,7 +15,7 @@ from index.ingest import ingest, parse_sources
 from index.load import read_manifest, read_source
 from index.model import DocumentInfo, UnitKind
 from index.parse import parse_document
-from index.settings import Settings
+from assistant.settings import Settings
 from index.store import IndexMissingError, open_store
 
 REPO = Path(__file__).resolve().parent.parent
@@ -365,7 +365,7 @@ def test_reingest_embeds_nothing_and_one_edit_embeds_one_chunk(corpus, tmp_path)
 def test_unchanged_reingest_imports_no_model_or_llama_index(server_env):
     """A re-ingest that embeds nothing stays cheap: chunk ids are computed without llama-index or torch."""
     code = (
-        "import sys; from index.ingest import ingest; from index.settings import Settings; "
+        "import sys; from index.ingest import ingest; from assistant.settings import Settings; "
         "build = ingest(Settings()).build; assert build.embedded == 0 and not build.swapped, build; "
         "print(sorted({m.split('.')[0] for m in sys.modules} & "
         "{'llama_index', 'torch', 'transformers', 'sentence_transformers'}))"

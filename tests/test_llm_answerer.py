@@ -19,7 +19,7 @@ from assistant.core.grounding import MARKER, GroundingChecker
 from assistant.core.types import Answer, Filters, Turn
 from assistant.core.prompts import PromptNotFoundError, load_prompt
 from assistant.service import PolicyQA
-from index.settings import Settings
+from assistant.settings import Settings
 
 pytestmark = pytest.mark.llm
 

@@ -20,7 +20,7 @@ from assistant.core.answer.registry import UnknownModelError  # noqa: E402
 from assistant.core.answer.llm import LLMUnavailableError  # noqa: E402
 from assistant.service import PolicyQA, TaskFilters  # noqa: E402
 from assistant.surfaces.ui.render import BUSY, failure_message  # noqa: E402
-from index.settings import Settings  # noqa: E402
+from assistant.settings import Settings  # noqa: E402
 
 expect = pytest.importorskip("playwright.sync_api").expect
 

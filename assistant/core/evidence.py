@@ -19,7 +19,7 @@ from assistant.core.types import Filters, Turn
 from assistant.core.understand.question import DOCUMENT_REFERENCE, GENERIC_TERMS, Intent, Question, read_question
 from assistant.core.retrieve import Hit, Timings
 from index.model import Task, UnitKind
-from index.settings import Settings
+from assistant.settings import Settings
 
 DEADLINE_WORD = re.compile(r"\bdeadlines?\b|\bdated\b", re.IGNORECASE)
 LIST_WORDS = content_words(

@@ -20,7 +20,7 @@ from assistant.core.rerank import load_reranker
 from assistant.core.retrieve import HybridRetriever
 from index.embed import load_embedder, model_name
 from index.model import Task, UnitKind
-from index.settings import Settings
+from assistant.settings import Settings
 from index.store import open_store
 
 if TYPE_CHECKING:

@@ -15,7 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from index.offline import enforce_offline
-from index.settings import Settings
+from assistant.settings import Settings
 
 enforce_offline()
 

@@ -24,7 +24,7 @@ from assistant.core.types import Answer, Filters, Turn
 from assistant.core.understand.question import Intent
 from index.departments import canonical_department
 from index.model import Task, UnitKind
-from index.settings import Settings
+from assistant.settings import Settings
 
 # A question about the notice itself, which its header unit answers
 NOTICE_WORDS = re.compile(

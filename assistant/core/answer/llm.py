@@ -50,7 +50,7 @@ from assistant.core.prompts import load_prompt
 from assistant.core.understand.question import INJECTION
 from assistant.core.retrieve import Timings
 from index.model import Task
-from index.settings import LLMEndpoint, Settings
+from assistant.settings import LLMEndpoint, Settings
 
 LOCAL_MODEL = "smollm2"
 CONTEXT_UNITS = 3  # excerpts per prompt: a small model on 2 cores spends ~5 ms per prompt token

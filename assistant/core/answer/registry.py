@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from assistant.core.answer.base import Answerer
 from assistant.core.library import Library
-from index.settings import Settings
+from assistant.settings import Settings
 
 
 class UnknownModelError(ValueError):

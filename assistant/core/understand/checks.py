@@ -15,7 +15,7 @@ from assistant.core.library import Library
 from assistant.core.understand.question import GENERIC_TERMS, Question, glossary, glossary_terms
 from assistant.core.retrieve import Hit
 from index.model import Task
-from index.settings import Settings
+from assistant.settings import Settings
 
 PERSON = re.compile(
     r"\b(director|minister|head of|chairman|chairwoman|spokesperson|who signed|"

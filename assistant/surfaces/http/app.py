@@ -48,7 +48,7 @@ from assistant.surfaces.http.schemas import (
 from assistant.surfaces.http.security import BodySizeLimitMiddleware, RateLimiter, rate_limit
 from assistant.service import PolicyQA, TaskFilters
 from index.offline import enforce_offline
-from index.settings import Settings
+from assistant.settings import Settings
 
 enforce_offline()
 

@@ -30,7 +30,7 @@ from assistant.core.types import Answer, Citation, Turn
 from assistant.surfaces.http.security import require_api_key
 from assistant.service import IndexUnavailableError, PolicyQA
 from index.embed import token_counter
-from index.settings import Settings
+from assistant.settings import Settings
 
 logger = logging.getLogger(__name__)
 

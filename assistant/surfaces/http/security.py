@@ -22,7 +22,7 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assistant.surfaces.http.errors import APIError, error_response
-from index.settings import Settings
+from assistant.settings import Settings
 
 _api_key_header = APIKeyHeader(
     name="X-API-Key", auto_error=False, description="An API key from POLICYQA_API_KEYS."

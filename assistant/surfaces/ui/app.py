@@ -34,7 +34,7 @@ from assistant.surfaces.ui.render import (
 from assistant.surfaces.ui.style import CSS, THEME
 from index.load import ManifestError, read_manifest
 from index.model import DocumentInfo
-from index.settings import Settings
+from assistant.settings import Settings
 
 logger = logging.getLogger("policyqa.ui")
 
