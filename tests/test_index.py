@@ -317,7 +317,7 @@ def test_dense_hits_carry_the_catalog_text_and_cosine_similarity(service):
 
 
 def test_word_index_finds_the_tasks_a_scan_finds(service):
-    from assistant.core.grounding import content_words
+    from assistant.core.text import content_words
 
     library = service.library
     for query in ("drug procurement", "elderly care", "pilot public hospitals", "telemedicine zebra", ""):

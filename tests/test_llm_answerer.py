@@ -15,7 +15,8 @@ from assistant.core.answer.registry import available_models, create_answerer
 from assistant.core.answer.base import check_grounding
 from assistant.core.answer.llm import LLMUnavailableError, refusal_phrase, review_reply, says_refusal
 from assistant.local_llm.server import LocalLLMServer, free_port, smollm2_gguf_path
-from assistant.core.grounding import MARKER, GroundingChecker
+from assistant.core.grounding import GroundingChecker
+from assistant.core.text import MARKER
 from assistant.core.types import Answer, Filters, Turn
 from assistant.core.prompts import PromptNotFoundError, load_prompt
 from assistant.service import PolicyQA

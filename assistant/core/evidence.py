@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from assistant.core.understand.checks import CoverageJudge
-from assistant.core.grounding import content_words
+from assistant.core.text import content_words
 from assistant.core.library import Library
 from assistant.core.types import Filters, Turn
 from assistant.core.understand.question import DOCUMENT_REFERENCE, GENERIC_TERMS, Intent, Question, read_question

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from assistant.core.grounding import content_words
+from assistant.core.text import content_words
 from assistant.core.rerank import load_reranker
 from assistant.core.retrieve import HybridRetriever
 from index.embed import load_embedder, model_name

@@ -8,7 +8,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
 
-from assistant.core.grounding import MARKER, GroundingChecker, GroundingResult, content_words
+from assistant.core.grounding import GroundingChecker, GroundingResult
+from assistant.core.text import MARKER
+from assistant.core.text import content_words
 from assistant.core.types import Answer, Citation, Filters, Turn
 from assistant.core.retrieve import Timings
 from index.model import Task, UnitKind

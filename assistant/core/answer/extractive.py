@@ -18,7 +18,8 @@ from assistant.core.answer.base import (
     refusal_answer,
 )
 from assistant.core.evidence import DEADLINE_WORD, Evidence, EvidenceGatherer
-from assistant.core.grounding import GroundingChecker, content_words
+from assistant.core.grounding import GroundingChecker
+from assistant.core.text import content_words
 from assistant.core.library import Library
 from assistant.core.types import Answer, Filters, Turn
 from assistant.core.understand.question import Intent

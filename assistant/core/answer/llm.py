@@ -43,7 +43,9 @@ from assistant.core.answer.base import (
 )
 from assistant.local_llm.server import LocalLLMServer, LocalLLMServerError, smollm2_gguf_path
 from assistant.core.evidence import Evidence, EvidenceGatherer
-from assistant.core.grounding import MARKER, GroundingChecker, answer_sentences, content_words
+from assistant.core.grounding import GroundingChecker, answer_sentences
+from assistant.core.text import MARKER
+from assistant.core.text import content_words
 from assistant.core.library import Library
 from assistant.core.types import Answer, Filters, Turn
 from assistant.core.prompts import load_prompt

@@ -10,7 +10,7 @@ from __future__ import annotations
 import calendar
 import re
 
-from assistant.core.grounding import content_words
+from assistant.core.text import content_words
 from assistant.core.library import Library
 from assistant.core.understand.question import GENERIC_TERMS, Question, glossary, glossary_terms
 from assistant.core.retrieve import Hit

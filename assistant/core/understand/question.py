@@ -9,7 +9,7 @@ from enum import StrEnum
 from functools import cache
 from pathlib import Path
 
-from assistant.core.grounding import content_words
+from assistant.core.text import content_words
 from assistant.core.types import Turn
 from index.departments import department_names
 

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from assistant.core.answer.registry import UnknownModelError
 from assistant.core.answer.extractive import ExtractiveAnswerer
 from assistant.core.answer.llm import LLMUnavailableError
-from assistant.core.grounding import MARKER
+from assistant.core.text import MARKER
 from assistant.core.types import Answer, Citation
 from assistant.service import IndexUnavailableError
 from index.model import DocumentInfo, Task
