@@ -176,8 +176,8 @@ def ask(
     as_json: Annotated[bool, typer.Option("--json", help="Print the Answer as JSON.")] = False,
 ) -> None:
     """Answer a question with citations to the tasks it comes from."""
-    from assistant.core.answer.registry import UnknownModelError
     from assistant.core.types import Filters
+    from assistant.failures import describe_failure
 
     if not question.strip():
         errors.print("[red]error:[/] the question is empty")
@@ -185,9 +185,12 @@ def ask(
     service = _service()
     try:
         answer = service.ask(question, filters=Filters(year=year), top_k=top_k, model=model)
-    except UnknownModelError as exc:
-        errors.print(f"[red]error:[/] {exc}")
-        raise typer.Exit(2) from exc
+    except Exception as exc:
+        failure = describe_failure(exc)
+        if failure is None:
+            raise
+        errors.print(f"[red]error:[/] {escape(failure.message)}")
+        raise typer.Exit(2 if failure.status < 500 else 1) from exc
     if as_json:
         print(answer.model_dump_json(indent=2))
         return

@@ -33,7 +33,8 @@ import openai
 from llama_index.core.base.llms.types import ChatMessage, MessageRole
 from llama_index.llms.openai_like import OpenAILike
 
-from assistant.core.answer.registry import UnknownModelError, available_models
+from assistant.core.answer.registry import available_models
+from assistant.core.errors import LLMUnavailableError, UnknownModelError
 from assistant.core.answer.base import (
     build_citations,
     cite,
@@ -73,16 +74,6 @@ LEADING_LABEL = re.compile(
     re.IGNORECASE,
 )
 ECHOED_PROMPT = re.compile(r"(?:question|task excerpts)\s*:", re.IGNORECASE)
-
-
-class LLMUnavailableError(RuntimeError):
-    """The model's endpoint could not be reached, timed out, or answered with an HTTP error."""
-
-    def __init__(self, name: str, reason: str, status: int | None = None) -> None:
-        super().__init__(f"model {name!r} is unavailable: {reason}")
-        self.name = name
-        self.reason = reason
-        self.status = status  # the endpoint's HTTP status; None when it could not be reached
 
 
 # endpoints

@@ -3,17 +3,9 @@
 from __future__ import annotations
 
 from assistant.core.answer.base import Answerer
+from assistant.core.errors import UnknownModelError
 from assistant.core.library import Library
 from assistant.settings import Settings
-
-
-class UnknownModelError(ValueError):
-    """A request named a model PolicyQA does not offer."""
-
-    def __init__(self, name: str, allowed: list[str]) -> None:
-        super().__init__(f"unknown model {name!r}; available: {', '.join(allowed)}")
-        self.name = name
-        self.allowed = allowed
 
 
 def available_models(settings: Settings) -> list[str]:

@@ -45,7 +45,9 @@ from assistant.surfaces.http.schemas import (
     TaskList,
     TaskQuery,
 )
+from assistant.surfaces.ui import UI_PATH
 from assistant.surfaces.http.security import BodySizeLimitMiddleware, RateLimiter, rate_limit
+from assistant.surfaces.http.deps import ServiceDep
 from assistant.service import PolicyQA, TaskFilters
 from index.offline import enforce_offline
 from assistant.settings import Settings
@@ -53,16 +55,6 @@ from assistant.settings import Settings
 enforce_offline()
 
 logger = logging.getLogger("policyqa.api")
-
-UI_PATH = "/ui"
-
-
-def get_service(request: Request) -> PolicyQA:
-    return request.app.state.service
-
-
-ServiceDep = Annotated[PolicyQA, Depends(get_service)]
-
 
 async def require_json(request: Request) -> None:
     """415 unless the body is declared as JSON; otherwise a form or text body would read as a vague 422."""

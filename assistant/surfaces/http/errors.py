@@ -17,15 +17,13 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
-from assistant.core.answer.llm import LLMUnavailableError
+from assistant.failures import EXPECTED_FAILURES, describe_failure, invalid_choice_message
 from assistant.surfaces.http.logs import REQUEST_ID_HEADER, request_id_var
-from assistant.service import IndexUnavailableError, UnknownModelError
 
 logger = logging.getLogger("policyqa.api")
 
 # Where a validation error was found; dropped from the field name ("body.question" → "question").
 _LOCATIONS = {"body", "query", "path", "header", "cookie"}
-_RETRY_SOON = {"Retry-After": "10"}
 
 
 class ErrorDetail(BaseModel):
@@ -70,8 +68,7 @@ class APIError(HTTPException):
 
 def invalid_choice(field: str, value: object, allowed: Sequence[str | int]) -> APIError:
     """422 for a value outside a small known set (a year not indexed, a model not offered)."""
-    listed = ", ".join(str(a) for a in allowed)
-    return APIError(422, "invalid_choice", f"unknown {field} {value!r}; allowed: {listed}", field, allowed)
+    return APIError(422, "invalid_choice", invalid_choice_message(field, value, allowed), field, allowed)
 
 
 def describe(exc: Exception) -> tuple[int, ErrorDetail, dict[str, str]]:
@@ -84,12 +81,14 @@ def describe(exc: Exception) -> tuple[int, ErrorDetail, dict[str, str]]:
             return exc.status_code, ErrorDetail(code=code, message=str(exc.detail)), exc.headers or {}
         case RequestValidationError():
             return _describe_validation(exc.errors())
-        case UnknownModelError():
-            return 422, invalid_choice("model", exc.name, exc.allowed).detail_model, {}
-        case IndexUnavailableError():
-            return 503, ErrorDetail(code="index_unavailable", message=str(exc)), _RETRY_SOON
-        case LLMUnavailableError():
-            return 503, ErrorDetail(code="model_unavailable", message=str(exc)), _RETRY_SOON
+    if (failure := describe_failure(exc)) is not None:
+        detail = ErrorDetail(
+            code=failure.code,
+            message=failure.message,
+            field=failure.field,
+            allowed=list(failure.allowed) if failure.allowed else None,
+        )
+        return failure.status, detail, failure.headers
     return 500, ErrorDetail(code="internal_error", message="internal error; see the server log"), {}
 
 
@@ -135,13 +134,7 @@ def install_error_handlers(app: FastAPI) -> None:
     """Report framework, service and unexpected errors in the one error shape."""
     # The expected errors get their own registration: Starlette re-raises whatever reaches the catch-all
     # Exception handler after answering, which logs a traceback and drops the keep-alive connection.
-    expected = (
-        HTTPException,
-        RequestValidationError,
-        UnknownModelError,
-        IndexUnavailableError,
-        LLMUnavailableError,
-    )
+    expected = (HTTPException, RequestValidationError, *EXPECTED_FAILURES)
     for exc_class in (*expected, Exception):
         app.add_exception_handler(exc_class, handle_error)
 

@@ -28,7 +28,9 @@ from starlette.exceptions import HTTPException
 
 from assistant.core.types import Answer, Citation, Turn
 from assistant.surfaces.http.security import require_api_key
-from assistant.service import IndexUnavailableError, PolicyQA
+from assistant.surfaces.http.deps import ServiceDep
+from assistant.failures import describe_failure
+from assistant.service import PolicyQA
 from index.embed import token_counter
 from assistant.settings import Settings
 
@@ -38,7 +40,6 @@ MODEL_PREFIX = "policyqa-"
 SOURCES_HEADING = "\n\nSources:\n"
 SERVED_SINCE = int(time.time())  # a model's `created`: when this process began to offer it
 HTTP_ERROR_CODES = {401: "invalid_api_key", 429: "rate_limit_exceeded"}
-RETRY_SOON = {"Retry-After": "10"}
 
 
 def _is_none(value: object) -> bool:
@@ -48,7 +49,7 @@ def _is_none(value: object) -> bool:
 # errors
 
 
-class ErrorDetail(BaseModel):
+class OpenAIErrorDetail(BaseModel):
     message: str
     type: str
     param: str | None = None
@@ -58,7 +59,7 @@ class ErrorDetail(BaseModel):
 class ErrorBody(BaseModel):
     """OpenAI's error shape."""
 
-    error: ErrorDetail
+    error: OpenAIErrorDetail
 
 
 class OpenAIError(Exception):
@@ -76,7 +77,7 @@ class OpenAIError(Exception):
     ) -> None:
         super().__init__(message)
         self.status_code = status_code
-        self.body = ErrorBody(error=ErrorDetail(message=message, type=error_type, param=param, code=code))
+        self.body = ErrorBody(error=OpenAIErrorDetail(message=message, type=error_type, param=param, code=code))
         self.headers = headers
 
     def response(self) -> JSONResponse:
@@ -219,7 +220,7 @@ class ModelCard(BaseModel):
     owned_by: str = "policyqa"
 
 
-class ModelList(BaseModel):
+class OpenAIModelList(BaseModel):
     object: Literal["list"] = "list"
     data: list[ModelCard]
 
@@ -433,30 +434,21 @@ def collect(events: Iterator[str | Answer]) -> tuple[list[str], Answer]:
 
 
 def service_error(exc: Exception) -> OpenAIError | None:
-    """The OpenAI error for the service being unable to answer now; None for anything else (a bug)."""
-    if isinstance(exc, IndexUnavailableError):
-        message = f"PolicyQA cannot answer yet: {exc}."
-        return OpenAIError(
-            503, message, error_type="server_error", code="index_unavailable", headers=RETRY_SOON
-        )
-    # Imported here so the API starts without the LLM stack; an LLM error means it is loaded already.
-    from assistant.core.answer.llm import LLMUnavailableError
-
-    if isinstance(exc, LLMUnavailableError):
-        return OpenAIError(
-            503, f"{exc}.", error_type="server_error", code="model_unavailable", headers=RETRY_SOON
-        )
-    return None
+    """The OpenAI error for a failure the service reports (no index, model unreachable…); None for a bug."""
+    failure = describe_failure(exc)
+    if failure is None:
+        return None
+    return OpenAIError(
+        failure.status,
+        f"{failure.message}.",
+        error_type="server_error" if failure.status >= 500 else "invalid_request_error",
+        param=failure.field,
+        code=failure.code,
+        headers=failure.headers or None,
+    )
 
 
 # endpoints
-
-
-def get_service(request: Request) -> PolicyQA:
-    return request.app.state.service
-
-
-ServiceDep = Annotated[PolicyQA, Depends(get_service)]
 
 
 def answerer_name(model_id: str, service: PolicyQA) -> str:
@@ -486,10 +478,10 @@ def serving() -> Iterator[None]:
         raise error from exc
 
 
-@router.get("/models", response_model=ModelList)
-def list_models(service: ServiceDep) -> ModelList:
+@router.get("/models", response_model=OpenAIModelList)
+def list_models(service: ServiceDep) -> OpenAIModelList:
     """One model per answerer, the default first."""
-    return ModelList(data=[ModelCard(id=MODEL_PREFIX + name) for name in service.models()])
+    return OpenAIModelList(data=[ModelCard(id=MODEL_PREFIX + name) for name in service.models()])
 
 
 @router.get("/models/{model_id}", response_model=ModelCard)

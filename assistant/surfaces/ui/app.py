@@ -17,10 +17,10 @@ from fastapi import FastAPI
 
 from assistant.surfaces.ui import evaluation as ui_eval
 from assistant.surfaces.ui import tasks as ui_tasks
-from assistant.core.answer.registry import UnknownModelError
-from assistant.core.answer.llm import LLMUnavailableError
+from assistant.failures import EXPECTED_FAILURES
 from assistant.core.types import Answer, Filters, Turn
 from assistant.service import IndexUnavailableError, PolicyQA
+from assistant.surfaces.ui import UI_PATH
 from assistant.surfaces.ui.render import (
     answer_markdown,
     error_html,
@@ -38,7 +38,6 @@ from assistant.settings import Settings
 
 logger = logging.getLogger("policyqa.ui")
 
-UI_PATH = "/ui"
 TITLE = "PolicyQA"
 EXAMPLES = [
     "Which task covers centralized procurement of drugs?",
@@ -51,7 +50,6 @@ TASK_HINT = "Select a row, or type a task id such as 2021-5, to read the task he
 # Answers that may run at once (Gradio's default is 1): an LLM answer mostly waits on its endpoint, and one
 # slow model should not queue every other user; more would only contend for the CPU the extractive one needs.
 ANSWER_CONCURRENCY = 4
-EXPECTED_FAILURES = (IndexUnavailableError, UnknownModelError, LLMUnavailableError)
 
 # Runs once when the hidden bridge mounts; one capture-phase listener on document serves every chip of
 # every message, including those rendered later. trigger('cite', ...) fires bridge.cite in Python.

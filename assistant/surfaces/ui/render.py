@@ -12,12 +12,10 @@ import html
 import re
 from collections.abc import Iterable
 
-from assistant.core.answer.registry import UnknownModelError
 from assistant.core.answer.extractive import ExtractiveAnswerer
-from assistant.core.answer.llm import LLMUnavailableError
 from assistant.core.text import MARKER
 from assistant.core.types import Answer, Citation
-from assistant.service import IndexUnavailableError
+from assistant.failures import describe_failure
 from index.model import DocumentInfo, Task
 
 CITE_ANCHOR = "#cite-"
@@ -129,16 +127,17 @@ def index_message(load_error: str | None) -> str:
 
 def failure_message(exc: Exception, load_error: str | None, model: str | None) -> str:
     """What to tell the user about `exc`: never a stack trace, always what they can do next."""
-    match exc:
-        case IndexUnavailableError():
+    failure = describe_failure(exc)
+    match failure.code if failure else None:
+        case "index_unavailable":
             return index_message(load_error)
-        case UnknownModelError():
-            return f"The model “{exc.name}” is not offered here. Choose one of: {', '.join(exc.allowed)}."
-        case LLMUnavailableError() if exc.status in (429, 503):
+        case "invalid_choice" if failure and failure.field == "model":
+            return f"The model “{failure.model}” is not offered here. Choose one of: {', '.join(failure.allowed)}."
+        case "model_unavailable" if failure and failure.busy:
             return BUSY
-        case LLMUnavailableError():
+        case "model_unavailable" if failure:
             return (
-                f"The model “{exc.name}” could not be reached. Choose another model "
+                f"The model “{failure.model}” could not be reached. Choose another model "
                 f"(“{OFFLINE_MODEL}” works offline) or try again later."
             )
     if model and model != OFFLINE_MODEL:
