@@ -20,8 +20,11 @@ from fastapi.responses import RedirectResponse
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 from fastapi_offline import FastAPIOffline
 
+from assistant.core.types import Answer, Filters
+from assistant.service import PolicyQA, TaskFilters
+from assistant.settings import Settings
 from assistant.surfaces.http import admin
-from assistant.surfaces.http import openai as openai_api
+from assistant.surfaces.http.deps import ServiceDep
 from assistant.surfaces.http.errors import (
     APIError,
     describe,
@@ -32,7 +35,7 @@ from assistant.surfaces.http.errors import (
     stream_error_responses,
 )
 from assistant.surfaces.http.logs import REQUEST_ID_HEADER, RequestContextMiddleware, configure_logging
-from assistant.core.types import Answer, Filters
+from assistant.surfaces.http.openai.routes import router as openai_router
 from assistant.surfaces.http.schemas import (
     AskRequest,
     Health,
@@ -45,16 +48,14 @@ from assistant.surfaces.http.schemas import (
     TaskList,
     TaskQuery,
 )
-from assistant.surfaces.ui import UI_PATH
 from assistant.surfaces.http.security import BodySizeLimitMiddleware, RateLimiter, rate_limit
-from assistant.surfaces.http.deps import ServiceDep
-from assistant.service import PolicyQA, TaskFilters
+from assistant.surfaces.ui import UI_PATH
 from index.offline import enforce_offline
-from assistant.settings import Settings
 
 enforce_offline()
 
 logger = logging.getLogger("policyqa.api")
+
 
 async def require_json(request: Request) -> None:
     """415 unless the body is declared as JSON; otherwise a form or text body would read as a vague 422."""
@@ -230,7 +231,7 @@ def create_app(settings: Settings | None = None, service: PolicyQA | None = None
     limited = [Depends(rate_limit)]
     app.include_router(probes)
     app.include_router(router, dependencies=limited)
-    app.include_router(openai_api.router, dependencies=limited)
+    app.include_router(openai_router, dependencies=limited)
     app.include_router(admin.router)
 
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes, exempt_prefix=UI_PATH)
@@ -245,7 +246,9 @@ def create_app(settings: Settings | None = None, service: PolicyQA | None = None
     app.add_middleware(RequestContextMiddleware)  # added last: outermost, so every response carries the id
 
     if settings.ui:
-        from assistant.surfaces.ui.app import mount_ui  # imports Gradio, which an API-only process does without
+        from assistant.surfaces.ui.app import (
+            mount_ui,  # imports Gradio, which an API-only process does without
+        )
 
         mount_ui(app, service, settings, path=UI_PATH)
     return app
