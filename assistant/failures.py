@@ -8,7 +8,7 @@ everywhere. An exception not listed here is a bug: surfaces report it as an inte
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from assistant.core.errors import LLMUnavailableError, UnknownModelError
 from assistant.service import IndexUnavailableError
@@ -26,7 +26,7 @@ class Failure:
     code: str  # stable machine-readable code, e.g. "index_unavailable"
     message: str  # what is wrong and, where it helps, what to do
     field: str | None = None  # the request field at fault
-    allowed: list[str] = field(default_factory=list)  # the values that field accepts, when they are few
+    allowed: tuple[str, ...] = ()  # the values that field accepts, when they are few
     retry_after_s: int | None = None  # when trying again later may work
     busy: bool = False  # the model endpoint is overloaded rather than unreachable
     model: str | None = None  # the model concerned, for a failure of one
@@ -38,17 +38,17 @@ class Failure:
 
 
 def invalid_choice_message(field_name: str, value: object, allowed: Sequence[str | int]) -> str:
-    """"unknown model 'x'; allowed: a, b": a value outside a small known set."""
+    """ "unknown model 'x'; allowed: a, b": a value outside a small known set."""
     return f"unknown {field_name} {value!r}; allowed: {', '.join(str(a) for a in allowed)}"
 
 
 def describe_failure(exc: BaseException) -> Failure | None:
-    """How to report `exc` to users; None when it is not an expected failure (a bug, to log with its trace)."""
+    """How to report `exc` to users; None when it is no expected failure (a bug, to log with its trace)."""
     match exc:
         case UnknownModelError():
             message = invalid_choice_message("model", exc.name, exc.allowed)
             return Failure(
-                422, "invalid_choice", message, field="model", allowed=list(exc.allowed), model=exc.name
+                422, "invalid_choice", message, field="model", allowed=tuple(exc.allowed), model=exc.name
             )
         case IndexUnavailableError():
             return Failure(503, "index_unavailable", str(exc), retry_after_s=RETRY_AFTER_S)

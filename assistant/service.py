@@ -1,4 +1,9 @@
-"""PolicyQA as a service: the loaded library, the answerers, and safe reindexing. One per process."""
+"""PolicyQA as a service, the one facade every surface calls: the loaded library, the answerers, and safe
+reindexing. One per process.
+
+The parts answering needs (question reader, refusal checks, evidence gatherer, grounding checker) are built
+once per loaded index and shared by the answerers, which are built on first use.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +11,15 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from assistant.core.answer.registry import UnknownModelError, available_models, create_answerer
-from assistant.core.answer.base import Answerer
+from assistant.core.answer.pipeline import Answerer, Parts, build_parts
+from assistant.core.answer.registry import available_models, create_answerer
+from assistant.core.errors import UnknownModelError
 from assistant.core.library import Library
-from assistant.core.types import Answer, Filters, Turn
 from assistant.core.retrieve import Hit
+from assistant.core.types import Answer, Filters, Turn
+from assistant.settings import Settings
 from index.ingest import IngestReport, ingest
 from index.model import Task, UnitKind
-from assistant.settings import Settings
 from index.store import IndexMissingError
 
 __all__ = ["IndexMissingError", "IndexUnavailableError", "PolicyQA", "UnknownModelError"]
@@ -40,6 +46,7 @@ class PolicyQA:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._library: Library | None = None
+        self._parts: Parts | None = None
         self._answerers: dict[str, Answerer] = {}
         self._lock = threading.Lock()
         self._reindex_lock = threading.Lock()
@@ -62,8 +69,9 @@ class PolicyQA:
         if warm and len(library.units) <= self.settings.warm_max_units:
             # off the start-up path: the first questions compute what they need themselves meanwhile
             threading.Thread(target=library.warm, name="policyqa-warm").start()
+        parts = build_parts(library, self.settings)
         with self._lock:
-            self._library, self._answerers = library, {}
+            self._library, self._parts, self._answerers = library, parts, {}
         self.load_error = None
         return True
 
@@ -73,6 +81,14 @@ class PolicyQA:
         if library is None:
             raise IndexUnavailableError(self.load_error or "the index is still loading")
         return library
+
+    @property
+    def parts(self) -> Parts:
+        """The answering parts of the loaded index."""
+        parts = self._parts
+        if parts is None:
+            raise IndexUnavailableError(self.load_error or "the index is still loading")
+        return parts
 
     @property
     def ready(self) -> bool:
@@ -98,14 +114,12 @@ class PolicyQA:
         return available_models(self.settings)
 
     def answerer(self, model: str | None) -> Answerer:
-        library = self.library
+        """The answerer called `model` (default: the configured one) on the loaded index."""
         name = model or self.settings.default_model
         with self._lock:
-            if self._library is not library:
-                library = self.library
             answerer = self._answerers.get(name)
             if answerer is None:
-                answerer = create_answerer(name, library, self.settings)
+                answerer = create_answerer(name, self.parts, self.settings)
                 self._answerers[name] = answerer
         return answerer
 
@@ -139,11 +153,7 @@ class PolicyQA:
         self, question: str, history: list[Turn] | None = None, filters: Filters | None = None, top_k: int = 5
     ) -> list[str]:
         """Unit ids as the answerers receive them: units the question names or lists first, then retrieval."""
-        from assistant.core.evidence import EvidenceGatherer
-
-        evidence = EvidenceGatherer(self.library, self.settings).gather(
-            question.strip(), history or [], filters or Filters(), top_k
-        )
+        evidence = self.parts.gatherer.gather(question.strip(), history or [], filters or Filters(), top_k)
         ranked = [u.id for u in evidence.direct]
         ranked += [h.unit.id for h in evidence.hits if h.unit.id not in ranked]
         return ranked[:top_k]

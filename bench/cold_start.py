@@ -34,7 +34,7 @@ TIMEOUT_S = 300
 
 
 def cli_seconds(data_dir: Path, question: str) -> float:
-    """Wall-clock seconds of `python -m assistant.surfaces.cli ask QUESTION --json`, start to exit with an answer."""
+    """Wall-clock seconds of `python -m assistant.cli ask QUESTION --json`, start to exit with an answer."""
     started = time.perf_counter()
     completed = run_cli(["ask", question, "--json"], data_dir, TIMEOUT_S)
     seconds = time.perf_counter() - started
@@ -89,7 +89,7 @@ def run(data_dir: Path, repeats: int, log_dir: Path) -> Outcome:
         run_child("bench.cold_start", ["--child", "--data-dir", str(data_dir)], TIMEOUT_S)
         for _ in range(repeats)
     ]
-    rows = [row("CLI: python -m assistant.surfaces.cli ask --json (to exit)", cli)]
+    rows = [row("CLI: python -m assistant.cli ask --json (to exit)", cli)]
     for variant, times in served.items():
         rows += [
             row(f"uvicorn ({variant}): listening (/healthz 200)", [t[0] for t in times]),

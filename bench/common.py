@@ -50,8 +50,8 @@ def has_index(data_dir: Path) -> bool:
 
 def ensure_index(data_dir: Path) -> Path:
     """`data_dir`, after building the real corpus into it when it holds no index yet."""
-    from index.ingest import ingest
     from assistant.settings import Settings
+    from index.ingest import ingest
 
     if not has_index(data_dir):
         report = ingest(Settings(data_dir=data_dir))
@@ -266,7 +266,7 @@ def dir_size_mb(path: Path) -> float:
 
 
 def run_cli(args: list[str], data_dir: Path, timeout_s: float) -> subprocess.CompletedProcess[str]:
-    """`python -m assistant.surfaces.cli ARGS` on the index in `data_dir`, as a user would run it."""
+    """`python -m assistant.cli ARGS` on the index in `data_dir`, as a user would run it."""
     return subprocess.run(
         [sys.executable, "-m", "assistant.cli", *args],
         cwd=REPO,

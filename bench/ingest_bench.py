@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from assistant.settings import Settings
 from bench.common import (
     Check,
     Outcome,
@@ -26,7 +27,6 @@ from bench.common import (
     run_cli,
     timed_ms,
 )
-from assistant.settings import Settings
 
 TIMEOUT_S = 900
 REINGEST_TARGET_S = 2.0
@@ -74,7 +74,7 @@ def embed_rate(data_dir: Path, chunks: int) -> dict[str, Any]:
 
 
 def cli_reingest_seconds(data_dir: Path) -> float:
-    """Wall-clock seconds of `python -m assistant.surfaces.cli ingest` on an unchanged corpus."""
+    """Wall-clock seconds of `python -m assistant.cli ingest` on an unchanged corpus."""
     started = time.perf_counter()
     completed = run_cli(["ingest"], data_dir, TIMEOUT_S)
     if completed.returncode != 0:
@@ -111,7 +111,7 @@ def run(embed_chunks: int, work_dir: Path | None = None) -> Outcome:
         ],
         ["re-ingest, nothing changed: ingest() in the same process", fmt(full["again_s"], 2), "0", "–"],
         ["re-ingest, nothing changed: ingest() in a fresh process", fmt(again["ingest_s"], 2), "0", "–"],
-        ["re-ingest, nothing changed: python -m assistant.surfaces.cli ingest (wall)", fmt(cli, 2), "0", "–"],
+        ["re-ingest, nothing changed: python -m assistant.cli ingest (wall)", fmt(cli, 2), "0", "–"],
     ]
     if rate:
         rows.append(

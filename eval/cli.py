@@ -11,11 +11,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from assistant.settings import Settings
 from eval.gate import check_gate
 from eval.records import RunResult
 from eval.report import BASELINE_METRICS, comparison_rows, delta, fmt, fmt_delta
 from index.offline import enforce_offline
-from assistant.settings import Settings
 
 app = typer.Typer(help="Evaluate PolicyQA on the gold questions.")
 console = Console()

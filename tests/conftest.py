@@ -19,8 +19,8 @@ REPO = Path(__file__).resolve().parent.parent
 @pytest.fixture(scope="session")
 def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A data folder holding a real Chroma index of documents/, built once per session."""
-    from index.ingest import ingest
     from assistant.settings import Settings
+    from index.ingest import ingest
 
     path = tmp_path_factory.mktemp("policyqa-data")
     report = ingest(Settings(data_dir=path))

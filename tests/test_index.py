@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from assistant.settings import Settings
 from index.clean import clean_text
 from index.ingest import ingest, parse_sources
 from index.load import read_manifest, read_source
 from index.model import DocumentInfo, UnitKind
 from index.parse import parse_document
-from assistant.settings import Settings
 from index.store import IndexMissingError, open_store
 
 REPO = Path(__file__).resolve().parent.parent

@@ -16,11 +16,11 @@ import pytest
 pytest.register_assert_rewrite("browser_support")  # before the import: pytest_plugins below then won't warn
 from browser_support import BrowserTab, dataframe_row_count, read_dataframe, serve_asgi, wait_until_idle  # noqa: E402
 
-from assistant.core.answer.registry import UnknownModelError  # noqa: E402
 from assistant.core.answer.llm import LLMUnavailableError  # noqa: E402
+from assistant.core.answer.registry import UnknownModelError  # noqa: E402
 from assistant.service import PolicyQA, TaskFilters  # noqa: E402
-from assistant.surfaces.ui.render import BUSY, failure_message  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
+from assistant.surfaces.ui.render import BUSY, failure_message  # noqa: E402
 
 expect = pytest.importorskip("playwright.sync_api").expect
 

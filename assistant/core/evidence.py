@@ -1,37 +1,24 @@
 """From a question to evidence: read the question, retrieve, resolve named units, decide whether to refuse
-(the checks themselves are in `assistant/coverage.py`).
+(the checks themselves are in `assistant/core/understand/checks.py`).
 
-Shared by every answerer, so the extractive and LLM paths see the same units and refuse alike.
+Built once per loaded index and shared by every answerer, so the extractive and LLM paths see the same units
+and refuse alike.
 """
 
 from __future__ import annotations
 
-import re
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from assistant.core.understand.checks import CoverageJudge
-from assistant.core.text import content_words
 from assistant.core.library import Library
-from assistant.core.types import Filters, Turn
-from assistant.core.understand.question import DOCUMENT_REFERENCE, GENERIC_TERMS, Intent, Question, read_question
 from assistant.core.retrieve import Hit, Timings
+from assistant.core.text import content_words
+from assistant.core.types import Filters, Refusal, RefusalCode, Turn
+from assistant.core.understand.checks import Found, RefusalChecks, Vocabulary
+from assistant.core.understand.question import Intent, Question, QuestionReader
 from index.model import Task, UnitKind
-from assistant.settings import Settings
-
-DEADLINE_WORD = re.compile(r"\bdeadlines?\b|\bdated\b", re.IGNORECASE)
-LIST_WORDS = content_words(
-    "which tasks items mention mentions mentioned cover covers involve involves address addresses "
-    "refer refers "
-    "deal deals list every contain contains"
-)
-
-
-def _topic_words(text: str) -> set[str]:
-    """What a list question asks tasks to mention: its content words, less framing words and numbers."""
-    return {w for w in content_words(text) - GENERIC_TERMS - LIST_WORDS if not w.isdigit()}
 
 
 @dataclass
@@ -42,7 +29,7 @@ class Evidence:
     hits: list[Hit]
     filters: Filters
     query_vector: np.ndarray | None = None
-    refusal: str | None = None
+    refusal: Refusal | None = None
     direct: list[Task] = field(default_factory=list)  # units the question names
     timings: Timings = field(default_factory=Timings)
 
@@ -50,22 +37,31 @@ class Evidence:
 class EvidenceGatherer:
     """Retrieval plus the decision to refuse, shared by all answerers."""
 
-    def __init__(self, library: Library, settings: Settings) -> None:
+    def __init__(
+        self, library: Library, reader: QuestionReader, checks: RefusalChecks, vocabulary: Vocabulary
+    ) -> None:
         self.library = library
-        self.settings = settings
-        self.coverage = CoverageJudge(library, settings)
+        self.reader = reader
+        self.checks = checks
+        self.vocabulary = vocabulary
 
     def gather(self, text: str, history: list[Turn], filters: Filters, top_k: int) -> Evidence:
         started = time.perf_counter()
-        question = read_question(text, history, self.settings.glossary_path)
+        question = self.reader.read(text, history)
         filters = self._effective_filters(question, filters)
         evidence = Evidence(question=question, hits=[], filters=filters)
         evidence.timings.add("analyse", started)
         if not question.query.strip() or not content_words(question.query):
-            evidence.refusal = "The question holds no question about the documents that PolicyQA can answer."
+            evidence.refusal = Refusal(
+                code=RefusalCode.INSTRUCTION_IGNORED if question.injection else RefusalCode.OUT_OF_SCOPE,
+                message="The question holds no question about the documents that PolicyQA can answer.",
+            )
             return evidence
         if filters.year and filters.year not in self.library.years:
-            evidence.refusal = f"No document for {filters.year} is indexed (years: {self.library.years})."
+            evidence.refusal = Refusal(
+                code=RefusalCode.YEAR_NOT_INDEXED,
+                message=f"No document for {filters.year} is indexed (years: {self.library.years}).",
+            )
             return evidence
         if refusal := self._resolve_references(question, evidence):
             evidence.refusal = refusal
@@ -81,7 +77,8 @@ class EvidenceGatherer:
             question.query, filters, top_k, embedding=evidence.query_vector.tolist(), timings=evidence.timings
         )
         if not evidence.direct and question.intent not in (Intent.LIST, Intent.STRUCTURE):
-            evidence.refusal = self.coverage.refusal(question, evidence.hits, self._confidence(evidence))
+            found = Found.of(question, [h.unit for h in evidence.hits[:3]], self._confidence(evidence))
+            evidence.refusal = self.checks.first(self.checks.retrieved, question, found)
         if question.intent is Intent.COMPARE and not evidence.refusal:
             evidence.direct = self.per_year_tasks(question, evidence)
         return evidence
@@ -92,19 +89,19 @@ class EvidenceGatherer:
             return filters.model_copy(update={"year": years.pop()})
         return filters
 
-    def _resolve_references(self, question: Question, evidence: Evidence) -> str | None:
+    def _resolve_references(self, question: Question, evidence: Evidence) -> Refusal | None:
         for year, number in question.task_refs:
             unit = self.library.find_task(year or evidence.filters.year, number)
             if unit is None:
                 where = f"{year} " if year else ""
-                return f"The documents have no {where}task ({number}): {self.library.task_range(year)}."
+                message = f"The documents have no {where}task ({number}): {self.library.task_range(year)}."
+                return Refusal(code=RefusalCode.NO_SUCH_TASK, message=message)
             evidence.direct.append(unit)
         if not evidence.direct and question.context_ids:
-            # a follow-up is still checked for what the documents never mention
-            if refusal := self.coverage.foreign_terms(question, confident=False):
-                return refusal
+            # a follow-up is still checked for what the documents never mention, and for a figure
             context = [self.library.units[i] for i in question.context_ids[:1] if i in self.library.units]
-            if refusal := self.coverage.missing_figure(question, context):
+            found = Found(units=context, confidence=0.0, covered=False)
+            if refusal := self.checks.first(self.checks.follow_up, question, found):
                 return refusal
             # "And what did the 2021 plan say about it?" after a 2022 answer: search that year instead
             switched_year = question.years and not any(u.year in question.years for u in context)
@@ -141,12 +138,11 @@ class EvidenceGatherer:
             sections = sorted({u.section.number for u in tasks if u.section}, key=int)
             wanted = sections[-1] if question.section in ("last", "final") and sections else question.section
             return [u for u in tasks if u.section and u.section.number == wanted]
-        text = question.text.lower()
-        if tasks and re.search(
-            r"\bhow many\b.*\b(tasks|items)\b|\b(last|final) (numbered |key )?(task|item)", text
-        ):
-            return [tasks[-1], tasks[0]] if "how many" in text else [tasks[-1]]
-        if tasks and re.search(r"\bfirst (numbered |key )?(task|item)\b", text):
+        if tasks and question.structure_target == "count":
+            return [tasks[-1], tasks[0]]
+        if tasks and question.structure_target == "last":
+            return [tasks[-1]]
+        if tasks and question.structure_target == "first":
             return [tasks[0]]
         years = [filters.year] if filters.year else self.library.years
         return [u for u in self.library.notices if u.year in years]
@@ -154,7 +150,7 @@ class EvidenceGatherer:
     def list_matches(self, question: Question, filters: Filters) -> list[Task]:
         """The exact task set a list question asks for, from the parsed metadata (or the tasks' words)."""
         q, year = question, filters.year
-        if q.deadline_month or q.departments or q.section or DEADLINE_WORD.search(q.text):
+        if q.deadline_month or q.departments or q.section or q.asks_deadline:
             return self.library.tasks_matching(
                 year,
                 q.section,
@@ -164,8 +160,8 @@ class EvidenceGatherer:
             )
         # the question's own words first: the glossary's translations ("elderly" → "elderly old") would
         # demand words the matching tasks need not use; they stand in only for words the corpus lacks
-        asked = _topic_words(DOCUMENT_REFERENCE.sub(" ", q.text))
-        translated = (_topic_words(q.query) - asked) | (asked & self.coverage.vocabulary)
+        asked = q.list_topic
+        translated = (q.query_topic - asked) | (asked & self.vocabulary.words)
         for words in (asked, translated):
             matches = [u for u in self.library.task_words.containing(words) if year is None or u.year == year]
             if words and matches:

@@ -11,6 +11,7 @@ import numpy as np
 from assistant.core.text import MARKER, content_words
 from index.parse import split_sentences
 
+
 def answer_sentences(answer: str) -> list[str]:
     """Split an answer into sentences, each keeping its citation markers.
 

@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from assistant.core.text import content_words
 from assistant.core.rerank import load_reranker
 from assistant.core.retrieve import HybridRetriever
+from assistant.core.text import content_words
+from assistant.settings import Settings
 from index.embed import load_embedder, model_name
 from index.model import Task, UnitKind
-from assistant.settings import Settings
 from index.store import open_store
 
 if TYPE_CHECKING:

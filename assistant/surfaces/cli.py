@@ -14,8 +14,8 @@ from rich.panel import Panel
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from index.offline import enforce_offline
 from assistant.settings import Settings
+from index.offline import enforce_offline
 
 enforce_offline()
 

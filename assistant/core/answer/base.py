@@ -1,33 +1,16 @@
-"""What every answerer shares: the interface, citations, refusals and the grounding check."""
+"""What every answerer shares: citations, refusals and the grounding check."""
 
 from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Protocol
 
 from assistant.core.grounding import GroundingChecker, GroundingResult
-from assistant.core.text import MARKER
-from assistant.core.text import content_words
-from assistant.core.types import Answer, Citation, Filters, Turn
 from assistant.core.retrieve import Timings
+from assistant.core.text import MARKER, content_words
+from assistant.core.types import Answer, Citation, Refusal
 from index.model import Task, UnitKind
-
-
-class Answerer(Protocol):
-    """Turns a question into an Answer. Every backend implements this one method pair."""
-
-    name: str
-
-    def answer(self, question: str, history: list[Turn], filters: Filters, top_k: int = 5) -> Answer: ...
-
-    def stream(
-        self, question: str, history: list[Turn], filters: Filters, top_k: int = 5
-    ) -> Iterator[str | Answer]:
-        """Text deltas, then the final Answer."""
-        ...
 
 
 def cite(sentence: str, unit_id: str) -> str:
@@ -46,13 +29,24 @@ def support_text(unit: Task) -> list[str]:
 
 
 class NotCovered(Exception):
-    """Raised by an answerer when the retrieved text cannot answer the question; the message says why."""
+    """Raised while composing when the retrieved text cannot answer the question; the refusal says why."""
+
+    def __init__(self, refusal: Refusal) -> None:
+        super().__init__(refusal.message)
+        self.refusal = refusal
 
 
-def refusal_answer(reason: str, model: str, timings: Timings, started: float) -> Answer:
-    """A plain "not covered" answer."""
-    text = f"The documents don't cover this. {reason}".strip()
-    return Answer(answer=text, refused=True, grounding=1.0, model=model, timings_ms=finish(timings, started))
+def refusal_answer(refusal: Refusal, model: str, timings: Timings, started: float) -> Answer:
+    """A plain "not covered" answer, saying why."""
+    text = f"The documents don't cover this. {refusal.message}".strip()
+    return Answer(
+        answer=text,
+        refused=True,
+        grounding=1.0,
+        model=model,
+        timings_ms=finish(timings, started),
+        refusal=refusal,
+    )
 
 
 def finish(timings: Timings, started: float) -> dict[str, float]:

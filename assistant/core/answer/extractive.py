@@ -1,4 +1,5 @@
-"""The default answerer: offline and deterministic, it answers only with sentences of the cited tasks."""
+"""The default answerer's composer: offline and deterministic, it answers only with sentences of the cited
+tasks. The rest of answering (evidence, refusals, grounding, citations) is the shared pipeline's."""
 
 from __future__ import annotations
 
@@ -9,30 +10,28 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from assistant.core.answer.base import (
-    NotCovered,
-    build_citations,
-    check_grounding,
-    cite,
-    finish,
-    refusal_answer,
-)
-from assistant.core.evidence import DEADLINE_WORD, Evidence, EvidenceGatherer
-from assistant.core.grounding import GroundingChecker
-from assistant.core.text import content_words
+from assistant.core.answer.base import NotCovered, cite
+from assistant.core.answer.pipeline import Draft
+from assistant.core.evidence import Evidence
 from assistant.core.library import Library
-from assistant.core.types import Answer, Filters, Turn
+from assistant.core.retrieve import Timings
+from assistant.core.text import content_words
+from assistant.core.types import Refusal, RefusalCode, Turn
+from assistant.core.understand.checks import covered
 from assistant.core.understand.question import Intent
+from assistant.settings import Settings
 from index.departments import canonical_department
 from index.model import Task, UnitKind
-from assistant.settings import Settings
 
-# A question about the notice itself, which its header unit answers
-NOTICE_WORDS = re.compile(
-    r"\b(notice|news service|china news|government network|issued|published|reported|report|document number|"
-    r"addressed|approved|signed)\b",
-    re.IGNORECASE,
-)
+# Where a notice's header states each fact a question may ask for (names of NOTICE_FACTS)
+NOTICE_FACT_PATTERNS = {
+    "number": r"\bNo\.\s*\d+",
+    "date": rf"\b({'|'.join(calendar.month_name[1:])})\s+\d{{1,2}}\b",
+    "public": r"publicly released|public",
+    "approval": r"approved",
+    "addressees": r"governments of all provinces|ministries and commissions",
+    "issuer": r"Office of the State Council|General Office",
+}
 
 
 def with_cap_note(sentences: list[str], cap: int, matches: int, at: int = 0) -> list[str]:
@@ -64,54 +63,32 @@ def join_names(names: list[str]) -> str:
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
-class ExtractiveAnswerer:
+class ExtractiveComposer:
     """Picks the sentences of the retrieved tasks that answer the question, by question type."""
 
     name = "extractive"
+    streams = False
 
     def __init__(self, library: Library, settings: Settings) -> None:
         self.library = library
         self.settings = settings
-        self.evidence = EvidenceGatherer(library, settings)
-        self.checker = GroundingChecker(library.embed_texts, settings.grounding_threshold)
 
-    def answer(self, question: str, history: list[Turn], filters: Filters, top_k: int = 5) -> Answer:
-        """A cited answer composed from the documents' own sentences, or a refusal."""
-        started = time.perf_counter()
-        evidence = self.evidence.gather(question, history, filters, top_k)
-        if evidence.refusal:
-            return refusal_answer(evidence.refusal, self.name, evidence.timings, started)
+    def restate(self, question: str, history: list[Turn], timings: Timings) -> str:
+        """The question as asked: follow-ups are resolved by the question reader from the history."""
+        return question
+
+    def compose(self, evidence: Evidence, top_k: int) -> Draft:
+        """A cited answer composed from the documents' own sentences, or why there is none."""
         step = time.perf_counter()
         try:
             sentences = self._compose(evidence)
         except NotCovered as exc:
-            return refusal_answer(str(exc), self.name, evidence.timings, started)
-        step = evidence.timings.add("compose", step)
-        if not sentences:
-            return refusal_answer(
-                "No passage of the documents answers this.", self.name, evidence.timings, started
-            )
-        text = " ".join(sentences)
-        grounding = check_grounding(self.checker, text, self.library.units)
-        evidence.timings.add("grounding", step)
-        scores = {h.unit.id: h.score for h in evidence.hits}
-        return Answer(
-            answer=text,
-            citations=build_citations(text, self.library.units, scores),
-            grounding=round(grounding.score, 4),
-            unsupported=grounding.unsupported,
-            model=self.name,
-            timings_ms=finish(evidence.timings, started),
-        )
+            return Draft(refusal=exc.refusal)
+        evidence.timings.add("compose", step)
+        return Draft(text=" ".join(sentences), units=self.library.units)
 
-    def stream(
-        self, question: str, history: list[Turn], filters: Filters, top_k: int = 5
-    ) -> Iterator[str | Answer]:
-        """The answer sentence by sentence, then the Answer."""
-        answer = self.answer(question, history, filters, top_k)
-        for index, sentence in enumerate(re.split(r"(?<=\]\.)\s+", answer.answer)):
-            yield sentence if index == 0 else f" {sentence}"
-        yield answer
+    def compose_stream(self, evidence: Evidence, top_k: int) -> Iterator[str | Draft]:
+        yield self.compose(evidence, top_k)
 
     # composition, one method per kind of question
 
@@ -145,11 +122,10 @@ class ExtractiveAnswerer:
         if (
             hits[0].unit.kind is UnitKind.NOTICE
             and content is not None
-            and not NOTICE_WORDS.search(evidence.question.text)
+            and not evidence.question.about_notice
         ):
             hits.remove(content)
             hits.insert(0, content)
-        covered = self.evidence.coverage.covered
         exact = next((h for h in hits[:3] if covered(evidence.question, [h.unit])), None)
         if exact is not None and not covered(evidence.question, [hits[0].unit]):
             hits.remove(exact)
@@ -211,10 +187,9 @@ class ExtractiveAnswerer:
         candidates = evidence.direct or [h.unit for h in evidence.hits[:3]]
         with_departments = [u for u in candidates if u.departments_as_written]
         if not with_departments:
-            raise NotCovered(
-                f"The passages that match ({', '.join(u.label for u in candidates)}) name no "
-                "responsible departments."
-            )
+            labels = ", ".join(u.label for u in candidates)
+            message = f"The passages that match ({labels}) name no responsible departments."
+            raise NotCovered(Refusal(code=RefusalCode.NO_DEPARTMENTS, message=message))
         unit = with_departments[0]
         names = join_names(
             [f"the {n}" if not n.startswith("the ") else n for n in unit.departments_as_written]
@@ -225,10 +200,10 @@ class ExtractiveAnswerer:
     def _when(self, evidence: Evidence) -> list[str]:
         candidates = evidence.direct or [h.unit for h in evidence.hits[:3]]
         dated = [u for u in candidates if u.deadlines]
-        if not dated and DEADLINE_WORD.search(evidence.question.text):
-            raise NotCovered(
-                f"The passages that match ({', '.join(u.label for u in candidates)}) set no dated deadline."
-            )
+        if not dated and evidence.question.asks_deadline:
+            labels = ", ".join(u.label for u in candidates)
+            message = f"The passages that match ({labels}) set no dated deadline."
+            raise NotCovered(Refusal(code=RefusalCode.NO_DEADLINE, message=message))
         if not dated:
             unit = candidates[0]
             return [
@@ -284,7 +259,6 @@ class ExtractiveAnswerer:
         units = evidence.direct
         if not units:
             return []
-        text = evidence.question.text.lower()
         if units[0].kind is UnitKind.NOTICE:
             return self._notice_facts(units, evidence)
         if evidence.question.section:
@@ -295,7 +269,7 @@ class ExtractiveAnswerer:
             cap = self.settings.list_answer_max_tasks
             listed = [cite(capitalised(quoted(t)), t.id) for t in units[:cap]]
             return with_cap_note([cite(head, first.id), *listed], cap, len(units), at=1)
-        if "how many" in text:
+        if evidence.question.asks_how_many:
             last, first = units[0], units[-1]
             kind = "topical items" if last.unnumbered_in_source else "numbered tasks"
             return [
@@ -307,22 +281,13 @@ class ExtractiveAnswerer:
         ]
 
     def _notice_facts(self, notices: list[Task], evidence: Evidence) -> list[str]:
-        text = evidence.question.text.lower()
-        months = "|".join(calendar.month_name[1:])
-        patterns = {
-            r"number": r"\bNo\.\s*\d+",
-            r"date|when|issued on": rf"\b({months})\s+\d{{1,2}}\b",
-            r"public|released": r"publicly released|public",
-            r"approv": r"approved",
-            r"addressed|to whom": r"governments of all provinces|ministries and commissions",
-            r"who|issuer|issued by": r"Office of the State Council|General Office",
-        }
+        """The header sentences stating the facts the question asks for (its best two when it names none)."""
+        patterns = [NOTICE_FACT_PATTERNS[fact] for fact in evidence.question.notice_facts]
         sentences: list[str] = []
         for notice in notices:
             found: list[str] = []
-            for asked, pattern in patterns.items():
-                if re.search(asked, text):
-                    found += [s for s in notice.sentences if re.search(pattern, s) and s not in found][:2]
+            for pattern in patterns:
+                found += [s for s in notice.sentences if re.search(pattern, s) and s not in found][:2]
             if not found:
                 found = self._best(notice, evidence, 2)
             sentences.extend(cite(s, notice.id) for s in found)

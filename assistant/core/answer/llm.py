@@ -1,8 +1,8 @@
-"""LLM answerers: an OpenAI-compatible chat endpoint (vLLM, Ollama, llama.cpp, OpenAI) or the bundled SmolLM2.
+"""LLM composers: an OpenAI-compatible chat endpoint (vLLM, Ollama, llama.cpp, OpenAI) or the bundled SmolLM2.
 
-The flow of one question:
+The flow of one question through the shared pipeline (`pipeline.py`) with this composer:
 
-1. With a conversation history, the follow-up is first rewritten into a standalone question (`condense`).
+1. With a conversation history, the follow-up is first rewritten into a standalone question (`restate`).
 2. `EvidenceGatherer` retrieves; when it refuses, the model is not called at all.
 3. The model gets the top units (or those the question names) as numbered excerpts (`prompts/answer.txt`).
 4. Its reply is reviewed (`review_reply`): markers to ids that were not provided are dropped, an unmarked
@@ -11,8 +11,9 @@ The flow of one question:
    is left, the answer is refused as unverifiable. A reply holding the refusal phrase of `prompts/refusal.txt`
    is a refusal.
 
-`stream()` yields the model's raw text deltas and then the reviewed Answer, whose text may differ from the
-concatenated deltas (markers fixed, unsupported sentences removed): clients should show the final Answer.
+`compose_stream()` yields the model's raw text deltas and then the reviewed draft, whose text may differ from
+the concatenated deltas (markers fixed, unsupported sentences removed): clients should show the final
+Answer.
 
 Endpoint failures (connection refused, timeout, HTTP errors) raise `LLMUnavailableError`.
 """
@@ -33,27 +34,19 @@ import openai
 from llama_index.core.base.llms.types import ChatMessage, MessageRole
 from llama_index.llms.openai_like import OpenAILike
 
+from assistant.core.answer.base import cite, support_text
+from assistant.core.answer.pipeline import Draft, Verdict
 from assistant.core.answer.registry import available_models
 from assistant.core.errors import LLMUnavailableError, UnknownModelError
-from assistant.core.answer.base import (
-    build_citations,
-    cite,
-    finish,
-    refusal_answer,
-    support_text,
-)
-from assistant.local_llm.server import LocalLLMServer, LocalLLMServerError, smollm2_gguf_path
-from assistant.core.evidence import Evidence, EvidenceGatherer
+from assistant.core.evidence import Evidence
 from assistant.core.grounding import GroundingChecker, answer_sentences
-from assistant.core.text import MARKER
-from assistant.core.text import content_words
-from assistant.core.library import Library
-from assistant.core.types import Answer, Filters, Turn
 from assistant.core.prompts import load_prompt
-from assistant.core.understand.question import INJECTION
 from assistant.core.retrieve import Timings
-from index.model import Task
+from assistant.core.text import MARKER, content_words
+from assistant.core.types import Refusal, RefusalCode, Turn
+from assistant.local_llm.server import LocalLLMServer, LocalLLMServerError, smollm2_gguf_path
 from assistant.settings import LLMEndpoint, Settings
+from index.model import Task
 
 LOCAL_MODEL = "smollm2"
 CONTEXT_UNITS = 3  # excerpts per prompt: a small model on 2 cores spends ~5 ms per prompt token
@@ -203,11 +196,6 @@ def history_block(history: list[Turn]) -> str:
     )
 
 
-def without_injection(text: str) -> str:
-    """The question with instructions aimed at the model taken out."""
-    return re.sub(r"\s+", " ", INJECTION.sub(" ", text)).strip()
-
-
 def refusal_phrase(rule: str) -> str:
     """The exact refusal phrase: the double-quoted sentence of the refusal rule."""
     match = re.search(r'"([^"]+)"', rule)
@@ -317,25 +305,16 @@ def review_reply(reply: str, units: dict[str, Task], checker: GroundingChecker, 
 # the answerer
 
 
-@dataclass
-class Prompt:
-    """What the model is asked, and the evidence behind it."""
-
-    evidence: Evidence
-    units: dict[str, Task]
-    messages: list[ChatMessage]
-
-
-class LLMAnswerer:
+class LLMComposer:
     """Answers with a chat model from retrieved task excerpts, then checks every sentence against them."""
 
-    def __init__(self, endpoint: LLMEndpoint, library: Library, settings: Settings) -> None:
+    streams = True
+
+    def __init__(self, endpoint: LLMEndpoint, checker: GroundingChecker, settings: Settings) -> None:
         self.name = endpoint.name
         self.endpoint = endpoint
-        self.library = library
+        self.checker = checker
         self.settings = settings
-        self.evidence = EvidenceGatherer(library, settings)
-        self.checker = GroundingChecker(library.embed_texts, settings.grounding_threshold)
         self.llm = chat_model(endpoint)
         self.condenser = chat_model(endpoint, MAX_CONDENSE_TOKENS)
         refusal_rule = load_prompt("refusal")
@@ -344,37 +323,36 @@ class LLMAnswerer:
         self.answer_template = load_prompt("answer")
         self.condense_template = load_prompt("condense")
 
-    def answer(self, question: str, history: list[Turn], filters: Filters, top_k: int = 5) -> Answer:
-        """A cited answer from the model, reviewed against the excerpts it was given, or a refusal."""
-        started = time.perf_counter()
-        prompt = self._prompt(question, history, filters, top_k, started)
-        if isinstance(prompt, Answer):
-            return prompt
+    def restate(self, question: str, history: list[Turn], timings: Timings) -> str:
+        """A follow-up rewritten by the model as a standalone question; without history, as asked."""
+        if not history:
+            return question
+        step = time.perf_counter()
+        question = self.condense(question, history)
+        timings.add("condense", step)
+        return question
+
+    def compose(self, evidence: Evidence, top_k: int) -> Draft:
+        """The model's reply, reviewed against the excerpts it was given."""
+        units, messages = self._prompt(evidence, top_k)
         step = time.perf_counter()
         with calling(self.endpoint):
-            reply = self.llm.chat(prompt.messages).message.content or ""
-        prompt.evidence.timings.add("llm", step)
-        return self._reviewed(reply, prompt, started)
+            reply = self.llm.chat(messages).message.content or ""
+        evidence.timings.add("llm", step)
+        return self._reviewed(reply, units, evidence)
 
-    def stream(
-        self, question: str, history: list[Turn], filters: Filters, top_k: int = 5
-    ) -> Iterator[str | Answer]:
-        """The model's raw text deltas, then the reviewed Answer (whose text may differ from the deltas)."""
-        started = time.perf_counter()
-        prompt = self._prompt(question, history, filters, top_k, started)
-        if isinstance(prompt, Answer):
-            yield prompt.answer
-            yield prompt
-            return
+    def compose_stream(self, evidence: Evidence, top_k: int) -> Iterator[str | Draft]:
+        """The model's raw text deltas, then the reviewed Draft (whose text may differ from the deltas)."""
+        units, messages = self._prompt(evidence, top_k)
         step = time.perf_counter()
         parts: list[str] = []
         with calling(self.endpoint):
-            for chunk in self.llm.stream_chat(prompt.messages):
+            for chunk in self.llm.stream_chat(messages):
                 if chunk.delta:
                     parts.append(chunk.delta)
                     yield chunk.delta
-        prompt.evidence.timings.add("llm", step)
-        yield self._reviewed("".join(parts), prompt, started)
+        evidence.timings.add("llm", step)
+        yield self._reviewed("".join(parts), units, evidence)
 
     def condense(self, question: str, history: list[Turn]) -> str:
         """The follow-up `question` rewritten as a standalone one; unchanged if the rewrite fails."""
@@ -388,54 +366,31 @@ class LLMAnswerer:
         standalone = rewritten.endswith("?") and len(rewritten) <= 2 * len(question) + 200
         return rewritten if standalone else question
 
-    def _prompt(
-        self, question: str, history: list[Turn], filters: Filters, top_k: int, started: float
-    ) -> Prompt | Answer:
-        """The chat messages for the question, or a refusal when retrieval found nothing to answer from."""
-        timings = Timings()
-        if history:
-            question = self.condense(question, history)
-            timings.add("condense", started)
-        step = time.perf_counter()
-        evidence = self.evidence.gather(question, history, filters, top_k)
-        evidence.timings.add("retrieve", step)
-        evidence.timings.values.update(timings.values)
-        if evidence.refusal:
-            return refusal_answer(evidence.refusal, self.name, evidence.timings, started)
+    def _prompt(self, evidence: Evidence, top_k: int) -> tuple[dict[str, Task], list[ChatMessage]]:
+        """The units to show the model (those the question names, else the top hits) and the chat messages."""
         count = min(top_k, CONTEXT_UNITS)
         units = evidence.direct[:count] or [hit.unit for hit in evidence.hits[:count]]
+        # the question without the instructions aimed at the model
         request = self.answer_template.format(
-            context=context_block(units), question=without_injection(question)
+            context=context_block(units), question=evidence.question.cleaned
         )
         messages = [
             ChatMessage(role=MessageRole.SYSTEM, content=self.system_prompt),
             ChatMessage(role=MessageRole.USER, content=request),
         ]
-        return Prompt(evidence=evidence, units={u.id: u for u in units}, messages=messages)
+        return {u.id: u for u in units}, messages
 
-    def _reviewed(self, reply: str, prompt: Prompt, started: float) -> Answer:
-        """The model's reply as an Answer: a refusal, an unverifiable reply, or its supported sentences."""
-        timings = prompt.evidence.timings
+    def _reviewed(self, reply: str, units: dict[str, Task], evidence: Evidence) -> Draft:
+        """The model's reply as a Draft: a refusal, an unverifiable reply, or its supported sentences."""
         if says_refusal(reply, self.refusal_phrase):
-            return refusal_answer(MODEL_REFUSED, self.name, timings, started)
+            return Draft(refusal=Refusal(code=RefusalCode.MODEL_REFUSED, message=MODEL_REFUSED))
         step = time.perf_counter()
-        review = review_reply(reply, prompt.units, self.checker, self.settings.strict_grounding)
-        timings.add("grounding", step)
+        review = review_reply(reply, units, self.checker, self.settings.strict_grounding)
+        evidence.timings.add("grounding", step)
         if not review.text:
-            return Answer(
-                answer=UNVERIFIED,
-                refused=True,
-                grounding=1.0,  # like every refusal, it claims nothing from the documents
-                unsupported=review.unsupported,
-                model=self.name,
-                timings_ms=finish(timings, started),
+            return Draft(
+                text=UNVERIFIED,
+                refusal=Refusal(code=RefusalCode.UNVERIFIED, message=UNVERIFIED),
+                verdict=Verdict(1.0, review.unsupported),
             )
-        scores = {hit.unit.id: hit.score for hit in prompt.evidence.hits}
-        return Answer(
-            answer=review.text,
-            citations=build_citations(review.text, prompt.units, scores),
-            grounding=round(review.grounding, 4),
-            unsupported=review.unsupported,
-            model=self.name,
-            timings_ms=finish(timings, started),
-        )
+        return Draft(text=review.text, units=units, verdict=Verdict(review.grounding, review.unsupported))

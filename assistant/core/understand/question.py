@@ -1,7 +1,12 @@
-"""Read a question: what it asks (who, when, which task, a list…), which task it names, what to search."""
+"""Read a question: what it asks (who, when, which task, a list…), which task it names, what to search.
+
+Everything later stages need from the question's words is read here, once, into `Question`: evidence
+gathering, the refusal checks and the answerers use its fields, never the raw text.
+"""
 
 from __future__ import annotations
 
+import calendar
 import json
 import re
 from dataclasses import dataclass, field
@@ -129,6 +134,84 @@ ALL_DEADLINES = re.compile(
     r"|\bdeadlines?\b.*\b(earliest|latest|soonest|first|last)\b"
 )
 
+# What a list question asks tasks to mention is its words less these framing ones.
+LIST_WORDS = content_words(
+    "which tasks items mention mentions mentioned cover covers involve involves address addresses "
+    "refer refers "
+    "deal deals list every contain contains"
+)
+DEADLINE_WORD = re.compile(r"\bdeadlines?\b|\bdated\b", re.IGNORECASE)
+# A question about the notice itself, which its header unit answers
+NOTICE_WORDS = re.compile(
+    r"\b(notice|news service|china news|government network|issued|published|reported|report|document number|"
+    r"addressed|approved|signed)\b",
+    re.IGNORECASE,
+)
+# Facts of a notice's header a question may ask for: name → how the question asks for it
+NOTICE_FACTS = {
+    "number": r"number",
+    "date": r"date|when|issued on",
+    "public": r"public|released",
+    "approval": r"approv",
+    "addressees": r"addressed|to whom",
+    "issuer": r"who|issuer|issued by",
+}
+STRUCTURE_COUNT = re.compile(r"\bhow many\b.*\b(tasks|items)\b|\b(last|final) (numbered |key )?(task|item)")
+STRUCTURE_FIRST = re.compile(r"\bfirst (numbered |key )?(task|item)\b")
+
+PERSON = re.compile(
+    r"\b(director|minister|head of|chairman|chairwoman|spokesperson|who signed|"
+    r"name of the (person|official))\b",
+    re.IGNORECASE,
+)
+# "what is the" as well as "what": "What's the budget for that?"
+WHAT_THE = r"\bwhat(?:'s|\s+is|\s+are|\s+was|\s+were)?\s+(?:the\s+)?"
+QUANTITY = re.compile(
+    rf"\bhow (many|much)\b|{WHAT_THE}(ratio|percentage|share|rate|amount|proportion|budget|price cap|cap|"
+    r"salary|wage|fee|fine|sum)\b|\b(reimbursement ratio|price cap|budget of)\b",
+    re.IGNORECASE,
+)
+AUXILIARY = r"(?:does|do|did|is|are|was|were|will|would|should|can|could|must|has|have|had|may|shall)"
+# What a how-many/how-much question counts: "how many [beds] must…", "how much [funding] does…"
+MEASURED = re.compile(
+    rf"\bhow (?:many|much)\s+((?:[\w'-]+\s+){{0,5}}?){AUXILIARY}\b|\bhow many\s+([\w'-]+)"
+    rf"|{WHAT_THE}((?:reimbursement )?(?:salary|wage|fee|fine|sum|budget|amount|price cap))\b",
+    re.IGNORECASE,
+)
+COUNTED_BY_LISTING = re.compile(
+    r"\b(departments|ministries|agencies|bodies|organi[sz]ations)\b", re.IGNORECASE
+)
+RATIO = re.compile(r"\b(ratio|percentage|share|rate|proportion)\b", re.IGNORECASE)
+# What a question asks for, when it names it: "what [penalties] do…", "what is the [penalty] for…",
+# "how are [cosmetic surgery clinics] regulated"
+FOCUS = [
+    re.compile(rf"^\s*(?:what|which)\s+((?:[\w'-]+\s+){{1,4}}?){AUXILIARY}\b", re.IGNORECASE),
+    re.compile(
+        r"^\s*what\s+(?:is|are|was|were)\s+the\s+((?:[\w'-]+\s+){0,3}?[\w'-]+)\s+(?:for|of|on|in|to|under)\b",
+        re.IGNORECASE,
+    ),
+    re.compile(
+        rf"^\s*how\s+{AUXILIARY}\s+((?:[\w'-]+\s+){{0,3}}?[\w'-]+)\s+"
+        r"(?:regulated|handled|treated|managed|governed|funded|punished|taxed|licensed)\b",
+        re.IGNORECASE,
+    ),
+]
+# The topic a question ends on: "…say about [organ transplants]?", "…the price of [funerals]?"
+TOPIC_TAIL = re.compile(
+    r"\b(?:about|of|for|on|regarding|with|from|to|in)\s+(?:(?:the|a|an)\s+)?((?:[\w'-]+\s+){0,2}[\w'-]+)"
+    r"\s*[?.!]*\s*$",
+    re.IGNORECASE,
+)
+# "Which provinces take part / ten prefectures were rewarded…" asks for particular places or institutions
+NAMED_INSTANCES = re.compile(
+    r"\bwhich\s+(?:[\w-]+\s+){0,2}?(?P<kind>provinces|cities|hospitals|prefectures|counties|regions|"
+    r"companies|enterprises|countries|universities|colleges)\b.*\b(chosen|selected|rewarded|named|"
+    r"designated|picked|take part|participat\w*|won|approved as|hosts?|located|makes?|produces?|supply|run)\b"
+    r"|^\s*where\b(?!.*\bfrom\b)(?P<place>)",
+    re.IGNORECASE,
+)
+CALENDAR_WORDS = {m.lower() for m in calendar.month_name[1:]} | {d.lower() for d in calendar.day_name}
+
 
 class Intent(StrEnum):
     WHO = "who"
@@ -138,6 +221,16 @@ class Intent(StrEnum):
     COMPARE = "compare"
     STRUCTURE = "structure"
     WHAT = "what"
+
+
+@dataclass(frozen=True)
+class Figure:
+    """What a how-many/how-much question counts, as read from its words."""
+
+    counted: str  # as written, for messages: "nurses", "" when the question does not say
+    counted_words: frozenset[str]  # its stemmed content words, less framing words
+    by_listing: bool  # "how many departments…": the answer lists them, no figure needed
+    as_share: bool  # a ratio, rate or share: the figure must be a percentage
 
 
 @dataclass
@@ -154,6 +247,22 @@ class Question:
     section: str | None = None
     injection: bool = False
     context_ids: list[str] = field(default_factory=list)  # units the conversation was about
+    cleaned: str = ""  # the text with injected instructions taken out: what a model is asked
+    key_terms: list[str] = field(default_factory=list)  # own content words, stemmed, less framing and numbers
+    glossary_terms: list[str] = field(default_factory=list)  # everyday terms the glossary translates
+    figure: Figure | None = None  # set for a how-many/how-much question
+    asks_person: bool = False  # for a named official, not a department
+    names: list[str] = field(default_factory=list)  # capitalised words past the first: names it uses
+    focus: list[str] | None = None  # words naming what it asks for ("what [penalties] do…"), when it says
+    topic_tail: list[str] = field(default_factory=list)  # words of the topic it ends on, without numbers
+    instances: str | None = None  # "provinces", "hospitals"…: it asks which particular ones ("places": where)
+    asks_deadline: bool = False  # it says "deadline" or "dated"
+    about_notice: bool = False  # it is about the notice itself (issued, document number…)
+    notice_facts: list[str] = field(default_factory=list)  # header facts it asks for (NOTICE_FACTS names)
+    asks_how_many: bool = False
+    structure_target: str | None = None  # "count", "last" or "first": which numbered task it asks about
+    list_topic: set[str] = field(default_factory=set)  # what a list question asks tasks to mention
+    query_topic: set[str] = field(default_factory=set)  # the same, read from the query (glossary applied)
 
 
 @cache
@@ -260,10 +369,57 @@ def _context_ids(history: list[Turn], question: str) -> list[str]:
     return []
 
 
+def topic_words(text: str) -> set[str]:
+    """What a list question asks tasks to mention: its content words, less framing words and numbers."""
+    return {w for w in content_words(text) - GENERIC_TERMS - LIST_WORDS if not w.isdigit()}
+
+
+def key_terms(text: str) -> list[str]:
+    """The content words of `text`, stemmed, less framing words and numbers.
+
+    Hyphenated words count by their parts, as the BM25 vocabulary splits them ("long-term").
+    """
+    words = content_words(text.replace("-", " "))
+    return sorted(w for w in words if w not in GENERIC_TERMS and not w.isdigit())
+
+
+def _figure(text: str) -> Figure | None:
+    if not QUANTITY.search(text):
+        return None
+    asked = MEASURED.search(text)
+    groups = [g for g in asked.groups() if g] if asked else []
+    return Figure(
+        counted=" ".join(g.strip() for g in groups if g.strip()),
+        counted_words=frozenset(content_words(" ".join(groups)) - GENERIC_TERMS),
+        by_listing=bool(asked and COUNTED_BY_LISTING.search(asked[0])),
+        as_share=bool(RATIO.search(text)),
+    )
+
+
+def _focus(text: str) -> list[str] | None:
+    for pattern in FOCUS:
+        if match := pattern.search(text):
+            return re.findall(r"[\w'-]+", match[1])
+    return None
+
+
+def _instances(text: str) -> str | None:
+    match = NAMED_INSTANCES.search(text)
+    if match is None:
+        return None
+    return match["kind"].lower() if match["kind"] else "places"
+
+
+def _structure_target(lowered: str) -> str | None:
+    if STRUCTURE_COUNT.search(lowered):
+        return "count" if "how many" in lowered else "last"
+    return "first" if STRUCTURE_FIRST.search(lowered) else None
+
+
 def read_question(text: str, history: list[Turn], glossary_path: Path) -> Question:
     """Analyse a question (and the conversation before it) for retrieval and answering."""
     injection = bool(INJECTION.search(text))
-    cleaned = re.sub(r"\s+", " ", INJECTION.sub(" ", text)).strip()
+    cleaned = without_injection(text)
     years = [int(y) for y in re.findall(r"\b(20\d\d)(?!\s*-\s*\d)", cleaned)]
     refs = task_references(cleaned)
     query = cleaned
@@ -274,9 +430,11 @@ def read_question(text: str, history: list[Turn], glossary_path: Path) -> Questi
         query = f"{last_user} {cleaned}"
     section = SECTION_REF.search(cleaned)
     searchable = DOCUMENT_REFERENCE.sub(" ", query)
+    terms = glossary(glossary_path)
+    lowered = text.lower()
     q = Question(
         text=text,
-        query=expand(searchable if content_words(searchable) else query, glossary(glossary_path)),
+        query=expand(searchable if content_words(searchable) else query, terms),
         intent=Intent.WHAT,
         years=years,
         task_refs=refs,
@@ -286,7 +444,45 @@ def read_question(text: str, history: list[Turn], glossary_path: Path) -> Questi
         if section
         else None,
         context_ids=context_ids,
+        cleaned=cleaned,
+        key_terms=key_terms(text),
+        glossary_terms=glossary_terms(text, terms),
+        figure=_figure(text),
+        asks_person=bool(PERSON.search(text)),
+        names=[
+            w
+            for w in re.findall(r"(?<!^)(?<![.?!]\s)\b[A-Z][a-z]{2,}\b", text.strip())
+            if w.lower() not in CALENDAR_WORDS
+        ],
+        focus=_focus(text),
+        topic_tail=[w for w in re.findall(r"[\w'-]+", tail[1]) if not w.isdigit()]
+        if (tail := TOPIC_TAIL.search(text))
+        else [],
+        instances=_instances(text),
+        asks_deadline=bool(DEADLINE_WORD.search(text)),
+        about_notice=bool(NOTICE_WORDS.search(text)),
+        notice_facts=[name for name, asked in NOTICE_FACTS.items() if re.search(asked, lowered)],
+        asks_how_many="how many" in lowered,
+        structure_target=_structure_target(lowered),
+        list_topic=topic_words(DOCUMENT_REFERENCE.sub(" ", text)),
     )
+    q.query_topic = topic_words(q.query)
     q.deadline_month = _deadline_month(cleaned, years)
     q.intent = _intent(cleaned, q)
     return q
+
+
+def without_injection(text: str) -> str:
+    """The question with instructions aimed at the model taken out."""
+    return re.sub(r"\s+", " ", INJECTION.sub(" ", text)).strip()
+
+
+class QuestionReader:
+    """Reads questions with one glossary: built once per loaded index, shared by every answerer."""
+
+    def __init__(self, glossary_path: Path) -> None:
+        self.glossary_path = glossary_path
+        self.glossary = glossary(glossary_path)
+
+    def read(self, text: str, history: list[Turn]) -> Question:
+        return read_question(text, history, self.glossary_path)

@@ -10,10 +10,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 
+from assistant.service import PolicyQA
 from assistant.surfaces.http.errors import APIError, error_responses
 from assistant.surfaces.http.schemas import ReindexStatus
 from assistant.surfaces.http.security import require_admin_key
-from assistant.service import PolicyQA
 
 logger = logging.getLogger("policyqa.admin")
 

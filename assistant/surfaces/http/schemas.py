@@ -7,8 +7,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, computed_field
 
-from assistant.core.types import Filters, Turn
 from assistant.core.retrieve import Hit
+from assistant.core.types import Filters, Turn
 from index.model import Task
 
 MAX_TOP_K = 20

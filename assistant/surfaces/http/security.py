@@ -21,8 +21,8 @@ from limits.strategies import MovingWindowRateLimiter
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from assistant.surfaces.http.errors import APIError, error_response
 from assistant.settings import Settings
+from assistant.surfaces.http.errors import APIError, error_response
 
 _api_key_header = APIKeyHeader(
     name="X-API-Key", auto_error=False, description="An API key from POLICYQA_API_KEYS."

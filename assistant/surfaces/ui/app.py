@@ -15,12 +15,13 @@ import gradio as gr
 import pandas as pd
 from fastapi import FastAPI
 
+from assistant.core.types import Answer, Filters, Turn
+from assistant.failures import EXPECTED_FAILURES
+from assistant.service import IndexUnavailableError, PolicyQA
+from assistant.settings import Settings
+from assistant.surfaces.ui import UI_PATH
 from assistant.surfaces.ui import evaluation as ui_eval
 from assistant.surfaces.ui import tasks as ui_tasks
-from assistant.failures import EXPECTED_FAILURES
-from assistant.core.types import Answer, Filters, Turn
-from assistant.service import IndexUnavailableError, PolicyQA
-from assistant.surfaces.ui import UI_PATH
 from assistant.surfaces.ui.render import (
     answer_markdown,
     error_html,
@@ -34,7 +35,6 @@ from assistant.surfaces.ui.render import (
 from assistant.surfaces.ui.style import CSS, THEME
 from index.load import ManifestError, read_manifest
 from index.model import DocumentInfo
-from assistant.settings import Settings
 
 logger = logging.getLogger("policyqa.ui")
 

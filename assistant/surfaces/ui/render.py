@@ -12,7 +12,7 @@ import html
 import re
 from collections.abc import Iterable
 
-from assistant.core.answer.extractive import ExtractiveAnswerer
+from assistant.core.answer.extractive import ExtractiveComposer
 from assistant.core.text import MARKER
 from assistant.core.types import Answer, Citation
 from assistant.failures import describe_failure
@@ -22,7 +22,7 @@ CITE_ANCHOR = "#cite-"
 NOT_COVERED = "Not covered by these documents."
 NOT_BUILT = "The index is not built yet: run `policyqa ingest`, then reload this page."
 STILL_LOADING = "The index is still loading; reload this page in a few seconds."
-OFFLINE_MODEL = ExtractiveAnswerer.name
+OFFLINE_MODEL = ExtractiveComposer.name
 BUSY = "The model server is busy right now. Try again in a moment, or choose another model."
 # Characters that make markup anywhere in a line (emphasis, code, links and images, HTML, tables, maths,
 # e-mail autolinks) ...
@@ -132,7 +132,8 @@ def failure_message(exc: Exception, load_error: str | None, model: str | None) -
         case "index_unavailable":
             return index_message(load_error)
         case "invalid_choice" if failure and failure.field == "model":
-            return f"The model “{failure.model}” is not offered here. Choose one of: {', '.join(failure.allowed)}."
+            offered = ", ".join(failure.allowed)
+            return f"The model “{failure.model}” is not offered here. Choose one of: {offered}."
         case "model_unavailable" if failure and failure.busy:
             return BUSY
         case "model_unavailable" if failure:
