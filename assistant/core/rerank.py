@@ -8,12 +8,18 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from index.offline import enforce_offline
 
 if TYPE_CHECKING:
     from assistant.core.retrieve import Hit
+
+
+class Reranker(Protocol):
+    """Reorders fused hits by relevance to the query; the retriever takes any such part."""
+
+    def rerank(self, query: str, hits: list[Hit]) -> list[Hit]: ...
 
 
 class CrossEncoderReranker:

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from chromadb.api.models.Collection import Collection
     from llama_index.core.base.embeddings.base import BaseEmbedding
 
-    from assistant.core.rerank import CrossEncoderReranker
+    from assistant.core.rerank import Reranker
 
 Where = dict[str, Any]
 
@@ -194,7 +194,7 @@ class HybridRetriever:
         embedder: BaseEmbedding,
         rrf_k: int = 60,
         candidates: int = 30,
-        reranker: CrossEncoderReranker | None = None,
+        reranker: Reranker | None = None,
     ) -> None:
         self.catalog = catalog
         self.units = {u.id: u for u in catalog.units}
