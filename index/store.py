@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from chromadb.api import ClientAPI
     from chromadb.api.models.Collection import Collection
     from llama_index.core.base.embeddings.base import BaseEmbedding
+    from llama_index.core.schema import BaseNode
 
     from index.chunk import Chunk
 
@@ -104,7 +105,7 @@ def _pages(collection: Collection, include: list[str], **where: Any) -> Iterator
         page = collection.get(include=include, limit=READ_PAGE, offset=offset, **where)  # type: ignore[arg-type]
         if not page["ids"]:
             return
-        yield page
+        yield dict(page)
         offset += len(page["ids"])
 
 
@@ -234,7 +235,7 @@ class IndexStore:
 
         vector_store = ChromaVectorStore(chroma_collection=target)
         for start in range(0, len(chunks), batch_size):
-            batch = [c.to_node() for c in chunks[start : start + batch_size]]
+            batch: list[BaseNode] = [c.to_node() for c in chunks[start : start + batch_size]]
             vectors = embedder.get_text_embedding_batch([n.get_content(MetadataMode.EMBED) for n in batch])
             for node, vector in zip(batch, vectors, strict=True):
                 node.embedding = vector

@@ -116,7 +116,10 @@ class EvidenceGatherer:
         if len(years) < 2:
             years = self.library.years
         query = " ".join([question.query, *(u.title for u in evidence.direct)])
-        vector = self.library.retriever.embed(query) if evidence.direct else evidence.query_vector.tolist()
+        if evidence.direct or evidence.query_vector is None:
+            vector = self.library.retriever.embed(query)
+        else:
+            vector = evidence.query_vector.tolist()
         chosen: list[Task] = []
         for year in years:
             if year in known:

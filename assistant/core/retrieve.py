@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import time
 from collections import defaultdict
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -277,8 +277,9 @@ class HybridRetriever:
         """The `count` nearest chunks (ids and distances only: the texts are in the catalog), filtered."""
         if count <= 0:
             return []
+        embeddings: list[Sequence[float]] = [embedding]
         result = self._collection.query(
-            query_embeddings=[embedding], n_results=count, where=where, include=["distances"]
+            query_embeddings=embeddings, n_results=count, where=where, include=["distances"]
         )
         distances = result["distances"][0] if result["distances"] else []
         hits = []

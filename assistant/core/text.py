@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from functools import cache
+from typing import Any
 
 MARKER = re.compile(r"\s*\[(20\d\d-[\w]+)\]")
 # Words of PolicyQA's own answer templates: they frame a claim, they are not the claim.
@@ -78,7 +79,7 @@ FRAME_WORDS = set(
 
 
 @cache
-def _stemmer():
+def _stemmer() -> Any:  # PyStemmer ships no type information
     import Stemmer
 
     return Stemmer.Stemmer("english")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -15,6 +15,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from assistant.settings import Settings
+
+if TYPE_CHECKING:
+    from assistant.service import PolicyQA
 from index.offline import enforce_offline
 
 enforce_offline()
@@ -32,7 +35,7 @@ def _settings() -> Settings:
     return Settings()
 
 
-def _service():
+def _service() -> PolicyQA:
     from assistant.service import PolicyQA
 
     service = PolicyQA(_settings())

@@ -256,7 +256,7 @@ def refusal_checks(
     refuse_below_similarity: float,
 ) -> RefusalChecks:
     """Every refusal check PolicyQA runs, configured here and nowhere else."""
-    foreign = [
+    foreign: list[RefusalCheck] = [
         UnknownNames(vocabulary),
         PersonNotNamed(),
         UnknownFocus(vocabulary),

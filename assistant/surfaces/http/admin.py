@@ -69,7 +69,8 @@ class ReindexJob:
 
 
 def get_job(request: Request) -> ReindexJob:
-    return request.app.state.reindex_job
+    job: ReindexJob = request.app.state.reindex_job
+    return job
 
 
 JobDep = Annotated[ReindexJob, Depends(get_job)]

@@ -75,10 +75,10 @@ def describe(exc: Exception) -> tuple[int, ErrorDetail, dict[str, str]]:
     """Status, body and headers that report `exc`; unexpected exceptions become a bare 500."""
     match exc:
         case APIError():
-            return exc.status_code, exc.detail_model, exc.headers or {}
+            return exc.status_code, exc.detail_model, dict(exc.headers or {})
         case HTTPException():
             code = HTTPStatus(exc.status_code).name.lower()
-            return exc.status_code, ErrorDetail(code=code, message=str(exc.detail)), exc.headers or {}
+            return exc.status_code, ErrorDetail(code=code, message=str(exc.detail)), dict(exc.headers or {})
         case RequestValidationError():
             return _describe_validation(exc.errors())
     if (failure := describe_failure(exc)) is not None:

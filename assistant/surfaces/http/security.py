@@ -34,7 +34,8 @@ _admin_key_header = APIKeyHeader(
 
 
 def _settings(request: Request) -> Settings:
-    return request.app.state.settings
+    settings: Settings = request.app.state.settings
+    return settings
 
 
 def _matches(presented: str, keys: Iterable[str]) -> bool:

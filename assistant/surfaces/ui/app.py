@@ -8,7 +8,7 @@ How it is tested and why it is built this way: docs/ui.md and docs/browser-testi
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from typing import Any
 
 import gradio as gr
@@ -172,7 +172,7 @@ class PolicyQAUI:
         quotes: dict[str, str],
         year: str,
         model: str | None,
-    ) -> Iterator[ChatOutputs]:
+    ) -> Generator[ChatOutputs, None, Answer]:
         """Yield the growing answer; return the final Answer."""
         history = [Turn.model_validate(turn) for turn in turns]
         filters = Filters(year=ui_tasks.year_value(year))
@@ -238,6 +238,7 @@ def clear_chat() -> tuple[list[Message], list[Message], dict[str, str], str]:
 def build_ui(service: PolicyQA, settings: Settings) -> gr.Blocks:
     """The Blocks app; choices that depend on the index are filled when a page loads (it may load later)."""
     ui = PolicyQAUI(service, settings)
+    demo: gr.Blocks
     with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
         gr.Markdown(
             "# PolicyQA\nAsk about China's *Key Tasks for Deepening the Reform of the Medical and Health "
@@ -344,7 +345,7 @@ def _tasks_tab(ui: PolicyQAUI, demo: gr.Blocks) -> None:
                 )
                 open_task = gr.Button("Open", elem_id="open-task", scale=1, min_width=80)
             task_view = gr.HTML(message_html(TASK_HINT), elem_id="task-view", padding=True)
-    filters = [year, section, department, deadline]
+    filters: list[gr.Dropdown | gr.Radio] = [year, section, department, deadline]
     gr.on([f.change for f in filters], ui.filter_tasks, filters, [table, count])
     table.select(ui.open_row, None, task_view)
     open_task.click(ui.task_card, task_id, task_view)
@@ -365,7 +366,7 @@ def _eval_tab(ui: PolicyQAUI, demo: gr.Blocks) -> None:
 
 def mount_ui(app: FastAPI, service: PolicyQA, settings: Settings, path: str = UI_PATH) -> FastAPI:
     """Mount the UI at `path` with its theme and CSS, and no Gradio footer links."""
-    return gr.mount_gradio_app(
+    mounted: FastAPI = gr.mount_gradio_app(
         app,
         build_ui(service, settings),
         path=path,
@@ -373,3 +374,4 @@ def mount_ui(app: FastAPI, service: PolicyQA, settings: Settings, path: str = UI
         css=CSS,
         footer_links=[],
     )
+    return mounted

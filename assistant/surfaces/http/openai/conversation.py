@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from assistant.core.types import Turn
 from assistant.surfaces.http.openai.errors import invalid
 from assistant.surfaces.http.openai.schemas import ChatMessage
@@ -9,6 +11,7 @@ from assistant.surfaces.http.openai.schemas import ChatMessage
 SOURCES_HEADING = "\n\nSources:\n"
 
 
+@dataclass
 class Conversation:
     """What a chat request asks: the question, the turns before it, and the prompt text to count."""
 

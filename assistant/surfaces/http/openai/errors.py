@@ -93,7 +93,7 @@ def from_http_exception(exc: HTTPException) -> OpenAIError:
         exc.detail if isinstance(exc.detail, str) else str(exc.detail),
         error_type="server_error" if server_side else "invalid_request_error",
         code=HTTP_ERROR_CODES.get(exc.status_code),
-        headers=exc.headers,
+        headers=dict(exc.headers) if exc.headers else None,
     )
 
 
