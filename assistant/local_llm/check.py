@@ -97,7 +97,8 @@ def main() -> int:
     if report.host_specific:
         print(
             "local LLM check: the build uses host-specific instructions "
-            f"({', '.join(report.host_specific)}); it would crash on other CPUs. Rebuild with scripts/install.sh.",
+            f"({', '.join(report.host_specific)}); it would crash on other CPUs. "
+            "Rebuild with scripts/install.sh.",
             file=sys.stderr,
         )
         return 1
