@@ -45,8 +45,7 @@ class PolicyQA:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self._library: Library | None = None
-        self._parts: Parts | None = None
+        self._parts: Parts | None = None  # the loaded library and the answering parts built on it
         self._answerers: dict[str, Answerer] = {}
         self._lock = threading.Lock()
         self._reindex_lock = threading.Lock()
@@ -71,20 +70,18 @@ class PolicyQA:
             threading.Thread(target=library.warm, name="policyqa-warm").start()
         parts = build_parts(library, self.settings)
         with self._lock:
-            self._library, self._parts, self._answerers = library, parts, {}
+            self._parts, self._answerers = parts, {}
         self.load_error = None
         return True
 
     @property
     def library(self) -> Library:
-        library = self._library
-        if library is None:
-            raise IndexUnavailableError(self.load_error or "the index is still loading")
-        return library
+        """The loaded index."""
+        return self.parts.library
 
     @property
     def parts(self) -> Parts:
-        """The answering parts of the loaded index."""
+        """The loaded index and the answering parts built on it."""
         parts = self._parts
         if parts is None:
             raise IndexUnavailableError(self.load_error or "the index is still loading")
@@ -92,7 +89,7 @@ class PolicyQA:
 
     @property
     def ready(self) -> bool:
-        return self._library is not None
+        return self._parts is not None
 
     def reindex(self) -> IngestReport:
         """Rebuild from the documents folder aside, then swap; queries keep the old index meanwhile."""
