@@ -1,4 +1,9 @@
-"""PolicyQA as a service: the loaded library, the answerers, and safe reindexing. One per process."""
+"""PolicyQA as a service, the one facade every surface calls: the loaded library, the answerers, and safe
+reindexing. One per process.
+
+The parts answering needs (question reader, refusal checks, evidence gatherer, grounding checker) are built
+once per loaded index and shared by the answerers, which are built on first use.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +12,16 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from assistant.answer import UnknownModelError, available_models, create_answerer
-from assistant.answer.base import Answerer
-from assistant.library import Library
-from assistant.models import Answer, Filters, Turn
-from assistant.retrieve import Hit
+from assistant.core.answer.pipeline import Answerer, Parts, build_parts
+from assistant.core.answer.registry import available_models, create_answerer
+from assistant.core.errors import UnknownModelError
+from assistant.core.library import Library
+from assistant.core.retrieve import Hit
+from assistant.core.types import Answer, Filters, Turn
+from assistant.settings import Settings
 from index.ingest import IngestReport, ingest
 from index.lock import IngestRunning
 from index.model import Task, UnitKind
-from index.settings import Settings
 from index.store import IndexMissingError
 
 __all__ = ["IndexMissingError", "IndexUnavailableError", "PolicyQA", "UnknownModelError"]
@@ -41,7 +47,7 @@ class PolicyQA:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self._library: Library | None = None
+        self._parts: Parts | None = None  # the loaded library and the answering parts built on it
         self._answerers: dict[str, Answerer] = {}
         self._lock = threading.Lock()
         self._reindex_lock = threading.Lock()
@@ -64,21 +70,28 @@ class PolicyQA:
         if warm and len(library.units) <= self.settings.warm_max_units:
             # off the start-up path: the first questions compute what they need themselves meanwhile
             threading.Thread(target=library.warm, name="policyqa-warm").start()
+        parts = build_parts(library, self.settings)
         with self._lock:
-            self._library, self._answerers = library, {}
+            self._parts, self._answerers = parts, {}
         self.load_error = None
         return True
 
     @property
     def library(self) -> Library:
-        library = self._library
-        if library is None:
+        """The loaded index."""
+        return self.parts.library
+
+    @property
+    def parts(self) -> Parts:
+        """The loaded index and the answering parts built on it."""
+        parts = self._parts
+        if parts is None:
             raise IndexUnavailableError(self.load_error or "the index is still loading")
-        return library
+        return parts
 
     @property
     def ready(self) -> bool:
-        return self._library is not None
+        return self._parts is not None
 
     def reindex(self) -> IngestReport:
         """Rebuild from the documents folder aside, then swap; queries keep the old index meanwhile."""
@@ -100,14 +113,12 @@ class PolicyQA:
         return available_models(self.settings)
 
     def answerer(self, model: str | None) -> Answerer:
-        library = self.library
+        """The answerer called `model` (default: the configured one) on the loaded index."""
         name = model or self.settings.default_model
         with self._lock:
-            if self._library is not library:
-                library = self.library
             answerer = self._answerers.get(name)
             if answerer is None:
-                answerer = create_answerer(name, library, self.settings)
+                answerer = create_answerer(name, self.parts, self.settings)
                 self._answerers[name] = answerer
         return answerer
 
@@ -141,11 +152,7 @@ class PolicyQA:
         self, question: str, history: list[Turn] | None = None, filters: Filters | None = None, top_k: int = 5
     ) -> list[str]:
         """Unit ids as the answerers receive them: units the question names or lists first, then retrieval."""
-        from assistant.evidence import EvidenceGatherer
-
-        evidence = EvidenceGatherer(self.library, self.settings).gather(
-            question.strip(), history or [], filters or Filters(), top_k
-        )
+        evidence = self.parts.gatherer.gather(question.strip(), history or [], filters or Filters(), top_k)
         ranked = [u.id for u in evidence.direct]
         ranked += [h.unit.id for h in evidence.hits if h.unit.id not in ranked]
         return ranked[:top_k]

@@ -55,7 +55,7 @@ def phases(data_dir: Path, question: str) -> dict[str, float]:
     """In a fresh process (the child): seconds to import the service, load the index, answer once."""
     started = time.perf_counter()
     from assistant.service import PolicyQA
-    from index.settings import Settings
+    from assistant.settings import Settings
 
     imported = time.perf_counter()
     service = PolicyQA(Settings(data_dir=data_dir))

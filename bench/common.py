@@ -40,7 +40,7 @@ def load_questions(path: Path = DEV_QUESTIONS, limit: int | None = None) -> list
 
 def has_index(data_dir: Path) -> bool:
     """Whether `data_dir` holds a built PolicyQA index."""
-    from index.settings import Settings
+    from assistant.settings import Settings
     from index.store import open_store
 
     return (data_dir / "chroma").exists() and open_store(
@@ -50,8 +50,8 @@ def has_index(data_dir: Path) -> bool:
 
 def ensure_index(data_dir: Path) -> Path:
     """`data_dir`, after building the real corpus into it when it holds no index yet."""
+    from assistant.settings import Settings
     from index.ingest import ingest
-    from index.settings import Settings
 
     if not has_index(data_dir):
         report = ingest(Settings(data_dir=data_dir))

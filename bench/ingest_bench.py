@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from assistant.settings import Settings
 from bench.common import (
     Check,
     Outcome,
@@ -26,7 +27,6 @@ from bench.common import (
     run_cli,
     timed_ms,
 )
-from index.settings import Settings
 
 TIMEOUT_S = 900
 REINGEST_TARGET_S = 2.0

@@ -26,7 +26,7 @@ from bench.common import (
 )
 
 if TYPE_CHECKING:
-    from assistant.models import Answer
+    from assistant.core.types import Answer
     from assistant.service import PolicyQA
 
 T = TypeVar("T")
@@ -38,7 +38,7 @@ EMBED_RATIO_TARGET = 2.0
 def load_service(data_dir: Path) -> PolicyQA:
     """A loaded, warmed PolicyQA on the index in `data_dir`."""
     from assistant.service import PolicyQA
-    from index.settings import Settings
+    from assistant.settings import Settings
 
     service = PolicyQA(Settings(data_dir=data_dir))
     if not service.load():

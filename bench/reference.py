@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from assistant.settings import Settings
 from bench.common import (
     Outcome,
     Stats,
@@ -25,7 +26,6 @@ from bench.common import (
     timed_ms,
 )
 from bench.latency import load_service, sample, service_calls
-from index.settings import Settings
 
 if TYPE_CHECKING:
     from llama_index.core.base.base_retriever import BaseRetriever

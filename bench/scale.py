@@ -20,6 +20,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from assistant.settings import Settings
 from bench.common import (
     Check,
     Outcome,
@@ -36,7 +37,6 @@ from bench.common import (
 )
 from bench.latency import sample
 from bench.synthetic import SEED, LookupEmbedder, real_units, synthetic_tasks
-from index.settings import Settings
 
 if TYPE_CHECKING:
     from index.chunk import Chunk
@@ -131,9 +131,10 @@ def time_limited(call: Callable[[str], T], seconds: float) -> Callable[[str], T]
 
 def measure(data_dir: Path, rounds: int, budget_s: float) -> dict[str, Any]:
     """Load the store in `data_dir` as a server would, then time retrieval and full extractive asks."""
-    from assistant.answer import create_answerer
-    from assistant.library import Library
-    from assistant.models import Filters
+    from assistant.core.answer.pipeline import build_parts
+    from assistant.core.answer.registry import create_answerer
+    from assistant.core.library import Library
+    from assistant.core.types import Filters
     from index.embed import load_embedder
 
     settings = Settings(data_dir=data_dir)
@@ -144,7 +145,7 @@ def measure(data_dir: Path, rounds: int, budget_s: float) -> dict[str, Any]:
     library = replace(library, embedder=LookupEmbedder.for_units(model, real_units(settings)))
     warm_ms, _ = timed_ms(library.warm)
     result |= {"warm_s": warm_ms / 1000, "rss_warm_mb": rss_mb()}
-    answerer = create_answerer("extractive", library, settings)
+    answerer = create_answerer("extractive", build_parts(library, settings), settings)
     questions = load_questions()
     random.Random(SEED).shuffle(questions)  # a budget cut then leaves a random subset, not the first ones
     samples = sample(

@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from assistant.settings import Settings
 from index.model import Task, UnitKind
 from index.parse import find_deadlines
-from index.settings import Settings
 
 if TYPE_CHECKING:
     from llama_index.core.base.embeddings.base import BaseEmbedding

@@ -9,13 +9,13 @@ import re
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Protocol
 
-from assistant.library import Library
-from assistant.retrieve import LexicalIndex
+from assistant.core.library import Library
+from assistant.core.retrieve import LexicalIndex
+from assistant.settings import Settings
 from index.clean import clean_text
 from index.embed import token_counter
 from index.load import LoadError, find_sources, read_manifest, read_source
 from index.model import Task
-from index.settings import Settings
 
 if TYPE_CHECKING:
     from tokenizers import Tokenizer

@@ -11,11 +11,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from assistant.settings import Settings
 from eval.gate import check_gate
 from eval.records import RunResult
 from eval.report import BASELINE_METRICS, comparison_rows, delta, fmt, fmt_delta
 from index.offline import enforce_offline
-from index.settings import Settings
 
 app = typer.Typer(help="Evaluate PolicyQA on the gold questions.")
 console = Console()
@@ -84,7 +84,7 @@ def run(
 def _evaluate(
     settings: Settings, split: SplitName, model: str | None, baselines: bool, limit: int | None
 ) -> RunResult:
-    from assistant.answer import available_models
+    from assistant.core.answer.registry import available_models
     from assistant.service import PolicyQA, UnknownModelError
     from eval.harness import run_split
 

@@ -13,15 +13,16 @@ from tempfile import TemporaryDirectory
 
 from rich.progress import track
 
-from assistant.models import Answer
+from assistant.core.types import Answer
 from assistant.service import PolicyQA
+from assistant.settings import LLMEndpoint, Settings
 from eval.baselines import Baseline, build_baselines
 from eval.metrics import breakdown, lexical_grounding, product_metrics, retrieval_metrics
 from eval.records import GOLD_DIR, PRODUCT, GoldItem, QuestionRecord, RunConfig, RunResult, Split, load_split
 from eval.report import write_report
 from index.embed import model_name
 from index.ingest import ingest
-from index.settings import REPO_ROOT, LLMEndpoint, Settings
+from index.settings import REPO_ROOT
 
 RANK_DEPTH = 10  # ranked units kept per system; MRR looks this deep
 

@@ -12,7 +12,8 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 
-from assistant.grounding import MARKER, answer_sentences
+from assistant.core.grounding import answer_sentences
+from assistant.core.text import MARKER
 from eval.records import PRODUCT, Breakdown, MetricValues, QuestionRecord
 
 RETRIEVAL_METRICS = ("recall@1", "recall@3", "recall@5", "mrr", "ndcg@5")

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from assistant.models import Turn
+from assistant.core.types import Turn
 
 GOLD_DIR = Path(__file__).resolve().parent / "gold"
 PRODUCT = "hybrid"  # the product's retrieval, named among the baselines' rankings

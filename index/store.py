@@ -16,12 +16,13 @@ from typing import TYPE_CHECKING, Any
 
 from index.model import Task
 from index.offline import enforce_offline
-from index.settings import Settings
+from index.settings import IndexSettings
 
 if TYPE_CHECKING:
     from chromadb.api import ClientAPI
     from chromadb.api.models.Collection import Collection
     from llama_index.core.base.embeddings.base import BaseEmbedding
+    from llama_index.core.schema import BaseNode
 
     from index.chunk import Chunk
 
@@ -73,7 +74,7 @@ _clients: dict[tuple[str, ...], ClientAPI] = {}
 _clients_lock = threading.Lock()
 
 
-def chroma_client(settings: Settings) -> ClientAPI:
+def chroma_client(settings: IndexSettings) -> ClientAPI:
     """One Chroma client per process and location: the embedded store, or a server when a host is set."""
     enforce_offline()
     import chromadb
@@ -104,7 +105,7 @@ def _pages(collection: Collection, include: list[str], **where: Any) -> Iterator
         page = collection.get(include=include, limit=READ_PAGE, offset=offset, **where)  # type: ignore[arg-type]
         if not page["ids"]:
             return
-        yield page
+        yield dict(page)
         offset += len(page["ids"])
 
 
@@ -234,7 +235,7 @@ class IndexStore:
 
         vector_store = ChromaVectorStore(chroma_collection=target)
         for start in range(0, len(chunks), batch_size):
-            batch = [c.to_node() for c in chunks[start : start + batch_size]]
+            batch: list[BaseNode] = [c.to_node() for c in chunks[start : start + batch_size]]
             vectors = embedder.get_text_embedding_batch([n.get_content(MetadataMode.EMBED) for n in batch])
             for node, vector in zip(batch, vectors, strict=True):
                 node.embedding = vector
@@ -264,6 +265,6 @@ def _unit_order(unit: Task) -> tuple[int, int]:
     return rank, unit.number or 0
 
 
-def open_store(settings: Settings) -> IndexStore:
+def open_store(settings: IndexSettings) -> IndexStore:
     """The store named by the settings."""
     return IndexStore(chroma_client(settings), settings.collection)

@@ -9,4 +9,6 @@ if ! command -v chromium >/dev/null 2>&1; then
 fi
 scripts/install.sh local-llm,test
 .venv/bin/ruff check .
+.venv/bin/mypy  # strict, on assistant/, index/ and eval/ ([tool.mypy] in pyproject.toml)
+.venv/bin/lint-imports  # the layer contracts ([tool.importlinter] in pyproject.toml)
 .venv/bin/python -m pytest "$@"

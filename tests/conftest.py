@@ -19,8 +19,8 @@ REPO = Path(__file__).resolve().parent.parent
 @pytest.fixture(scope="session")
 def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A data folder holding a real Chroma index of documents/, built once per session."""
+    from assistant.settings import Settings
     from index.ingest import ingest
-    from index.settings import Settings
 
     path = tmp_path_factory.mktemp("policyqa-data")
     report = ingest(Settings(data_dir=path))
@@ -31,7 +31,7 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def settings(data_dir: Path):
     """Settings pointing at the session's index; environment variables a test may need to pass on."""
-    from index.settings import Settings
+    from assistant.settings import Settings
 
     return Settings(data_dir=data_dir)
 

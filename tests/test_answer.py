@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.models import Filters, Turn
+from assistant.core.types import Filters, Turn
 
 ANSWERABLE = [
     "Which departments are responsible for reforming medical insurance payment methods?",
@@ -105,6 +105,7 @@ def test_missing_task_number_is_refused_with_the_range(service):
     answer = service.ask("What does 2021 task (27) require?")
     assert answer.refused
     assert "2021 has tasks 1–20" in answer.answer
+    assert answer.refusal is not None and answer.refusal.code == "no_such_task"
 
 
 def test_list_questions_return_exact_sets(service):

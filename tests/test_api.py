@@ -17,14 +17,14 @@ import pytest
 from browser_support import free_port
 from server_support import OFF_TOPIC_QUESTION, PAYMENT_QUESTION, PRICE_QUESTION, running_server
 
-from assistant.api import create_app
 from assistant.service import PolicyQA
-from index.settings import Settings
+from assistant.settings import Settings
+from assistant.surfaces.http.app import create_app
 
 KEYS = ["key-a", "key-b"]
 ALLOWED_ORIGIN = "http://allowed.example"
 CITATION_FIELDS = {"id", "year", "section", "task", "title", "text", "quote", "score"}
-ANSWER_FIELDS = {"answer", "citations", "refused", "grounding", "model", "timings_ms"}
+ANSWER_FIELDS = {"answer", "citations", "refused", "grounding", "model", "timings_ms", "refusal"}
 DOWN_ENDPOINT = {"name": "down", "base_url": f"http://127.0.0.1:{free_port()}/v1", "model": "none"}
 
 

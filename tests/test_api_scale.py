@@ -18,8 +18,8 @@ from server_support import (
     running_servers,
 )
 
+from assistant.settings import Settings
 from index.ingest import ingest
-from index.settings import Settings
 
 ADMIN_KEY = "admin-secret"
 API_ONLY = {"POLICYQA_UI": "false", "POLICYQA_RATE_LIMIT_PER_MINUTE": "0"}

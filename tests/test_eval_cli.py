@@ -57,7 +57,7 @@ def test_gate_failure_exits_non_zero(
 
 
 def test_endpoint_is_offered_as_an_answerer(settings) -> None:
-    from assistant.answer import available_models
+    from assistant.core.answer.registry import available_models
 
     with_llm, name = with_endpoint(settings, "http://127.0.0.1:9/v1", "qwen2.5:0.5b")
     assert name == "eval-qwen2.5-0.5b"

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from assistant.settings import Settings
 from index.clean import clean_text
 from index.ingest import ingest, parse_sources
 from index.load import read_manifest, read_source
 from index.model import DocumentInfo, UnitKind
 from index.parse import parse_document
-from index.settings import Settings
 from index.store import IndexMissingError, open_store
 
 REPO = Path(__file__).resolve().parent.parent
@@ -264,7 +264,7 @@ FILTERS = [
 
 @pytest.mark.parametrize("fields", FILTERS)
 def test_filter_masks_select_the_units_a_scan_selects(service, fields):
-    from assistant.models import Filters
+    from assistant.core.types import Filters
     from index.departments import canonical_department
 
     filters = Filters(**fields)
@@ -284,7 +284,7 @@ def assert_filtered_dense_paths_agree(retriever, monkeypatch) -> None:
     """Every way of filtering a dense query gives the same hits: post-filtering an unfiltered HNSW query
     (broad filters), Chroma filtering on unit ids (selective filters) or on year and section (many ids)."""
     from assistant import retrieve
-    from assistant.models import Filters
+    from assistant.core.types import Filters
 
     vector = retriever.embed("medical insurance payment reform and drug prices")
     for fields in FILTERS:
@@ -317,7 +317,7 @@ def test_dense_hits_carry_the_catalog_text_and_cosine_similarity(service):
 
 
 def test_word_index_finds_the_tasks_a_scan_finds(service):
-    from assistant.grounding import content_words
+    from assistant.core.text import content_words
 
     library = service.library
     for query in ("drug procurement", "elderly care", "pilot public hospitals", "telemedicine zebra", ""):
@@ -365,7 +365,7 @@ def test_reingest_embeds_nothing_and_one_edit_embeds_one_chunk(corpus, tmp_path)
 def test_unchanged_reingest_imports_no_model_or_llama_index(server_env):
     """A re-ingest that embeds nothing stays cheap: chunk ids are computed without llama-index or torch."""
     code = (
-        "import sys; from index.ingest import ingest; from index.settings import Settings; "
+        "import sys; from index.ingest import ingest; from assistant.settings import Settings; "
         "build = ingest(Settings()).build; assert build.embedded == 0 and not build.swapped, build; "
         "print(sorted({m.split('.')[0] for m in sys.modules} & "
         "{'llama_index', 'torch', 'transformers', 'sentence_transformers'}))"
@@ -480,7 +480,7 @@ def test_the_same_store_code_runs_against_a_chroma_server(corpus, tmp_path, serv
     """Ingest into a real `chroma run` server: full build, unchanged re-ingest, one edit, a real query."""
     from server_support import running_chroma
 
-    from assistant.library import Library
+    from assistant.core.library import Library
 
     with running_chroma(tmp_path / "chroma-server", server_env) as port:
         settings = Settings(

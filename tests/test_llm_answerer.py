@@ -11,15 +11,16 @@ from collections.abc import Iterator
 
 import pytest
 
-from assistant.answer import available_models, create_answerer
-from assistant.answer.base import check_grounding
-from assistant.answer.llm import LLMUnavailableError, refusal_phrase, review_reply, says_refusal
-from assistant.grounding import MARKER, GroundingChecker
+from assistant.core.answer.base import check_grounding
+from assistant.core.answer.llm import LLMUnavailableError, refusal_phrase, review_reply, says_refusal
+from assistant.core.answer.registry import available_models, create_answerer
+from assistant.core.grounding import GroundingChecker
+from assistant.core.prompts import PromptNotFoundError, load_prompt
+from assistant.core.text import MARKER
+from assistant.core.types import Answer, Filters, Turn
 from assistant.local_llm.server import LocalLLMServer, free_port, smollm2_gguf_path
-from assistant.models import Answer, Filters, Turn
-from assistant.prompts import PromptNotFoundError, load_prompt
 from assistant.service import PolicyQA
-from index.settings import Settings
+from assistant.settings import Settings
 
 pytestmark = pytest.mark.llm
 
@@ -118,7 +119,7 @@ def test_configured_endpoint_answers_under_its_name(
     )
     assert "local-openai" in available_models(configured)
     assert "smollm2" not in available_models(configured)
-    answer = create_answerer("local-openai", service.library, configured).answer(ANSWERABLE, [], Filters())
+    answer = create_answerer("local-openai", service.parts, configured).answer(ANSWERABLE, [], Filters())
     assert answer.model == "local-openai"
     assert "llm" in answer.timings_ms
     assert_verified(answer, service, checker)
@@ -131,7 +132,7 @@ def test_http_error_of_endpoint_raises_unavailable(
 ) -> None:
     without_v1 = openai_server.base_url.removesuffix("/v1")
     configured = endpoint_settings(settings, "wrong-path", without_v1, openai_server.model, 30.0)
-    answerer = create_answerer("wrong-path", service.library, configured)
+    answerer = create_answerer("wrong-path", service.parts, configured)
     with pytest.raises(
         LLMUnavailableError, match=r"'wrong-path' is unavailable: .* answered HTTP 404"
     ) as info:
@@ -142,7 +143,7 @@ def test_http_error_of_endpoint_raises_unavailable(
 def test_unreachable_endpoint_raises_unavailable(service: PolicyQA, settings: Settings) -> None:
     base_url = f"http://127.0.0.1:{free_port()}/v1"
     answerer = create_answerer(
-        "offline", service.library, endpoint_settings(settings, "offline", base_url, "x", 5.0)
+        "offline", service.parts, endpoint_settings(settings, "offline", base_url, "x", 5.0)
     )
     expected = re.escape(f"model 'offline' is unavailable: cannot connect to {base_url}")
     with pytest.raises(LLMUnavailableError, match=expected) as info:

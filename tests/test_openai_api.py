@@ -13,7 +13,7 @@ import pytest
 from browser_support import free_port
 from server_support import running_server
 
-from assistant.answer import available_models
+from assistant.core.answer.registry import available_models
 
 PROCUREMENT = "Which task covers centralized procurement of drugs?"
 NO_UI = {"POLICYQA_UI": "false"}  # the UI is not what these tests are about; starting without it is faster

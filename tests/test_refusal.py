@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.models import Turn
-from assistant.question import Intent, read_question, task_references
+from assistant.core.types import Turn
+from assistant.core.understand.question import Intent, read_question, task_references
 
 CANCER = [
     Turn(role="user", content="What does the 2021 plan say about cancer screening?"),
@@ -24,20 +24,46 @@ TELEMEDICINE_2022 = [
 ]
 
 REFUSED = [
-    # (question, history, words the reason must give)
-    ("What penalties do hospitals face for refusing to use centrally procured drugs?", [], "penalties"),
-    ("What tax breaks does the plan give to private hospitals?", [], "tax"),
-    ("How does the plan regulate the price of funerals?", [], "funerals"),
-    ("Which provinces take part in the long-term care insurance pilot?", [], "provinces"),
-    ("Which cities host the new urban medical groups?", [], "cities"),
-    ("Where will the national traditional Chinese medicine inheritance centers be located?", [], "places"),
-    ("How many nurses will be trained in 2022?", [], "figure"),
-    ("How much funding does the central government give to the national medical centers?", [], "figure"),
-    ("What salary will general practitioners earn under the 2021 plan?", [], "figure"),
-    ("What is the deadline for the 2022 long-term care insurance pilot?", [], "no dated deadline"),
-    ("How much money is set aside for it?", CANCER, "\u201cmoney\u201d"),
-    ("What's the budget for that?", CANCER, "no figure for budget"),
+    # (question, history, words the reason must give, the code of the check that refuses)
+    (
+        "What penalties do hospitals face for refusing to use centrally procured drugs?",
+        [],
+        "penalties",
+        "not_in_documents",
+    ),
+    ("What tax breaks does the plan give to private hospitals?", [], "tax", "not_in_documents"),
+    ("How does the plan regulate the price of funerals?", [], "funerals", "not_in_documents"),
+    (
+        "Which provinces take part in the long-term care insurance pilot?",
+        [],
+        "provinces",
+        "instances_not_named",
+    ),
+    ("Which cities host the new urban medical groups?", [], "cities", "instances_not_named"),
+    (
+        "Where will the national traditional Chinese medicine inheritance centers be located?",
+        [],
+        "places",
+        "instances_not_named",
+    ),
+    ("How many nurses will be trained in 2022?", [], "figure", "figure_not_given"),
+    (
+        "How much funding does the central government give to the national medical centers?",
+        [],
+        "figure",
+        "figure_not_given",
+    ),
+    ("What salary will general practitioners earn under the 2021 plan?", [], "figure", "figure_not_given"),
+    (
+        "What is the deadline for the 2022 long-term care insurance pilot?",
+        [],
+        "no dated deadline",
+        "no_deadline",
+    ),
+    ("How much money is set aside for it?", CANCER, "\u201cmoney\u201d", "not_in_documents"),
+    ("What's the budget for that?", CANCER, "no figure for budget", "figure_not_given"),
 ]
+
 ANSWERED = [
     # (question, history, the unit cited first, a phrase the answer must hold)
     ("How many general practitioners are to be trained under the 2022 tasks?", [], "2022-6", "35,000"),
@@ -65,14 +91,17 @@ ANSWERED = [
 ]
 
 
-@pytest.mark.parametrize(("question", "history", "reason"), REFUSED)
+@pytest.mark.parametrize(("question", "history", "reason", "code"), REFUSED)
 def test_questions_the_documents_do_not_answer_are_refused_with_the_reason(
-    service, question, history, reason
+    service, question, history, reason, code
 ):
     answer = service.ask(question, history)
     assert answer.refused, answer.answer
     assert answer.citations == []
     assert reason in answer.answer
+    assert answer.refusal is not None
+    assert answer.refusal.code == code
+    assert answer.answer == f"The documents don't cover this. {answer.refusal.message}"
 
 
 @pytest.mark.parametrize(("question", "history", "first", "phrase"), ANSWERED)

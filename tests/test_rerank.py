@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.rerank import CrossEncoderReranker
+from assistant.core.rerank import CrossEncoderReranker
 
 
 def test_reranking_is_off_when_no_model_is_configured(service):

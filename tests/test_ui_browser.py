@@ -16,11 +16,11 @@ import pytest
 pytest.register_assert_rewrite("browser_support")  # before the import: pytest_plugins below then won't warn
 from browser_support import BrowserTab, dataframe_row_count, read_dataframe, serve_asgi, wait_until_idle  # noqa: E402
 
-from assistant.answer import UnknownModelError  # noqa: E402
-from assistant.answer.llm import LLMUnavailableError  # noqa: E402
+from assistant.core.answer.llm import LLMUnavailableError  # noqa: E402
+from assistant.core.answer.registry import UnknownModelError  # noqa: E402
 from assistant.service import PolicyQA, TaskFilters  # noqa: E402
-from assistant.ui_render import BUSY, failure_message  # noqa: E402
-from index.settings import Settings  # noqa: E402
+from assistant.settings import Settings  # noqa: E402
+from assistant.surfaces.ui.render import BUSY, failure_message  # noqa: E402
 
 expect = pytest.importorskip("playwright.sync_api").expect
 
@@ -42,8 +42,8 @@ def serve_ui(settings: Settings, service: PolicyQA) -> Iterator[str]:
     `create_app` does not mount the UI with `mount_ui` yet (it would lose the theme and CSS), so the app is
     built without its own UI and `mount_ui` is called here.
     """
-    from assistant.api import create_app
-    from assistant.ui import mount_ui
+    from assistant.surfaces.http.app import create_app
+    from assistant.surfaces.ui.app import mount_ui
 
     app = create_app(settings.model_copy(update={"ui": False}), service)
     mount_ui(app, service, settings)

@@ -1,0 +1,294 @@
+"""The default answerer's composer: offline and deterministic, it answers only with sentences of the cited
+tasks. The rest of answering (evidence, refusals, grounding, citations) is the shared pipeline's."""
+
+from __future__ import annotations
+
+import calendar
+import re
+import time
+from collections.abc import Iterator
+
+import numpy as np
+
+from assistant.core.answer.base import NotCovered, cite
+from assistant.core.answer.pipeline import Draft
+from assistant.core.evidence import Evidence
+from assistant.core.library import Library
+from assistant.core.retrieve import Timings
+from assistant.core.text import content_words
+from assistant.core.types import Refusal, RefusalCode, Turn
+from assistant.core.understand.checks import covered
+from assistant.core.understand.question import Intent
+from assistant.settings import Settings
+from index.departments import canonical_department
+from index.model import Task, UnitKind
+
+# Where a notice's header states each fact a question may ask for (names of NOTICE_FACTS)
+NOTICE_FACT_PATTERNS = {
+    "number": r"\bNo\.\s*\d+",
+    "date": rf"\b({'|'.join(calendar.month_name[1:])})\s+\d{{1,2}}\b",
+    "public": r"publicly released|public",
+    "approval": r"approved",
+    "addressees": r"governments of all provinces|ministries and commissions",
+    "issuer": r"Office of the State Council|General Office",
+}
+
+
+def with_cap_note(sentences: list[str], cap: int, matches: int, at: int = 0) -> list[str]:
+    """A list answer naming `cap` of `matches` tasks, saying so at the start of its sentence `at`.
+
+    Said within a cited sentence, and briefly: a sentence of its own would cite nothing, and a long note
+    would outweigh the cited words in the grounding checks.
+    """
+    if matches > cap:
+        note = f"First {cap} of {matches:,} matching tasks (all of them: /tasks or `policyqa tasks`)"
+        sentences[at] = f"{note}: {lower_first(sentences[at])}"
+    return sentences
+
+
+def capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def lower_first(sentence: str) -> str:
+    """A sentence continuing after a colon: "Before the end…" → "before the end…" (acronyms kept)."""
+    return sentence if sentence[:2].isupper() else sentence[:1].lower() + sentence[1:]
+
+
+def quoted(unit: Task) -> str:
+    return f"{unit.label}, \u201c{unit.title}\u201d"
+
+
+def join_names(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+class ExtractiveComposer:
+    """Picks the sentences of the retrieved tasks that answer the question, by question type."""
+
+    name = "extractive"
+    streams = False
+
+    def __init__(self, library: Library, settings: Settings) -> None:
+        self.library = library
+        self.settings = settings
+
+    def restate(self, question: str, history: list[Turn], timings: Timings) -> str:
+        """The question as asked: follow-ups are resolved by the question reader from the history."""
+        return question
+
+    def compose(self, evidence: Evidence, top_k: int) -> Draft:
+        """A cited answer composed from the documents' own sentences, or why there is none."""
+        step = time.perf_counter()
+        try:
+            sentences = self._compose(evidence)
+        except NotCovered as exc:
+            return Draft(refusal=exc.refusal)
+        evidence.timings.add("compose", step)
+        return Draft(text=" ".join(sentences), units=self.library.units)
+
+    def compose_stream(self, evidence: Evidence, top_k: int) -> Iterator[str | Draft]:
+        yield self.compose(evidence, top_k)
+
+    # composition, one method per kind of question
+
+    def _compose(self, evidence: Evidence) -> list[str]:
+        intent = evidence.question.intent
+        if intent is Intent.LIST:
+            return self._list(evidence) or self._what(evidence)
+        if intent is Intent.STRUCTURE:
+            return self._structure(evidence) or self._what(evidence)
+        if intent is Intent.COMPARE:
+            return self._compare(evidence)
+        if intent is Intent.WHO:
+            return self._who(evidence)
+        if intent is Intent.WHEN:
+            return self._when(evidence)
+        if intent is Intent.WHICH:
+            return self._which(evidence)
+        return self._what(evidence)
+
+    def _primary(self, evidence: Evidence) -> list[Task]:
+        """The units to answer from: those the question names, else the best hit, a close second, and the
+        best of the other year when the question names none and that year covers the topic almost as well.
+
+        A unit with one sentence holding every key term of the question ("three highs") goes first; a notice
+        header (title, number, date, addressees) does not lead an answer about the policy's content.
+        """
+        if evidence.direct:
+            return evidence.direct
+        hits = list(evidence.hits)
+        content = next((h for h in hits[:3] if h.unit.kind is not UnitKind.NOTICE), None)
+        if (
+            hits[0].unit.kind is UnitKind.NOTICE
+            and content is not None
+            and not evidence.question.about_notice
+        ):
+            hits.remove(content)
+            hits.insert(0, content)
+        exact = next((h for h in hits[:3] if covered(evidence.question, [h.unit])), None)
+        if exact is not None and not covered(evidence.question, [hits[0].unit]):
+            hits.remove(exact)
+            hits.insert(0, exact)
+        best = hits[0]
+        units = [best.unit]
+        for hit in hits[1:3]:
+            close = (
+                hit is hits[1] and hit.score >= best.score * 0.97 and hit.similarity >= best.similarity - 0.02
+            )
+            other_year = (
+                evidence.filters.year is None
+                and all(u.year != hit.unit.year for u in units)
+                and hit.score >= best.score * 0.96
+                and hit.similarity >= best.similarity - 0.1
+            )
+            if (close and len(units) == 1) or other_year:
+                units.append(hit.unit)
+        return units
+
+    def _ranked_sentences(self, unit: Task, evidence: Evidence) -> list[tuple[float, int, str]]:
+        """(score, position, sentence) of a unit's body, best first: embedding plus word overlap."""
+        if not unit.sentences:
+            return []
+        query_words = content_words(evidence.question.query)
+        vectors = self.library.sentence_vectors(unit)[1:]
+        if evidence.query_vector is not None:
+            similarities = vectors @ evidence.query_vector
+        else:
+            similarities = np.zeros(len(unit.sentences))
+        ranked = []
+        for position, (sentence, similarity) in enumerate(zip(unit.sentences, similarities, strict=True)):
+            words = content_words(sentence)
+            overlap = len(words & query_words) / (len(query_words) or 1)
+            ranked.append((float(similarity) + 0.5 * overlap, position, sentence))
+        return sorted(ranked, reverse=True)
+
+    def _best(self, unit: Task, evidence: Evidence, count: int) -> list[str]:
+        """The unit's `count` best sentences, in document order."""
+        ranked = self._ranked_sentences(unit, evidence)[:count]
+        return [sentence for _, _, sentence in sorted(ranked, key=lambda r: r[1])]
+
+    def _what(self, evidence: Evidence) -> list[str]:
+        sentences: list[str] = []
+        for unit in self._primary(evidence):
+            if unit.kind is UnitKind.TASK:
+                sentences.append(cite(f"{capitalised(quoted(unit))}, addresses this", unit.id))
+            sentences.extend(cite(s, unit.id) for s in self._best(unit, evidence, 3))
+        return sentences
+
+    def _which(self, evidence: Evidence) -> list[str]:
+        sentences = []
+        for unit in self._primary(evidence):
+            sentences.append(cite(f"This is covered by {quoted(unit)}", unit.id))
+            sentences.extend(cite(s, unit.id) for s in self._best(unit, evidence, 1))
+        return sentences
+
+    def _who(self, evidence: Evidence) -> list[str]:
+        candidates = evidence.direct or [h.unit for h in evidence.hits[:3]]
+        with_departments = [u for u in candidates if u.departments_as_written]
+        if not with_departments:
+            labels = ", ".join(u.label for u in candidates)
+            message = f"The passages that match ({labels}) name no responsible departments."
+            raise NotCovered(Refusal(code=RefusalCode.NO_DEPARTMENTS, message=message))
+        unit = with_departments[0]
+        names = join_names(
+            [f"the {n}" if not n.startswith("the ") else n for n in unit.departments_as_written]
+        )
+        others = ", among others" if re.search(r"\betc\b|relevant departments", unit.departments_text) else ""
+        return [cite(f"{capitalised(quoted(unit))}, is led by {names}{others}", unit.id)]
+
+    def _when(self, evidence: Evidence) -> list[str]:
+        candidates = evidence.direct or [h.unit for h in evidence.hits[:3]]
+        dated = [u for u in candidates if u.deadlines]
+        if not dated and evidence.question.asks_deadline:
+            labels = ", ".join(u.label for u in candidates)
+            message = f"The passages that match ({labels}) set no dated deadline."
+            raise NotCovered(Refusal(code=RefusalCode.NO_DEADLINE, message=message))
+        if not dated:
+            unit = candidates[0]
+            return [
+                cite(
+                    f"{capitalised(quoted(unit))}, covers this but sets no dated deadline",
+                    unit.id,
+                ),
+                *(cite(s, unit.id) for s in self._best(unit, evidence, 1)),
+            ]
+        unit = dated[0]
+        deadline_sentences = list(dict.fromkeys(d.sentence for d in unit.deadlines))
+        return [
+            cite(f"{capitalised(quoted(unit))}, sets this deadline", unit.id),
+            *(cite(s, unit.id) for s in deadline_sentences),
+        ]
+
+    def _compare(self, evidence: Evidence) -> list[str]:
+        """One part per year, each from that year's best-matching task."""
+        sentences: list[str] = []
+        for unit in evidence.direct:
+            year = unit.year
+            best = self._best(unit, evidence, 3)
+            if best:
+                sentences.append(
+                    cite(f"In {year}, {quoted(unit)}: {best[0][0].lower()}{best[0][1:]}", unit.id)
+                )
+                sentences.extend(cite(s, unit.id) for s in best[1:])
+        return sentences
+
+    def _list(self, evidence: Evidence) -> list[str]:
+        q = evidence.question
+        matches = evidence.direct
+        if not matches:
+            return []
+        sentences = []
+        for unit in matches[: self.settings.list_answer_max_tasks]:
+            detail = ""
+            due = [d for d in unit.deadlines if q.deadline_month in (None, d.month)]
+            if due and (q.deadline_month or not (q.departments or q.section)):
+                # what is due, in the task's own words
+                head = f"{capitalised(quoted(unit))}: {lower_first(due[0].sentence)}"
+                sentences.append(cite(head, unit.id))
+                sentences.extend(cite(d.sentence, unit.id) for d in due[1:])
+                continue
+            if q.departments:
+                written = [w for w in unit.departments_as_written if canonical_department(w) in q.departments]
+                detail = f" ({', '.join(written)})" if written else ""
+            sentences.append(cite(f"{capitalised(quoted(unit))}{detail}", unit.id))
+        return with_cap_note(sentences, self.settings.list_answer_max_tasks, len(matches))
+
+    def _structure(self, evidence: Evidence) -> list[str]:
+        """Questions about the documents themselves: sections, task counts, the notice header."""
+        units = evidence.direct
+        if not units:
+            return []
+        if units[0].kind is UnitKind.NOTICE:
+            return self._notice_facts(units, evidence)
+        if evidence.question.section:
+            first = units[0]
+            assert first.section is not None
+            section = first.section
+            head = f"Section {section.number} of the {first.year} notice is \u201c{section.title}\u201d"
+            cap = self.settings.list_answer_max_tasks
+            listed = [cite(capitalised(quoted(t)), t.id) for t in units[:cap]]
+            return with_cap_note([cite(head, first.id), *listed], cap, len(units), at=1)
+        if evidence.question.asks_how_many:
+            last, first = units[0], units[-1]
+            kind = "topical items" if last.unnumbered_in_source else "numbered tasks"
+            return [
+                cite(f"The {last.year} document has {last.number} {kind}, from {quoted(first)}", first.id),
+                cite(f"The last is {quoted(last)}", last.id),
+            ]
+        return [cite(capitalised(quoted(u)), u.id) for u in units] + [
+            cite(s, units[0].id) for s in self._best(units[0], evidence, 1)
+        ]
+
+    def _notice_facts(self, notices: list[Task], evidence: Evidence) -> list[str]:
+        """The header sentences stating the facts the question asks for (its best two when it names none)."""
+        patterns = [NOTICE_FACT_PATTERNS[fact] for fact in evidence.question.notice_facts]
+        sentences: list[str] = []
+        for notice in notices:
+            found: list[str] = []
+            for pattern in patterns:
+                found += [s for s in notice.sentences if re.search(pattern, s) and s not in found][:2]
+            if not found:
+                found = self._best(notice, evidence, 2)
+            sentences.extend(cite(s, notice.id) for s in found)
+        return sentences

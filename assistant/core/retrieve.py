@@ -1,0 +1,318 @@
+"""Hybrid retrieval: dense (Chroma) and BM25 (bm25s), fused by reciprocal rank fusion."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import defaultdict
+from collections.abc import Hashable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from assistant.core.types import Filters
+from index.departments import canonical_department
+from index.model import Task, UnitKind
+from index.store import Catalog, StoredChunk
+
+MAX_ID_FILTER = 1000  # unit ids Chroma is given to filter on; beyond that, metadata equality + a post-filter
+# Filters keeping at least this share of the chunks post-filter an unfiltered HNSW query: a filtered Chroma
+# query scans the metadata first, which at 100k chunks costs ~100x an unfiltered one.
+SELECTIVE_SHARE = 0.05
+OVERFETCH = 2.0  # margin on the results an unfiltered query needs for `candidates` of them to pass a filter
+
+if TYPE_CHECKING:
+    from chromadb.api.models.Collection import Collection
+    from llama_index.core.base.embeddings.base import BaseEmbedding
+
+    from assistant.core.rerank import Reranker
+
+Where = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What a query's filters let through, as boolean masks over the catalog's units and chunks."""
+
+    filters: Filters
+    units: np.ndarray
+    chunks: np.ndarray
+
+
+def _masks(size: int, pairs: Iterable[tuple[Hashable, int]]) -> dict[Hashable, np.ndarray]:
+    """key → boolean mask of length `size`, True at the positions paired with the key."""
+    positions: dict[Hashable, list[int]] = defaultdict(list)
+    for key, position in pairs:
+        positions[key].append(position)
+    masks = {}
+    for key, found in positions.items():
+        mask = np.zeros(size, dtype=bool)
+        mask[found] = True
+        masks[key] = mask
+    return masks
+
+
+class FilterIndex:
+    """Per-year, per-section, per-department and per-deadline-month masks of a catalog's units, built once
+    when it is loaded.
+
+    Filtering a query, or listing the tasks a question asks for, then costs a few vector operations
+    instead of a scan of every unit and chunk.
+    """
+
+    def __init__(self, units: list[Task], chunks: list[StoredChunk]) -> None:
+        self.units = units
+        self.unit_ids = [u.id for u in units]
+        position = {u.id: i for i, u in enumerate(units)}
+        # a chunk of a unit missing from the catalog points at the False slot appended to unit masks
+        self._chunk_unit = np.array([position.get(c.unit_id, -1) for c in chunks], dtype=np.int64)
+        n = len(units)
+        self._years = _masks(n, ((u.year, i) for i, u in enumerate(units)))
+        self._sections = _masks(n, ((u.section.number, i) for i, u in enumerate(units) if u.section))
+        self._departments = _masks(n, ((d, i) for i, u in enumerate(units) for d in u.departments))
+        self._months = _masks(n, ((d.month, i) for i, u in enumerate(units) for d in u.deadlines))
+        self._tasks = np.array([u.kind is UnitKind.TASK for u in units], dtype=bool)
+        self._dated = np.array([bool(u.deadlines) for u in units], dtype=bool)
+        self._none = np.zeros(n, dtype=bool)
+
+    def mask(
+        self,
+        year: int | None = None,
+        section: str | None = None,
+        departments: Iterable[str] = (),
+        deadline_month: str | None = None,
+        dated: bool = False,
+        tasks_only: bool = False,
+    ) -> np.ndarray:
+        """The units of that year and section, led by all those (canonical) departments, with a deadline
+        in that month (any deadline when `dated`), only tasks when `tasks_only`."""
+        units = self._tasks.copy() if tasks_only else np.ones(len(self.units), dtype=bool)
+        if year is not None:
+            units &= self._years.get(year, self._none)
+        if section is not None:
+            units &= self._sections.get(section, self._none)
+        for department in departments:
+            units &= self._departments.get(department, self._none)
+        if deadline_month is not None:
+            units &= self._months.get(deadline_month, self._none)
+        if dated:
+            units &= self._dated
+        return units
+
+    def select(self, filters: Filters) -> Selection | None:
+        """The units and chunks passing `filters`; None when nothing is filtered."""
+        if not (filters.year or filters.section or filters.department):
+            return None
+        departments = [canonical_department(filters.department)] if filters.department else []
+        units = self.mask(filters.year, filters.section, departments)
+        return Selection(filters, units, np.append(units, False)[self._chunk_unit])
+
+    def unit_set(self, selection: Selection) -> set[str]:
+        """The ids of the selected units."""
+        return {self.unit_ids[i] for i in np.flatnonzero(selection.units)}
+
+    def units_in(self, mask: np.ndarray) -> list[Task]:
+        """The units a mask selects, in catalog order."""
+        return [self.units[i] for i in np.flatnonzero(mask)]
+
+
+def _where(selection: Selection, ids: set[str] | None) -> Where | None:
+    """The filter Chroma applies for a selective query: the unit ids when few, else year and section.
+
+    A long id list exceeds SQLite's variable limit inside Chroma (seen at 100k chunks).
+    """
+    if ids is not None:
+        return {"unit_id": {"$in": sorted(ids)}}
+    filters = selection.filters
+    equal: list[Where] = [{"year": filters.year}] if filters.year is not None else []
+    if filters.section is not None:
+        equal.append({"section": filters.section})
+    return {"$and": equal} if len(equal) > 1 else (equal[0] if equal else None)
+
+
+@dataclass
+class Hit:
+    """A retrieved unit: fused score, the best dense similarity and the text of its best chunk."""
+
+    unit: Task
+    score: float
+    similarity: float = 0.0  # cosine similarity of the best chunk, 0 when only BM25 found it
+    lexical: float = 0.0
+    chunk: str = ""
+    rerank: float | None = None  # cross-encoder score, when a reranker is configured
+
+
+@dataclass
+class Timings:
+    """Where retrieval spent its time, in milliseconds."""
+
+    values: dict[str, float] = field(default_factory=dict)
+
+    def add(self, name: str, started: float) -> float:
+        now = time.perf_counter()
+        self.values[name] = self.values.get(name, 0.0) + (now - started) * 1000
+        return now
+
+
+class LexicalIndex:
+    """BM25 over chunk texts, with English stemming and stop words."""
+
+    def __init__(self, chunks: list[StoredChunk]) -> None:
+        import bm25s
+        import Stemmer
+
+        self._tokenizer = bm25s.tokenization.Tokenizer(stemmer=Stemmer.Stemmer("english"), stopwords="en")
+        corpus = self._tokenizer.tokenize([c.text for c in chunks], return_as="ids", show_progress=False)
+        self._bm25 = bm25s.BM25()
+        self._bm25.index(corpus, show_progress=False)
+        self.size = len(chunks)
+
+    @property
+    def vocabulary(self) -> set[str]:
+        """Every (stemmed) word of the indexed chunks."""
+        return set(self._tokenizer.get_vocab_dict())
+
+    def search(self, query: str, k: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """(chunk position, BM25 score) pairs, best first; only positions where `mask` is 1."""
+        tokens = self._tokenizer.tokenize([query], update_vocab=False, return_as="ids", show_progress=False)
+        if not tokens[0] or not self.size:
+            return []
+        ids, scores = self._bm25.retrieve(
+            tokens, k=min(k, self.size), show_progress=False, weight_mask=mask, n_threads=1
+        )
+        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if s > 0]
+
+
+class HybridRetriever:
+    """Finds the units that answer a question: dense + BM25 → RRF, with filters and direct lookup."""
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        collection: Collection,
+        embedder: BaseEmbedding,
+        rrf_k: int = 60,
+        candidates: int = 30,
+        reranker: Reranker | None = None,
+    ) -> None:
+        self.catalog = catalog
+        self.units = {u.id: u for u in catalog.units}
+        self.embedder = embedder
+        self.rrf_k = rrf_k
+        self.candidates = candidates
+        self._collection = collection
+        self._chunk_units = [c.unit_id for c in catalog.chunks]
+        self._chunk_position = {c.id: i for i, c in enumerate(catalog.chunks)}
+        self.filter_index = FilterIndex(catalog.units, catalog.chunks)
+        self.lexical = LexicalIndex(catalog.chunks)
+        self.reranker = reranker
+
+    def embed(self, text: str) -> list[float]:
+        """The query embedding of `text`."""
+        return self.embedder.get_query_embedding(text)
+
+    def allowed_units(self, filters: Filters) -> set[str] | None:
+        """Unit ids passing the filters; None when nothing is filtered."""
+        selection = self.filter_index.select(filters)
+        return None if selection is None else self.filter_index.unit_set(selection)
+
+    def search(
+        self,
+        query: str,
+        filters: Filters | None = None,
+        top_k: int = 5,
+        embedding: list[float] | None = None,
+        timings: Timings | None = None,
+    ) -> list[Hit]:
+        """The `top_k` units for `query`, best first."""
+        timings = timings or Timings()
+        selection = self.filter_index.select(filters or Filters())
+        if selection is not None and not selection.units.any():
+            return []
+        started = time.perf_counter()
+        embedding = embedding or self.embed(query)
+        started = timings.add("embed", started)
+        dense = self._dense(embedding, selection)
+        started = timings.add("dense", started)
+        lexical = self._bm25(query, selection)
+        started = timings.add("lexical", started)
+        hits = self._fuse(dense, lexical)
+        started = timings.add("fusion", started)
+        if self.reranker is not None:
+            hits = self.reranker.rerank(query, hits)
+            timings.add("rerank", started)
+        return hits[:top_k]
+
+    def dense(self, embedding: list[float], filters: Filters | None = None) -> list[tuple[str, float, str]]:
+        """Dense hits, best first: (unit id, cosine similarity, chunk text)."""
+        return self._dense(embedding, self.filter_index.select(filters or Filters()))
+
+    def _dense(self, embedding: list[float], selection: Selection | None) -> list[tuple[str, float, str]]:
+        """Dense hits passing `selection`: Chroma filters only when few chunks pass, else a post-filter."""
+        total = len(self._chunk_units)
+        if selection is None:
+            return self._nearest(embedding, min(self.candidates, total), None, selection)
+        kept = int(selection.chunks.sum())
+        if not kept:
+            return []
+        if kept >= SELECTIVE_SHARE * total:
+            return self._nearest(embedding, self._fetch(kept, total), None, selection)
+        units = self.filter_index.unit_set(selection)
+        if len(units) <= MAX_ID_FILTER:
+            return self._nearest(embedding, min(self.candidates, kept), _where(selection, units), selection)
+        # too many ids for Chroma: it filters on year and section, the rest is filtered here
+        filters = selection.filters
+        broad = self.filter_index.select(Filters(year=filters.year, section=filters.section))
+        pool = total if broad is None else int(broad.chunks.sum())
+        return self._nearest(embedding, self._fetch(kept, pool), _where(selection, None), selection)
+
+    def _fetch(self, kept: int, pool: int) -> int:
+        """How many nearest chunks to ask for among `pool` so that about `candidates` of the `kept` pass."""
+        return min(pool, math.ceil(self.candidates * OVERFETCH * pool / kept))
+
+    def _nearest(
+        self, embedding: list[float], count: int, where: Where | None, selection: Selection | None
+    ) -> list[tuple[str, float, str]]:
+        """The `count` nearest chunks (ids and distances only: the texts are in the catalog), filtered."""
+        if count <= 0:
+            return []
+        embeddings: list[Sequence[float]] = [embedding]
+        result = self._collection.query(
+            query_embeddings=embeddings, n_results=count, where=where, include=["distances"]
+        )
+        distances = result["distances"][0] if result["distances"] else []
+        hits = []
+        for chunk_id, distance in zip(result["ids"][0], distances, strict=True):
+            position = self._chunk_position.get(chunk_id)
+            if position is None or (selection is not None and not selection.chunks[position]):
+                continue
+            # a cosine-space collection: distance = 1 - cosine similarity
+            text = self.catalog.chunks[position].text
+            hits.append((self._chunk_units[position], 1 - float(distance), text))
+            if len(hits) == self.candidates:
+                break
+        return hits
+
+    def _bm25(self, query: str, selection: Selection | None) -> list[tuple[str, float, str]]:
+        mask = None if selection is None else selection.chunks.astype(np.float32)
+        return [
+            (self._chunk_units[i], score, self.catalog.chunks[i].text)
+            for i, score in self.lexical.search(query, self.candidates, mask)
+        ]
+
+    def _fuse(self, dense: list[tuple[str, float, str]], lexical: list[tuple[str, float, str]]) -> list[Hit]:
+        hits: dict[str, Hit] = {}
+        for ranking, is_dense in ((dense, True), (lexical, False)):
+            seen: set[str] = set()  # a unit split into parts ranks once, by its best part
+            for unit_id, score, text in ranking:
+                if unit_id in seen or unit_id not in self.units:
+                    continue
+                seen.add(unit_id)
+                hit = hits.setdefault(unit_id, Hit(unit=self.units[unit_id], score=0.0, chunk=text))
+                hit.score += 1 / (self.rrf_k + len(seen))
+                if is_dense:
+                    hit.similarity = score
+                else:
+                    hit.lexical = score
+        return sorted(hits.values(), key=lambda h: h.score, reverse=True)

@@ -1,0 +1,99 @@
+"""Words of a text as PolicyQA compares them: stemmed content words, without stop words or citation markers.
+
+Question reading, refusal checks, evidence ranking and the grounding check all compare texts by these words,
+so they live below all of them.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from typing import Any
+
+MARKER = re.compile(r"\s*\[(20\d\d-[\w]+)\]")
+# Words of PolicyQA's own answer templates: they frame a claim, they are not the claim.
+FRAME_WORDS = set(
+    [
+        "task",
+        "tasks",
+        "item",
+        "items",
+        "section",
+        "sections",
+        "notice",
+        "preamble",
+        "closing",
+        "lead",
+        "leads",
+        "led",
+        "department",
+        "departments",
+        "responsible",
+        "responsibility",
+        "deadline",
+        "deadlines",
+        "set",
+        "sets",
+        "dated",
+        "covers",
+        "cover",
+        "covered",
+        "addresses",
+        "address",
+        "names",
+        "name",
+        "named",
+        "according",
+        "following",
+        "among",
+        "others",
+        "other",
+        "document",
+        "documents",
+        "plan",
+        "plans",
+        "summary",
+        "year",
+        "years",
+        "says",
+        "say",
+        "said",
+        "calls",
+        "call",
+        "asks",
+        "ask",
+        "includes",
+        "include",
+        "including",
+        "match",
+        "matches",
+        "part",
+        "parts",
+        "numbered",
+        "key",
+        "also",
+        "under",
+        "titled",
+    ]
+)
+
+
+@cache
+def _stemmer() -> Any:  # PyStemmer ships no type information
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+@cache
+def _stopwords() -> frozenset[str]:
+    from bm25s.stopwords import STOPWORDS_EN
+
+    return frozenset(STOPWORDS_EN)
+
+
+def content_words(text: str) -> set[str]:
+    """Stemmed content words of `text`: no stop words, no answer-template words, no markers."""
+    words = re.findall(r"[a-z0-9]+(?:[-'][a-z0-9]+)*", MARKER.sub(" ", text).lower())
+    kept = [w for w in words if w not in _stopwords() and w not in FRAME_WORDS]
+    return set(_stemmer().stemWords(kept))

@@ -1,0 +1,253 @@
+"""The `policyqa` command: ingest, browse tasks, ask, serve, evaluate."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.panel import Panel
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from assistant.settings import Settings
+
+if TYPE_CHECKING:
+    from assistant.service import PolicyQA
+from index.offline import enforce_offline, quiet_libraries
+
+enforce_offline()
+quiet_libraries()
+
+app = typer.Typer(
+    help="PolicyQA: cited answers from the Key Tasks for Deepening Medical and Health Reform.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+console = Console()
+errors = Console(stderr=True)
+
+
+def _settings() -> Settings:
+    return Settings()
+
+
+def _service() -> PolicyQA:
+    from assistant.service import PolicyQA
+
+    service = PolicyQA(_settings())
+    if not service.load(warm=False):
+        errors.print(f"[red]error:[/] {service.load_error}")
+        raise typer.Exit(2)
+    return service
+
+
+@app.command()
+def ingest(
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="Files or folders; default: the documents folder.")
+    ] = None,
+    prune: Annotated[
+        bool, typer.Option(help="Remove indexed documents that are no longer among the sources.")
+    ] = True,
+    wait: Annotated[
+        bool, typer.Option(help="When another ingest is running, wait for it instead of exiting.")
+    ] = False,
+) -> None:
+    """Clean, parse, chunk and embed the sources into a new index generation."""
+    from index.ingest import IngestProgress
+    from index.ingest import ingest as run_ingest
+
+    def waiting(pid: int | None) -> None:
+        who = f" (pid {pid})" if pid else ""
+        errors.print(f"an ingest is already running{who}; waiting for it to finish…")
+
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=errors,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("parsing", total=None)
+        progress = IngestProgress(
+            start=lambda stage, total: bar.update(task, description=stage, total=total, completed=0),
+            advance=lambda n: bar.advance(task, n),
+        )
+        report = run_ingest(
+            _settings(), paths or None, prune=prune or not paths, progress=progress, wait=wait, on_wait=waiting
+        )
+    for error in report.errors:
+        errors.print(f"[red]error:[/] {escape(str(error))}")
+    table = Table(title="Ingest report", show_header=False)
+    build = report.build
+    rows = {
+        "documents": len(report.documents),
+        "sections": report.sections,
+        "tasks": report.tasks,
+        "units (tasks, notices, preambles, closings)": report.units,
+        "chunks": build.chunks if build else 0,
+        "embedded": build.embedded if build else 0,
+        "reused (unchanged)": build.reused if build else 0,
+        "removed": build.removed if build else 0,
+        "kept from files that failed": build.kept_from_failed if build else 0,
+        "noise removed": ", ".join(f"{k}: {v}" for k, v in sorted(report.noise_removed.items())) or "none",
+        "index": (build.collection if build and build.swapped else "unchanged") if build else "not built",
+        "seconds": f"{report.seconds:.1f}",
+    }
+    for key, value in rows.items():
+        table.add_row(key, escape(str(value)))
+    console.print(table)
+    if report.errors:
+        raise typer.Exit(1)
+
+
+@app.command()
+def tasks(
+    year: Annotated[int | None, typer.Option(help="Only this year's document.")] = None,
+    section: Annotated[str | None, typer.Option(help="Only this section number.")] = None,
+    department: Annotated[
+        str | None, typer.Option(help="Only tasks this department leads (any name variant).")
+    ] = None,
+    deadline_before: Annotated[
+        str | None, typer.Option(help="Only tasks with a deadline on or before YYYY-MM.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List tasks with their lead departments and deadlines."""
+    from assistant.service import TaskFilters
+
+    if deadline_before and not _is_month(deadline_before):
+        errors.print(f"[red]error:[/] --deadline-before must be YYYY-MM, got {deadline_before!r}")
+        raise typer.Exit(2)
+    found = _service().tasks(
+        TaskFilters(year=year, section=section, department=department, deadline_before=deadline_before)
+    )
+    if as_json:
+        print(json.dumps([t.model_dump(mode="json") for t in found], ensure_ascii=False, indent=2))
+        return
+    table = Table(title=f"{len(found)} tasks")
+    for column in ("id", "section", "title", "lead departments", "deadlines"):
+        table.add_column(column, overflow="fold")
+    for t in found:
+        table.add_row(
+            t.id,
+            t.section.number if t.section else "",
+            escape(t.title),
+            escape(", ".join(t.departments)),
+            ", ".join(d.month for d in t.deadlines),
+        )
+    console.print(table)
+
+
+def _is_month(value: str) -> bool:
+    import re
+
+    return bool(re.fullmatch(r"20\d\d-(0[1-9]|1[0-2])", value))
+
+
+@app.command()
+def show(
+    unit_id: Annotated[str, typer.Argument(help='A task id such as "2021-2", or "2021-notice".')],
+) -> None:
+    """Show one task in full."""
+    service = _service()
+    unit = service.task(unit_id)
+    if unit is None:
+        known = ", ".join(list(service.library.units)[:6])
+        errors.print(f"[red]error:[/] no unit {unit_id!r} (ids look like {known}, …)")
+        raise typer.Exit(1)
+    lines = [f"[bold]{escape(unit.title)}[/]"]
+    if unit.section:
+        lines.append(f"Section {unit.section.number}: {escape(unit.section.title)}")
+    lines.append("")
+    lines.extend(escape(s) for s in unit.sentences)
+    if unit.departments:
+        lines += ["", f"[bold]Lead departments:[/] {escape(', '.join(unit.departments))}"]
+    if unit.deadlines:
+        lines.append(
+            "[bold]Deadlines:[/] " + "; ".join(f"{d.month} ({escape(d.phrase)})" for d in unit.deadlines)
+        )
+    if unit.unnumbered_in_source:
+        lines.append("[dim]Unnumbered in the source: numbered here in document order.[/]")
+    console.print(Panel("\n".join(lines), title=f"{unit.id} · {unit.label}", expand=False))
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="Your question, in plain language.")],
+    year: Annotated[int | None, typer.Option(help="Only this year's document.")] = None,
+    model: Annotated[
+        str | None, typer.Option(help="Answerer: extractive (default), smollm2, or a configured one.")
+    ] = None,
+    top_k: Annotated[int, typer.Option(min=1, max=20)] = 5,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the Answer as JSON.")] = False,
+) -> None:
+    """Answer a question with citations to the tasks it comes from."""
+    from assistant.core.types import Filters
+    from assistant.failures import describe_failure
+
+    if not question.strip():
+        errors.print("[red]error:[/] the question is empty")
+        raise typer.Exit(2)
+    service = _service()
+    try:
+        answer = service.ask(question, filters=Filters(year=year), top_k=top_k, model=model)
+    except Exception as exc:
+        failure = describe_failure(exc)
+        if failure is None:
+            raise
+        errors.print(f"[red]error:[/] {escape(failure.message)}")
+        raise typer.Exit(2 if failure.status < 500 else 1) from exc
+    if as_json:
+        print(answer.model_dump_json(indent=2))
+        return
+    style = "yellow" if answer.refused else "green"
+    title = "Not covered by these documents" if answer.refused else f"Answer · {answer.model}"
+    console.print(Panel(escape(answer.answer), title=title, border_style=style))
+    for c in answer.citations:
+        console.print(f"[bold][{c.id}][/] {escape(c.label)} — {escape(c.title)}")
+        console.print(f"    [dim]“{escape(c.quote)}”[/]")
+    if not answer.refused:
+        console.print(
+            f"[dim]grounding {answer.grounding:.2f} · {answer.timings_ms.get('total', 0):.0f} ms[/]"
+        )
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Default: POLICYQA_HOST.")] = None,
+    port: Annotated[int | None, typer.Option(help="Default: POLICYQA_PORT.")] = None,
+    workers: Annotated[int | None, typer.Option(help="Default: POLICYQA_WORKERS.")] = None,
+) -> None:
+    """Serve the HTTP API and the web UI (at /ui) from one app."""
+    import uvicorn
+
+    settings = _settings()
+    host, port = host or settings.host, port or settings.port
+    errors.print(f"PolicyQA on http://{host}:{port}/ui (API docs: /docs)")
+    uvicorn.run(
+        "assistant.api:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers or settings.workers,
+        log_level=settings.log_level.lower(),
+    )
+
+
+def _register_eval() -> None:
+    from eval.cli import app as eval_app
+
+    app.add_typer(eval_app, name="eval", help="Run the evaluation suite; compare results.")
+
+
+_register_eval()
+
+if __name__ == "__main__":
+    sys.exit(app())
