@@ -99,7 +99,7 @@ def ingest(
 
 
 def _build_generation(
-    settings: Settings, paths: list[Path] | None, prune: bool, progress: IngestProgress | None
+    settings: IndexSettings, paths: list[Path] | None, prune: bool, progress: IngestProgress | None
 ) -> IngestReport:
     started = time.perf_counter()
     progress = progress or IngestProgress()

@@ -79,9 +79,8 @@ def ingest(
             start=lambda stage, total: bar.update(task, description=stage, total=total, completed=0),
             advance=lambda n: bar.advance(task, n),
         )
-        report = run_ingest(
-            _settings(), paths or None, prune=prune or not paths, progress=progress, wait=wait, on_wait=waiting
-        )
+        settings, pruning = _settings(), prune or not paths
+        report = run_ingest(settings, paths or None, pruning, progress, wait=wait, on_wait=waiting)
     for error in report.errors:
         errors.print(f"[red]error:[/] {escape(str(error))}")
     table = Table(title="Ingest report", show_header=False)
