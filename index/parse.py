@@ -317,14 +317,19 @@ def _outline(markers: list[tuple[int, Marker]]) -> list[_Item]:
 def _levels(items: list[_Item]) -> tuple[str | None, str | None]:
     """(section style, task style) of the outline.
 
-    Sections: the first depth where at least two items hold items (a lone wrapper, such as a title heading,
-    is skipped); tasks: the commonest style right under them. Without such a depth, the tasks are the first
+    Sections: the first depth where at least two items hold items, or one does and an item without any
+    follows it (a lone wrapper, such as a title heading, is skipped); tasks: the commonest style right
+    under them. Without such a depth, the tasks are the first
     depth with at least two items, and there are no sections.
     """
     depths = sorted({i.depth for i in items})
     for depth in depths:
         here = [i for i in items if i.depth == depth]
-        if sum(1 for i in here if i.children) >= 2:
+        holding = [i for i in here if i.children]
+        # one holding item is still a section when a childless one follows it (a closing section such as
+        # "Organisation and implementation"); a childless one before it is a header (the notice's title)
+        closing_follows = bool(holding) and any(not i.children and i.index > holding[-1].index for i in here)
+        if len(holding) >= 2 or closing_follows:
             section_style = Counter(i.marker.style for i in here if i.children).most_common(1)[0][0]
             below = [i for i in items if i.depth == depth + 1]
             task_style = Counter(i.marker.style for i in below).most_common(1)[0][0]

@@ -842,10 +842,13 @@ def test_seeds_parse_exactly_as_the_original_code_did():
 # the whole zoo in a real Chroma store
 
 
-def test_the_whole_zoo_ingests_into_a_real_chroma_store(tmp_path):
+def test_the_whole_zoo_ingests_into_a_real_chroma_store(tmp_path, monkeypatch):
     from index.store import open_store
 
-    settings = Settings(documents_dir=ZOO, data_dir=tmp_path / "data")
+    monkeypatch.setenv("POLICYQA_DOCUMENTS_DIR", str(ZOO))  # how a user points PolicyQA at a folder
+    monkeypatch.setenv("POLICYQA_DATA_DIR", str(tmp_path / "data"))
+    settings = Settings()
+    assert settings.documents_dir == ZOO and settings.manifest_path == ZOO / "manifest.json"
     report = ingest(settings)
     assert not report.errors, report.errors
     assert report.tasks == sum(len(e.tasks) for e in EXPECTED)
