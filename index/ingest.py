@@ -105,6 +105,7 @@ def ingest(
         lambda text: len(tokenizer.encode(text).ids),
         settings.chunk_max_tokens,
         model_name(model_path),
+        {d.info.id: d.info for d in documents},
     )
     store = open_store(settings)
     stored = store.stored_ids()

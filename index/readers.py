@@ -12,6 +12,7 @@ python-docx for Word. What is written here is only the mapping from their object
 from __future__ import annotations
 
 import io
+import logging
 import re
 import unicodedata
 import zipfile
@@ -247,6 +248,8 @@ def read_pdf(data: bytes) -> str:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
+    logging.getLogger("pypdf").setLevel(logging.ERROR)  # its repair notes are not the user's concern
+
     if not data[:1024].lstrip().startswith(PDF_MAGIC):
         raise ReadError("not a PDF file (no %PDF header)")
     try:
@@ -254,8 +257,12 @@ def read_pdf(data: bytes) -> str:
         if reader.is_encrypted and not reader.decrypt(""):
             raise ReadError("the PDF is encrypted")
         pages = [_pdf_lines(page) for page in reader.pages]
+    except ReadError:
+        raise
     except PdfReadError as exc:
         raise ReadError(f"unreadable PDF ({exc})") from exc
+    except Exception as exc:  # a damaged file fails inside pypdf in many ways; it stays this file's error
+        raise ReadError(f"unreadable PDF ({type(exc).__name__}: {exc})") from exc
     if not any(pages):
         raise ReadError(NO_TEXT_LAYER)
     parts: list[str] = []
@@ -437,9 +444,11 @@ def read_docx(data: bytes) -> str:
         raise ReadError(f"damaged .docx file ({exc})") from exc
     try:
         document = docx.Document(io.BytesIO(data))
-    except (PackageNotFoundError, KeyError, ValueError) as exc:
+        return "\n\n".join(_docx_blocks(document))
+    except PackageNotFoundError as exc:
         raise ReadError(f"unreadable .docx file ({exc})") from exc
-    return "\n\n".join(_docx_blocks(document))
+    except Exception as exc:  # malformed XML fails inside python-docx/lxml in many ways; it stays this file's
+        raise ReadError(f"unreadable .docx file ({type(exc).__name__}: {exc})") from exc
 
 
 # ---------------------------------------------------------------- the registry

@@ -111,9 +111,9 @@ def test_a_long_one_paragraph_task_is_titled_by_its_first_clause():
     ("note", "lead", "names"),
     [
         ("National Health Commission is responsible", "", "National Health Commission"),
-        ("Ministry of Finance and National Health Commission are responsible", "", "Ministry of Finance and National Health Commission"),
+        ("MOF and NHC are responsible", "", "MOF and NHC"),
         ("A, B, etc. are responsible according to the division of responsibilities", "", "A, B, etc."),
-        ("Led by the National Health Commission, with the Ministry of Finance", "the National Health Commission", "the Ministry of Finance"),
+        ("Led by the NHC, with the Ministry of Finance", "the NHC", "the Ministry of Finance"),
         ("Led by NHC with the participation of MOF and NHSA", "NHC", "MOF and NHSA"),
         ("The National Health Commission takes the lead", "The National Health Commission", ""),
         ("国家医保局负责", "", "国家医保局"),

@@ -725,6 +725,17 @@ def test_content_must_match_the_extension(tmp_path):
         read_document(tmp_path / "tasks.xlsx", b"PK\x03\x04")
 
 
+def test_damaged_files_are_errors_of_their_own_file(tmp_path):
+    truncated = tmp_path / "truncated-2024.pdf"
+    truncated.write_bytes((ZOO / "key-tasks-2023-second-half.pdf").read_bytes()[:3000])
+    broken_word = tmp_path / "broken-2024.docx"
+    with zipfile.ZipFile(broken_word, "w") as package:
+        package.writestr("[Content_Types].xml", "<Types/>")
+        package.writestr("word/document.xml", "<not xml")
+    assert read_source(truncated, {}).reason.startswith("unreadable PDF (")
+    assert read_source(broken_word, {}).reason.startswith("unreadable .docx file (")
+
+
 def test_every_unused_file_in_the_folder_is_reported_with_its_reason(tmp_path):
     folder = tmp_path / "documents"
     folder.mkdir()
@@ -861,6 +872,10 @@ def test_the_whole_zoo_ingests_into_a_real_chroma_store(tmp_path, monkeypatch):
     chunk = next(c for c in catalog.chunks if c.unit_id == "2023h2-3")
     assert chunk.metadata["document"] == "2023h2" and chunk.metadata["year"] == 2023
     assert chunk.metadata["deadlines"] == "2023-12"
+    documents = {d.id: d for d in catalog.documents}  # what the files said, kept in the index
+    assert sorted(documents) == sorted(e.id for e in EXPECTED)
+    assert documents["2023h2"].format == "pdf" and documents["2023h2"].number == "Guoweitigaifa [2023] No. 21"
+    assert documents["2024"].issuer == "国家卫生健康委、财政部、国家医保局、国家药监局"
     assert ingest(settings).build.embedded == 0  # nothing changed: nothing re-embedded
 
 
