@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 
 from pydantic import BaseModel, Field
+
+# A unit id as cited, "<document>-<task>" or "<document>-notice": "2021-5", "2023h2-4", "2019-summary-3".
+UNIT_ID = re.compile(r"20\d\d[a-z0-9]*(?:-[a-z0-9]+)+")
 
 
 class UnitKind(StrEnum):

@@ -215,3 +215,19 @@ def test_notice_header_metadata():
     assert find_date(["Issued on 24 May 2021 in Beijing"]) == "2021-05-24"
     assert read_metadata("key-tasks-2023-h2", ["Key Tasks 2023"]).half == "h2"
     assert read_metadata("key-tasks-2019-news-summary", ["Key Tasks 2019"]).summary
+
+
+def test_tasks_that_are_headings_with_their_body_below():
+    doc = parse(
+        "# Key Tasks 2024\n\n## I. Part one\n\n### (1) Title one\n\nBody one. More.\n\n"
+        "(National Health Commission is responsible)\n\n### (2) Title two\n\nBody two.\n\n"
+        "## II. Part two\n\n### (3) Title three\n\nBody three by the end of May.\n"
+    )
+    assert [(s.number, s.title) for s in doc.sections] == [("1", "Part one"), ("2", "Part two")]
+    assert [(t.number, t.title, t.sentences) for t in doc.tasks] == [
+        (1, "Title one", ["Body one.", "More."]),
+        (2, "Title two", ["Body two."]),
+        (3, "Title three", ["Body three by the end of May."]),
+    ]
+    assert doc.tasks[0].departments == ["National Health Commission"]
+    assert [d.month for d in doc.tasks[2].deadlines] == ["2024-05"]

@@ -926,3 +926,31 @@ def test_readers_registry_serves_each_documented_format():
     assert {suffix: reader.format for suffix, reader in READERS.items()} == {
         ".txt": "txt", ".md": "markdown", ".html": "html", ".htm": "html", ".pdf": "pdf", ".docx": "docx",
     }  # fmt: skip
+
+
+def test_lexical_tokens_of_english_are_the_tokens_bm25s_makes_today():
+    """Swapping the BM25 tokenizer for lexical_tokens changes nothing for English documents."""
+    import bm25s
+    import Stemmer
+
+    from index.lexical import lexical_tokens
+
+    documents, _, _ = parse_sources([SEEDS], SEEDS / "manifest.json")
+    texts = [u.text for d in documents for u in d.units]
+    tokenizer = bm25s.tokenization.Tokenizer(stemmer=Stemmer.Stemmer("english"), stopwords="en")
+    ids = tokenizer.tokenize(texts, return_as="ids", show_progress=False)
+    words = {i: w for w, i in tokenizer.get_vocab_dict().items()}
+    for row, text in zip(ids, texts, strict=True):
+        assert [words[i] for i in row] == lexical_tokens(text)
+
+
+def test_every_unit_id_matches_the_citation_pattern(zoo):
+    from index.model import UNIT_ID
+
+    documents, _, _ = parse_sources([SEEDS], SEEDS / "manifest.json")
+    units = [u for d in [*zoo.values(), *documents] for u in d.units]
+    assert all(UNIT_ID.fullmatch(u.id) for u in units)
+    assert UNIT_ID.findall("as [2023h2-4] and [2019-summary-3] say, unlike [1] or [2021]") == [
+        "2023h2-4",
+        "2019-summary-3",
+    ]
