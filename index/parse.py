@@ -243,17 +243,12 @@ class Marker:
     style: str
     number: int | None
     rest: str
+    printed: str = ""  # the number as printed, e.g. "(3)", "（三）", "III."
     heading: int = 0  # Markdown heading level, 0 for a numbered line
 
-    @property
-    def printed(self) -> str:
-        """How the number was printed, e.g. "(3)", "三、"."""
-        if self.number is None:
-            return ""
-        return self.style.replace("1", str(self.number)).replace("一", str(self.number))
 
-
-def _numbered(text: str) -> tuple[str, int, str] | None:
+def _numbered(text: str) -> tuple[str, int, str, str] | None:
+    """(style, value, text after the number, the number as printed) of a numbered line."""
     for style, pattern in NUMBERINGS:
         if match := pattern.match(text):
             raw = match["n"]
@@ -265,7 +260,8 @@ def _numbered(text: str) -> tuple[str, int, str] | None:
                 number = int(raw)
             else:
                 number = chinese_or_arabic(None, raw)
-            return style, number, (match["rest"] or "").strip()
+            printed = re.sub(r"\s+", "", text[: match.start("rest")] if match["rest"] else text)
+            return style, number, (match["rest"] or "").strip(), printed
     return None
 
 
@@ -274,9 +270,9 @@ def read_marker(line: str) -> Marker | None:
     if heading := HEADING.match(line):
         level, rest = len(heading["hashes"]), heading["rest"].strip()
         numbered = _numbered(rest)
-        return Marker(
-            f"h{level}", numbered[1] if numbered else None, numbered[2] if numbered else rest, level
-        )
+        if numbered:
+            return Marker(f"h{level}", numbered[1], numbered[2], numbered[3], level)
+        return Marker(f"h{level}", None, rest, "", level)
     if numbered := _numbered(line):
         return Marker(*numbered)
     return None

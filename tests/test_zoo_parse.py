@@ -42,7 +42,7 @@ SECRETARIAT = "Secretariat of the State Council Medical Reform Leading Group"
 @dataclass(frozen=True)
 class ExpectedTask:
     number: int
-    printed: str  # the number as the source prints it
+    printed: str  # the number as the source prints it (spaces removed)
     section: str | None
     title: str
     departments: list[str]  # canonical, lead first
@@ -296,14 +296,14 @@ EXPECTED = [
         [
             ExpectedTask(
                 1,
-                "(1)",
+                "（1）",
                 "1",
                 "Recruit rural doctors through targeted admission",
                 [NHC, "Ministry of Education", MOF],
             ),
             ExpectedTask(
                 2,
-                "(2)",
+                "（2）",
                 "1",
                 "Raise the pay of township health centre staff",
                 [MOHRSS, MOF, NHC],
@@ -311,7 +311,7 @@ EXPECTED = [
             ),
             ExpectedTask(
                 3,
-                "(1)",
+                "（1）",
                 "2",
                 "Inspect the use of medical insurance funds in every designated hospital",
                 [
@@ -325,9 +325,9 @@ EXPECTED = [
                 [("2023-12", "by the end of December 2023")],
             ),
             ExpectedTask(
-                4, "(2)", "2", "Extend Lantern pharmacies to 3,000 community health centres", [NMPA]
+                4, "（2）", "2", "Extend Lantern pharmacies to 3,000 community health centres", [NMPA]
             ),
-            ExpectedTask(5, "(3)", "2", "Pay for long-term care in 20 more cities", [NHSA, MOF]),
+            ExpectedTask(5, "（3）", "2", "Pay for long-term care in 20 more cities", [NHSA, MOF]),
         ],
     ),
     ExpectedDocument(
@@ -343,7 +343,7 @@ EXPECTED = [
         [
             ExpectedTask(
                 1,
-                "（1）",
+                "（一）",
                 "1",
                 "在社区卫生服务中心开设明灯药房",
                 [NMPA],
@@ -352,7 +352,7 @@ EXPECTED = [
             ),
             ExpectedTask(
                 2,
-                "（2）",
+                "（二）",
                 "1",
                 "推动明灯药房与家庭医生签约服务衔接",
                 [NHC, MOF, NHSA],
@@ -361,7 +361,7 @@ EXPECTED = [
             ),
             ExpectedTask(
                 3,
-                "（3）",
+                "（三）",
                 "2",
                 "扩大按病种分值付费范围",
                 [NHSA],
@@ -370,7 +370,7 @@ EXPECTED = [
             ),
             ExpectedTask(
                 4,
-                "（4）",
+                "（四）",
                 "2",
                 "完善门诊共济保障机制",
                 [NHSA, MOF],
@@ -379,7 +379,7 @@ EXPECTED = [
             ),
             ExpectedTask(
                 5,
-                "（5）",
+                "（五）",
                 "3",
                 "建设清泉水源性疾病监测网络",
                 [NDCPA],
@@ -387,7 +387,7 @@ EXPECTED = [
                 written=["国家疾控局"],
             ),
             ExpectedTask(
-                6, "（6）", "3", "建立深化医改年度监测评估制度", [SECRETARIAT], written=["医改秘书处"]
+                6, "（六）", "3", "建立深化医改年度监测评估制度", [SECRETARIAT], written=["医改秘书处"]
             ),
         ],
     ),
