@@ -444,8 +444,9 @@ def _parse_numbered(
     front: list[list[str]] = []
     sections: list[Section] = []
     drafts: list[_Draft] = []
-    trailing: list[str] = []  # lines after a task's responsibility line: the closing, if no task follows
-    section_lines: set[int] = set()  # ids of section heading lines held in `trailing`
+    # lines after a task's responsibility line (the closing, if no task follows), each with whether it is
+    # a section heading: a heading is never body text of the task before it
+    trailing: list[tuple[str, bool]] = []
     for paragraph in map(_split_trailing_departments, paragraphs):
         lines = iter(paragraph)
         for line in lines:
@@ -455,11 +456,10 @@ def _parse_numbered(
                 number = marker.number if marker.number is not None else len(sections) + 1
                 sections.append(Section(number=str(number), title=title.rstrip(".。")))
                 if drafts:  # closes the last task; a section without tasks at the end is the closing
-                    trailing.append(line if marker.rest else f"{line} {title}")
-                    section_lines.add(id(trailing[-1]))
+                    trailing.append((line if marker.rest else f"{line} {title}", True))
             elif marker and marker.style == task_style:
                 if drafts and trailing:
-                    drafts[-1].body.extend(t for t in trailing if id(t) not in section_lines)
+                    drafts[-1].body.extend(text for text, is_heading in trailing if not is_heading)
                     trailing = []
                 title, body = (
                     _heading_title(marker.rest) if marker.rest else (next(lines, "").rstrip(".。"), [])
@@ -472,7 +472,7 @@ def _parse_numbered(
             elif _note_of(line) and not drafts[-1].departments_line and not trailing:
                 drafts[-1].departments_line = line
             elif drafts[-1].departments_line or trailing:
-                trailing.append(line)
+                trailing.append((line, False))
             else:
                 drafts[-1].body.append(line)
     _renumber(info, drafts, section_style is not None)
@@ -486,7 +486,8 @@ def _parse_numbered(
         units.append(_unit(info, UnitKind.PREAMBLE, "Preamble", front[-1]))
     units.extend(_task_from_draft(context, d) for d in drafts)
     if trailing:
-        units.append(_unit(info, UnitKind.CLOSING, "Closing: organisation and reporting", trailing))
+        closing = [text for text, _ in trailing]
+        units.append(_unit(info, UnitKind.CLOSING, "Closing: organisation and reporting", closing))
     return Document(info=info, sections=sections, units=units)
 
 
