@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from index.model import Task, UnitKind
+from index.model import DocumentInfo, Task, UnitKind
 
 if TYPE_CHECKING:
     from llama_index.core.schema import TextNode
@@ -85,16 +85,28 @@ def content_hash(text: str, metadata: dict[str, str | int], embed_model: str) ->
 
 
 def chunk_units(
-    units: list[Task], count_tokens: Callable[[str], int], max_tokens: int, embed_model: str
+    units: list[Task],
+    count_tokens: Callable[[str], int],
+    max_tokens: int,
+    embed_model: str,
+    documents: Mapping[str, DocumentInfo] | None = None,
 ) -> list[Chunk]:
-    """Chunks of all units: id = content hash; metadata carries the unit id ("2021-5") and the full Task."""
+    """Chunks of all units: id = content hash; metadata carries the unit id ("2021-5") and the full Task.
+
+    The first chunk of each document also carries its DocumentInfo (`document_json`), so the index knows
+    each document's title, issuer, number, date and format without the manifest.
+    """
     nodes: list[Chunk] = []
+    described: set[str] = set()
     for unit in units:
         parts = _parts(unit, count_tokens, max_tokens)
         for index, text in enumerate(parts):
             metadata = unit_metadata(unit) | {"part": index, "parts": len(parts)}
             if index == 0:
                 metadata["unit_json"] = unit.model_dump_json()
+                if documents and unit.doc_id in documents and unit.doc_id not in described:
+                    metadata["document_json"] = documents[unit.doc_id].model_dump_json()
+                    described.add(unit.doc_id)
             node_id = content_hash(text, metadata, embed_model)
             nodes.append(Chunk(node_id, text, metadata))
     return nodes

@@ -33,6 +33,8 @@ LONE_PUNCTUATION = re.compile(r"[.;,:。；，：]+")
 QUOTES = str.maketrans(
     {"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u00a0": " ", "\u3000": " "}
 )
+CJK_CHAR = re.compile(r"[\u3400-\u9fff]")
+MAX_BRACKETED_LINE = 600  # an unclosed bracket in a longer line is a typo, not a list running on
 MIN_COPY_LINES = 8  # a repeated run this long is a duplicated copy, not a repeated sentence
 LONG_LINE = 40
 MAX_COPY_DIFFERENCE = 3  # differing lines tolerated inside a repeated copy
@@ -108,6 +110,27 @@ def _join_broken_sentences(lines: list[str], report: CleanReport) -> list[str]:
     return joined
 
 
+def _join_open_brackets(lines: list[str], report: CleanReport) -> list[str]:
+    """A bracketed list broken across lines ("(National Health Commission, Ministry of Finance," /
+    "National Healthcare Security Administration are responsible)") becomes one line again."""
+    joined: list[str] = []
+    open_brackets = 0
+    for line in lines:
+        if open_brackets > 0 and line and joined:
+            glue = "" if CJK_CHAR.match(line[:1]) and CJK_CHAR.match(joined[-1][-1:]) else " "
+            joined[-1] = joined[-1] + glue + line
+            report.add("bracketed list joined")
+        else:
+            joined.append(line)
+        depth = _bracket_depth(joined[-1]) if joined else 0
+        open_brackets = depth if depth > 0 and len(joined[-1]) < MAX_BRACKETED_LINE else 0
+    return joined
+
+
+def _bracket_depth(line: str) -> int:
+    return line.count("(") + line.count("（") - line.count(")") - line.count("）")
+
+
 def _drop_adjacent_repeats(lines: list[str], report: CleanReport) -> list[str]:
     kept: list[str] = []
     for line in lines:
@@ -169,6 +192,7 @@ def clean_text(raw: str) -> CleanText:
     lines = [re.sub(r"\s+", " ", line.translate(QUOTES)).strip() for line in raw.splitlines()]
     lines = _strip_page_furniture(lines, report)
     lines = _join_broken_sentences(lines, report)
+    lines = _join_open_brackets(lines, report)
     lines = _drop_adjacent_repeats(lines, report)
     lines = _drop_repeated_copies(lines, report)
     return CleanText(paragraphs=_paragraphs(lines), report=report)

@@ -11,8 +11,10 @@ from pathlib import Path
 from index.chunk import chunk_units
 from index.clean import clean_text
 from index.embed import load_embedder, model_name, token_counter
-from index.load import LoadError, find_sources, read_manifest, read_source
+from index.identity import base_id
+from index.load import LoadError, SourceText, find_sources, read_manifest, read_source, with_document_ids
 from index.lock import index_build_lock
+from index.metadata import HALF, SUMMARY, find_year
 from index.model import Document
 from index.parse import ParseError, parse_document
 from index.settings import IndexSettings
@@ -56,22 +58,25 @@ def parse_sources(
     """Load, clean and parse every source; one bad file is reported and skipped."""
     manifest = read_manifest(manifest_path)
     files, errors = find_sources(paths)
-    documents: list[Document] = []
-    noise: Counter[str] = Counter()
+    sources: list[SourceText] = []
     for path in files:
         source = read_source(path, manifest)
         if isinstance(source, LoadError):
             errors.append(source)
-            continue
-        cleaned = clean_text(source.text)
+        else:
+            sources.append(source)
+    documents: list[Document] = []
+    noise: Counter[str] = Counter()
+    for source in with_document_ids(sources):
+        cleaned = source.cleaned or clean_text(source.text)
         try:
-            document = parse_document(source.info, cleaned)
+            document = parse_document(source.info, cleaned, source.aliases)
         except ParseError as exc:
-            errors.append(LoadError(path, str(exc)))
+            errors.append(LoadError(source.path, str(exc)))
             continue
         if any(d.info.id == document.info.id for d in documents):
             errors.append(
-                LoadError(path, f"document id {document.info.id!r} is already used by another file")
+                LoadError(source.path, f"document id {document.info.id!r} is already used by another file")
             )
             continue
         documents.append(document)
@@ -112,6 +117,7 @@ def _build_generation(
         lambda text: len(tokenizer.encode(text).ids),
         settings.chunk_max_tokens,
         model_name(model_path),
+        {d.info.id: d.info for d in documents},
     )
     store = open_store(settings)
     stored = store.stored_ids()
@@ -137,5 +143,12 @@ def _build_generation(
 
 
 def _doc_id_of(path: Path, settings: IndexSettings) -> str:
+    """The id a failed file's document was indexed under: its manifest id, else the id its name implies."""
     entry = read_manifest(settings.manifest_path).get(path.name)
-    return entry.id if entry else path.stem
+    if entry:
+        return entry.id
+    year = find_year(path.stem, [])
+    if not year:
+        return path.stem
+    half = next((name for name, pattern in HALF if pattern.search(path.stem)), "")
+    return base_id(year, half, bool(SUMMARY.search(path.stem.replace("-", " "))))

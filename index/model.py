@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 
 from pydantic import BaseModel, Field
+
+# A unit id as cited, "<document>-<task>" or "<document>-notice": "2021-5", "2023h2-4", "2019-summary-3".
+UNIT_ID = re.compile(r"20\d\d[a-z0-9]*(?:-[a-z0-9]+)+")
 
 
 class UnitKind(StrEnum):
@@ -23,9 +27,13 @@ class Deadline(BaseModel):
     phrase: str
     sentence: str
 
+    @property
+    def year(self) -> int:
+        return int(self.month[:4])
+
 
 class DocumentInfo(BaseModel):
-    """A document's manifest entry."""
+    """A document's manifest entry, or what the document says about itself where the manifest is silent."""
 
     id: str
     year: int
@@ -35,6 +43,9 @@ class DocumentInfo(BaseModel):
     number: str = ""
     source: str = ""
     file: str = ""
+    format: str = Field(
+        "", description='The reader that read the file: "txt", "markdown", "html", "pdf", "docx".'
+    )
 
 
 class Section(BaseModel):
@@ -50,6 +61,7 @@ class Task(BaseModel):
     year: int
     kind: UnitKind
     number: int | None = None
+    source_number: str = Field("", description='The number as printed, e.g. "(3)" or "（三）".')
     section: Section | None = None
     title: str
     sentences: list[str] = Field(default_factory=list)
@@ -60,13 +72,18 @@ class Task(BaseModel):
     unnumbered_in_source: bool = False
 
     @property
+    def lead_department(self) -> str | None:
+        """The first-named (leading) department: notices name the lead first."""
+        return self.departments[0] if self.departments else None
+
+    @property
     def label(self) -> str:
-        """How people refer to the unit: "2021 task (5)", "2022 item 3", "2021 notice"."""
+        """How people refer to the unit: "2021 task (5)", "2022 item 3", "2023h2 notice"."""
         if self.kind is UnitKind.TASK:
             if self.unnumbered_in_source:
-                return f"{self.year} item {self.number}"
-            return f"{self.year} task ({self.number})"
-        return f"{self.year} {self.kind.value}"
+                return f"{self.doc_id} item {self.number}"
+            return f"{self.doc_id} task ({self.number})"
+        return f"{self.doc_id} {self.kind.value}"
 
     @property
     def text(self) -> str:

@@ -1,40 +1,75 @@
 """Parse clean policy text into Document → Section → Task, with departments and deadlines.
 
-Numbered notices ("1." sections, "(1)" tasks; or Chinese "一、" and "（一）") parse into their tasks. A
-source with no numbered tasks, such as a news summary, is split into topical items in document order,
-each opened by a lead paragraph that quotes the plan ('The "Work Task" requires that …').
+The structure is read from the document itself. Every line that opens with a numbering marker ("1."
+"(1)" "（1）" "1)" "1、" "I." "一、" "（一）") or is a Markdown heading (which the HTML and Word readers also
+write) is an item of that style; the styles nest as they appear (a style not yet open nests in the one
+above it, a heading closes everything below its level). The first level of the outline where several
+items hold items of their own is the sections, the level under it the tasks; a notice whose items hold
+nothing has tasks and no sections. Tasks may be numbered through the whole notice or restart in each
+section. A source with no numbered items at all, such as a news summary, is split into topical items in
+document order, each opened by a lead paragraph that quotes the plan ('The "Work Task" requires that …').
 """
 
 from __future__ import annotations
 
 import calendar
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 from index.clean import CleanText
-from index.departments import canonical_department
+from index.departments import canonical_department, find_departments, split_department_names
 from index.model import Deadline, Document, DocumentInfo, Section, Task, UnitKind
 
 CHINESE_NUMERALS = {c: i for i, c in enumerate("一二三四五六七八九十", start=1)}
-SECTION = re.compile(r"^(?:(\d{1,2})\.|([一二三四五六七八九十]{1,3})、)\s*(.*)$")
-TASK = re.compile(r"^(?:\((\d{1,2})\)|[（(]([一二三四五六七八九十]{1,3})[）)])\s*(.+)$")
-DEPARTMENTS_EN = re.compile(
-    r"^\((?P<names>.+?)\s+(?:are|is|shall be) responsible according to the division of responsibilities\)\.?$"
+ROMAN_VALUES = {"I": 1, "V": 5, "X": 10}
+ZH_NUMERAL = "[一二三四五六七八九十]{1,3}"
+HEADING = re.compile(r"^(?P<hashes>#{1,6})\s+(?P<rest>.*)$")
+# (style, pattern): the numbering styles of these notices; full-width and ASCII brackets are one style
+NUMBERINGS: list[tuple[str, re.Pattern[str]]] = [
+    ("（一）", re.compile(rf"^[（(]\s*(?P<n>{ZH_NUMERAL})\s*[）)]\s*(?P<rest>.*)$")),
+    ("一、", re.compile(rf"^(?P<n>{ZH_NUMERAL})\s*[、．.]\s*(?P<rest>.*)$")),
+    ("(1)", re.compile(r"^[（(]\s*(?P<n>\d{1,2})\s*[）)]\s*(?P<rest>.*)$")),
+    ("1)", re.compile(r"^(?P<n>\d{1,2})\s*[)）]\s*(?P<rest>.*)$")),
+    ("1、", re.compile(r"^(?P<n>\d{1,2})\s*、\s*(?P<rest>.*)$")),
+    ("1.", re.compile(r"^(?P<n>\d{1,2})\s*[.．](?!\d)\s*(?P<rest>.*)$")),
+    ("I.", re.compile(r"^(?P<n>[IVX]{1,5})\.(?:\s+(?P<rest>.*))?$")),
+]
+RESPONSIBLE_EN = re.compile(
+    r"^(?P<names>.+?)\s+(?:is|are|shall be|will be)\s+(?:jointly\s+)?responsible"
+    r"(?:\s+(?:for (?:this|the) task|according to (?:the|their) division of responsibilit(?:y|ies)))?\.?$",
+    re.IGNORECASE | re.DOTALL,
 )
-DEPARTMENTS_ZH = re.compile(r"^[（(](?P<names>.+?)按职责分工负责[）)]。?$")
-TRAILING_DEPARTMENTS_ZH = re.compile(
-    r"^(?P<body>.+?。)(?P<departments>[（(][^（）()]+按职责分工负责[）)]。?)$"
+LED_BY_EN = re.compile(
+    r"^led\s+by\s+(?P<lead>.+?)(?:,?\s+(?:with|together with)\s+(?:the\s+participation\s+of\s+)?"
+    r"(?P<others>.+?))?(?:\s+(?:participating|taking part))?\.?$",
+    re.IGNORECASE | re.DOTALL,
 )
+TAKES_LEAD_EN = re.compile(
+    r"^(?P<lead>.+?)\s+takes?\s+the\s+lead(?:,?\s+(?:with|and)\s+(?P<others>.+?)"
+    r"(?:\s+(?:participating|taking part|cooperating))?)?\.?$",
+    re.IGNORECASE | re.DOTALL,
+)
+LED_ZH = re.compile(r"^(?P<lead>.+?)牵头(?:[，,、]?(?P<others>.+?)(?:等)?(?:参与|配合|按职责分工负责))?$")
+RESPONSIBLE_ZH = re.compile(r"^(?P<names>.+?)(?:按职责分工)?负责$")
+RESPONSIBILITY_FORMS = (RESPONSIBLE_EN, LED_BY_EN, TAKES_LEAD_EN, LED_ZH, RESPONSIBLE_ZH)
+INLINE_LEAD = re.compile(r"(?P<lead>[^.;]+?)\s+takes?\s+the\s+lead\b(?P<rest>[^.;]*)", re.IGNORECASE)
 LEAD = re.compile(r'^The "[^"]+"\s')  # a news summary's paragraph quoting the plan opens a topical item
 LEAD_FRAMING = re.compile(r'^The "[^"]+"\s+[^,]*?(?:\bthat\b|,)\s*(?:and\s+)?')
 MONTHS = "|".join(calendar.month_name[1:])
 DEADLINE_EN = re.compile(
-    rf"\b(?:by|before|no later than)\s+(?:the\s+end\s+of\s+)?(?P<month>{MONTHS})\s+(?P<year>20\d\d)\b",
+    r"\b(?:by|before|no later than)\s+(?:"
+    rf"(?:the\s+end\s+of\s+)?(?P<month>{MONTHS})\s+(?P<year>20\d\d)\b"
+    rf"|(?:the\s+end\s+of\s+)?(?-i:(?P<month_only>{MONTHS}))\b(?!\s+\d)"
+    r"|(?:the\s+)?end[-\s]+(?:of\s+)?(?P<end_year>20\d\d)\b"
+    r"|(?:the\s+)?(?:end\s+of\s+(?:the|this)\s+year|year[-\s]end)\b)"
+    r"|\bwithin\s+(?:the|this)\s+year\b",
     re.IGNORECASE,
 )
-DEADLINE_ZH = re.compile(r"(?P<year>20\d\d)年(?P<month>\d{1,2})月底前")
+DEADLINE_ZH = re.compile(r"(?:(?P<year>20\d\d)年)?(?P<month>\d{1,2})月底?前|(?P<end_year>20\d\d)?年底前|年内")
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"(])|(?<=[。！？；])")
 ABBREVIATION = re.compile(r"\b(?:No|etc|e\.g|i\.e|Mr|Dr|Art)\.$")
+LONG_TITLE_WORDS = 25  # a first sentence longer than this is cut at its first clause
 
 
 class ParseError(ValueError):
@@ -52,6 +87,22 @@ def chinese_or_arabic(arabic: str | None, chinese: str | None) -> int:
     return (CHINESE_NUMERALS.get(tens, 1)) * 10 + (CHINESE_NUMERALS.get(units, 0))
 
 
+def roman_value(numeral: str) -> int | None:
+    """The value of a Roman numeral up to 39, or None when the letters are not one ("IIV")."""
+    values = [ROMAN_VALUES[c] for c in numeral]
+    total = sum(-v if i + 1 < len(values) and v < values[i + 1] else v for i, v in enumerate(values))
+    return total if 0 < total < 40 and _roman(total) == numeral else None
+
+
+def _roman(number: int) -> str:
+    out = ""
+    for value, letters in ((10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")):
+        while number >= value:
+            out += letters
+            number -= value
+    return out
+
+
 def split_sentences(line: str) -> list[str]:
     """Split a line into sentences without breaking at "etc." or "No."."""
     sentences: list[str] = []
@@ -66,39 +117,228 @@ def split_sentences(line: str) -> list[str]:
     return sentences
 
 
-def parse_departments(names: str) -> tuple[list[str], list[str]]:
-    """(canonical, as written) department lists from a responsibility parenthetical's names."""
-    names = re.sub(r"\s*\((?:hereinafter|以下简称)[^)]*\)", "", names)
+# ---------------------------------------------------------------- departments
+
+
+def _clean_department(part: str) -> str:
+    part = re.sub(
+        r"\s+and (?:relevant|other) departments$|和相关部门$|^and\s+|^the\s+|^The\s+|^with\s+(?:the\s+)?",
+        "",
+        part.strip(),
+    )
+    part = re.sub(r"等$", "", part)
+    return part.strip(" .")
+
+
+def parse_departments(
+    names: str, aliases: dict[str, str] | None = None, lead: str = ""
+) -> tuple[list[str], list[str]]:
+    """(canonical, as written) department lists from a responsibility note's names, lead first."""
+    names = re.sub(r"\s*[（(](?:hereinafter|以下简称)[^)）]*[)）]", "", names)
     names = re.sub(r",?\s*(?:etc\.?|等)$", "", names.strip())
     written: list[str] = []
-    for part in re.split(r",\s*|、", names):
-        part = re.sub(r"\s+and relevant departments$|和相关部门$|^and\s+|^the\s+|^The\s+", "", part.strip())
-        part = part.strip(" .")
-        if part and part.lower() not in {"relevant departments", "etc", "相关部门"}:
+    for part in ([lead] if lead else []) + split_department_names(names):
+        part = _clean_department(part)
+        if part and part.lower() not in {"relevant departments", "other departments", "etc", "相关部门"}:
             written.append(part)
     canonical: list[str] = []
     for name in written:
-        if (c := canonical_department(name)) not in canonical:
+        if (c := canonical_department(name, aliases)) not in canonical:
             canonical.append(c)
     return canonical, written
 
 
-def find_deadlines(sentences: list[str]) -> list[Deadline]:
-    """Dated commitments ("by the end of August 2021" → 2021-08) with the sentence that sets them."""
+def responsibility(note: str) -> tuple[str, str] | None:
+    """(lead, other names) of a responsibility note's text (without its brackets), or None if it is not one.
+
+    The forms: "X is responsible", "X and Y are responsible (according to the division of
+    responsibilities)", "Led by X, with Y and Z", "X takes the lead", "X负责", "X牵头，Y参与"."""
+    note = re.sub(r"\s+", " ", note).strip()
+    for form in RESPONSIBILITY_FORMS:
+        if match := form.match(note):
+            groups = match.groupdict()
+            if "lead" in groups:
+                return groups["lead"], groups.get("others") or ""
+            return "", groups["names"]
+    return None
+
+
+def _closing_bracket_group(line: str) -> tuple[str, str] | None:
+    """(text before, the bracketed group) when a line ends with a balanced (…) or （…） group."""
+    stripped = line.rstrip(" .。")
+    if not stripped.endswith((")", "）")):
+        return None
+    depth = 0
+    for index in range(len(stripped) - 1, -1, -1):
+        char = stripped[index]
+        if char in ")）":
+            depth += 1
+        elif char in "(（":
+            depth -= 1
+            if depth == 0:
+                return stripped[:index].rstrip(), line[index:].strip()
+    return None
+
+
+def responsibility_note(line: str) -> tuple[str, str] | None:
+    """(body before, note) when a line ends with a responsibility note in brackets."""
+    group = _closing_bracket_group(line)
+    if group and responsibility(group[1][1:].rstrip(" .。")[:-1]) is not None:
+        return group
+    return None
+
+
+def _inline_lead(sentences: list[str], aliases: dict[str, str]) -> tuple[list[str], list[str]]:
+    """Departments of a sentence such as "The National Health Commission takes the lead, with …"."""
+    for sentence in sentences:
+        if match := INLINE_LEAD.search(sentence):
+            leads = find_departments(match["lead"])
+            others = find_departments(match["rest"])
+            if leads:
+                pairs = leads + [p for p in others if p[1] not in {c for _, c in leads}]
+                written = [w for w, _ in pairs]
+                return [canonical_department(w, aliases) for w in written], written
+    return [], []
+
+
+# ---------------------------------------------------------------- deadlines
+
+
+def find_deadlines(sentences: list[str], year: int = 0) -> list[Deadline]:
+    """Dated commitments with the sentence that sets them: "by the end of August 2021" → 2021-08; a month
+    without a year, "within the year", "before the end of the year", "年底前" → the notice's `year`."""
     deadlines: list[Deadline] = []
     for sentence in sentences:
-        for match in DEADLINE_EN.finditer(sentence):
-            month = list(calendar.month_name).index(match["month"].capitalize())
-            deadlines.append(
-                Deadline(month=f"{match['year']}-{month:02d}", phrase=match[0], sentence=sentence)
-            )
-        for match in DEADLINE_ZH.finditer(sentence):
-            deadlines.append(
-                Deadline(
-                    month=f"{match['year']}-{int(match['month']):02d}", phrase=match[0], sentence=sentence
-                )
-            )
+        found = [(m, "en") for m in DEADLINE_EN.finditer(sentence)]
+        found += [(m, "zh") for m in DEADLINE_ZH.finditer(sentence)]
+        for match, _ in sorted(found, key=lambda f: f[0].start()):
+            month = _deadline_month(match, year)
+            if month:
+                deadlines.append(Deadline(month=month, phrase=match[0], sentence=sentence))
     return deadlines
+
+
+def _deadline_month(match: re.Match[str], year: int) -> str | None:
+    groups = match.groupdict()
+    month_name = groups.get("month") or groups.get("month_only")
+    if month_name and not month_name.isdigit():
+        number = list(calendar.month_name).index(month_name.capitalize())
+        at = int(groups["year"]) if groups.get("year") else year
+        return f"{at}-{number:02d}" if at else None
+    if month_name:  # Chinese "9月底前"
+        at = int(groups["year"]) if groups.get("year") else year
+        return f"{at}-{int(month_name):02d}" if at else None
+    at = int(groups["end_year"]) if groups.get("end_year") else year
+    return f"{at}-12" if at else None
+
+
+# ---------------------------------------------------------------- the outline
+
+
+@dataclass(frozen=True)
+class Marker:
+    """A line that opens an item: its style ("(1)", "一、", "h2" …), number (None: unnumbered heading) and
+    the text after the marker."""
+
+    style: str
+    number: int | None
+    rest: str
+    printed: str = ""  # the number as printed, e.g. "(3)", "（三）", "III."
+    heading: int = 0  # Markdown heading level, 0 for a numbered line
+
+
+def _numbered(text: str) -> tuple[str, int, str, str] | None:
+    """(style, value, text after the number, the number as printed) of a numbered line."""
+    for style, pattern in NUMBERINGS:
+        if match := pattern.match(text):
+            raw = match["n"]
+            if style == "I.":
+                number = roman_value(raw)
+                if number is None:
+                    continue
+            elif raw.isdigit():
+                number = int(raw)
+            else:
+                number = chinese_or_arabic(None, raw)
+            printed = re.sub(r"\s+", "", text[: match.start("rest")] if match["rest"] else text)
+            return style, number, (match["rest"] or "").strip(), printed
+    return None
+
+
+def read_marker(line: str) -> Marker | None:
+    """The item a line opens, if any."""
+    if heading := HEADING.match(line):
+        level, rest = len(heading["hashes"]), heading["rest"].strip()
+        numbered = _numbered(rest)
+        if numbered:
+            return Marker(f"h{level}", numbered[1], numbered[2], numbered[3], level)
+        return Marker(f"h{level}", None, rest, "", level)
+    if numbered := _numbered(line):
+        return Marker(*numbered)
+    return None
+
+
+@dataclass
+class _Item:
+    index: int  # line position
+    marker: Marker
+    depth: int
+    children: int = 0
+
+
+def _outline(markers: list[tuple[int, Marker]]) -> list[_Item]:
+    """Nest the items by style: a style already open closes what is below it; a new style opens below the
+    current one; a heading closes every numbered list and every heading of its level or deeper."""
+    stack: list[Marker] = []
+    items: list[_Item] = []
+    for index, marker in markers:
+        if marker.heading:
+            while stack and (not stack[-1].heading or stack[-1].heading >= marker.heading):
+                stack.pop()
+        elif any(m.style == marker.style for m in stack):
+            while stack[-1].style != marker.style:
+                stack.pop()
+            stack.pop()
+        stack.append(marker)
+        items.append(_Item(index, marker, len(stack) - 1))
+    for position, item in enumerate(items):
+        for later in items[position + 1 :]:
+            if later.depth <= item.depth:
+                break
+            if later.depth == item.depth + 1:
+                item.children += 1
+    return items
+
+
+def _levels(items: list[_Item]) -> tuple[str | None, str | None]:
+    """(section style, task style) of the outline.
+
+    Sections: the first depth where at least two items hold items, or one does and an item without any
+    follows it (a lone wrapper, such as a title heading, is skipped); tasks: the commonest style right
+    under them. Without such a depth, the tasks are the first
+    depth with at least two items, and there are no sections.
+    """
+    depths = sorted({i.depth for i in items})
+    for depth in depths:
+        here = [i for i in items if i.depth == depth]
+        holding = [i for i in here if i.children]
+        # one holding item is still a section when a childless one follows it (a closing section such as
+        # "Organisation and implementation"); a childless one before it is a header (the notice's title)
+        closing_follows = bool(holding) and any(not i.children and i.index > holding[-1].index for i in here)
+        if len(holding) >= 2 or closing_follows:
+            section_style = Counter(i.marker.style for i in here if i.children).most_common(1)[0][0]
+            below = [i for i in items if i.depth == depth + 1]
+            task_style = Counter(i.marker.style for i in below).most_common(1)[0][0]
+            return section_style, task_style
+    for depth in depths:
+        styles = Counter(i.marker.style for i in items if i.depth == depth)
+        style, count = styles.most_common(1)[0]
+        if count >= 2:
+            return None, style
+    return None, None
+
+
+# ---------------------------------------------------------------- numbered notices
 
 
 @dataclass
@@ -106,114 +346,165 @@ class _Draft:
     """A task being read: heading, body lines, responsibility line."""
 
     number: int
+    source_number: str
     title: str
     section: Section | None
     body: list[str] = field(default_factory=list)
     departments_line: str = ""
 
 
-def _departments_match(line: str) -> re.Match[str] | None:
-    return DEPARTMENTS_EN.match(line) or DEPARTMENTS_ZH.match(line)
+@dataclass
+class _Context:
+    """What a document's units share: its info and the department names it defines for itself."""
+
+    info: DocumentInfo
+    aliases: dict[str, str] = field(default_factory=dict)
 
 
-def _task_from_draft(info: DocumentInfo, draft: _Draft) -> Task:
-    sentences = [s for line in draft.body for s in split_sentences(line)]
+def _task_from_draft(context: _Context, draft: _Draft) -> Task:
+    info = context.info
+    sentences = [s for line in draft.body for s in split_sentences(_plain(line))]
     canonical: list[str] = []
     written: list[str] = []
-    if match := _departments_match(draft.departments_line):
-        canonical, written = parse_departments(match["names"])
+    if draft.departments_line and (note := _note_of(draft.departments_line)):
+        lead, names = note
+        canonical, written = parse_departments(names, context.aliases, lead)
+    elif not draft.departments_line:
+        canonical, written = _inline_lead(sentences, context.aliases)
     return Task(
-        id=f"{info.year}-{draft.number}",
+        id=f"{info.id}-{draft.number}",
         doc_id=info.id,
         year=info.year,
         kind=UnitKind.TASK,
         number=draft.number,
+        source_number=draft.source_number,
         section=draft.section,
         title=draft.title,
         sentences=sentences,
         departments=canonical,
         departments_as_written=written,
         departments_text=draft.departments_line,
-        deadlines=find_deadlines(sentences),
+        deadlines=find_deadlines(sentences, info.year),
     )
 
 
+def _note_of(line: str) -> tuple[str, str] | None:
+    """(lead, names) of a whole-line responsibility note "(…)"."""
+    line = line.strip().rstrip(".。")
+    if line[:1] in "(（" and line[-1:] in ")）":
+        return responsibility(line[1:-1])
+    return None
+
+
+def _plain(line: str) -> str:
+    """A line without the Markdown heading marks the readers write: they are structure, not text."""
+    return HEADING.sub(r"\g<rest>", line)
+
+
 def _unit(info: DocumentInfo, kind: UnitKind, title: str, lines: list[str]) -> Task:
-    sentences = [s for line in lines for s in split_sentences(line)]
+    sentences = [s for line in lines for s in split_sentences(_plain(line))]
     return Task(
-        id=f"{info.year}-{kind.value}",
+        id=f"{info.id}-{kind.value}",
         doc_id=info.id,
         year=info.year,
         kind=kind,
         title=title,
         sentences=sentences,
-        deadlines=find_deadlines(sentences),
+        deadlines=find_deadlines(sentences, info.year),
     )
 
 
-def _heading_title(first: str, rest: list[str]) -> tuple[str, list[str]]:
-    """A task heading's title (its first sentence) and whatever body shares its line."""
+def _heading_title(first: str) -> tuple[str, list[str]]:
+    """A task's title and whatever body shares its line: the first sentence, cut at its first clause
+    when that sentence is a whole paragraph's worth."""
     sentences = split_sentences(first)
     title = sentences[0].rstrip(".。")
-    return title, sentences[1:] + rest
+    body = sentences[1:]
+    if len(title.split()) > LONG_TITLE_WORDS and (clause := re.match(r"^(.+?)[;；:：]\s*(.+)$", title)):
+        title, body = clause[1], [clause[2], *body]
+    return title, body
 
 
 def _split_trailing_departments(paragraph: list[str]) -> list[str]:
-    """Chinese notices end a task's last sentence and its responsibility note on one line: split them."""
+    """A task that is one paragraph ends its last sentence and its responsibility note on one line: split."""
     lines: list[str] = []
     for line in paragraph:
-        if match := TRAILING_DEPARTMENTS_ZH.match(line):
-            lines.extend([match["body"], match["departments"]])
+        split = responsibility_note(line)
+        if split and split[0]:
+            lines.extend([split[0], split[1]])
         else:
             lines.append(line)
     return lines
 
 
-def _parse_numbered(info: DocumentInfo, paragraphs: list[list[str]]) -> Document:
+def _parse_numbered(
+    context: _Context, paragraphs: list[list[str]], section_style: str | None, task_style: str
+) -> Document:
+    info = context.info
     front: list[list[str]] = []
     sections: list[Section] = []
     drafts: list[_Draft] = []
-    trailing: list[str] = []  # lines after a task's responsibility line: the closing, if no task follows
+    # lines after a task's responsibility line (the closing, if no task follows), each with whether it is
+    # a section heading: a heading is never body text of the task before it
+    trailing: list[tuple[str, bool]] = []
     for paragraph in map(_split_trailing_departments, paragraphs):
         lines = iter(paragraph)
         for line in lines:
-            if (match := SECTION.match(line)) and not TASK.match(line):
-                title = match[3] or next(lines, "")
-                sections.append(
-                    Section(number=str(chinese_or_arabic(match[1], match[2])), title=title.rstrip(".。"))
-                )
-            elif match := TASK.match(line):
+            marker = read_marker(line)
+            if marker and marker.style == section_style:
+                title = marker.rest or next(lines, "")
+                number = marker.number if marker.number is not None else len(sections) + 1
+                sections.append(Section(number=str(number), title=title.rstrip(".。")))
+                if drafts:  # closes the last task; a section without tasks at the end is the closing
+                    trailing.append((line if marker.rest else f"{line} {title}", True))
+            elif marker and marker.style == task_style:
                 if drafts and trailing:
-                    drafts[-1].body.extend(trailing)
+                    drafts[-1].body.extend(text for text, is_heading in trailing if not is_heading)
                     trailing = []
-                title, body = _heading_title(match[3], [])
+                title, body = (
+                    _heading_title(marker.rest) if marker.rest else (next(lines, "").rstrip(".。"), [])
+                )
                 current_section = sections[-1] if sections else None
-                drafts.append(_Draft(chinese_or_arabic(match[1], match[2]), title, current_section, body))
+                number = marker.number if marker.number is not None else len(drafts) + 1
+                drafts.append(_Draft(number, marker.printed, title, current_section, body))
             elif not drafts:
                 front.append([line]) if not front or line is paragraph[0] else front[-1].append(line)
-            elif _departments_match(line) and not drafts[-1].departments_line:
+            elif _note_of(line) and not drafts[-1].departments_line and not trailing:
                 drafts[-1].departments_line = line
-            elif drafts[-1].departments_line:
-                trailing.append(line)
+            elif drafts[-1].departments_line or trailing:
+                trailing.append((line, False))
             else:
                 drafts[-1].body.append(line)
+    _renumber(info, drafts, section_style is not None)
+    used = {id(d.section) for d in drafts if d.section is not None}
+    sections = [s for s in sections if id(s) in used]
     units: list[Task] = []
     if front:
         notice_lines = [line for p in front[:-1] for line in p] if len(front) > 1 else []
         if notice_lines:
             units.append(_unit(info, UnitKind.NOTICE, f"Notice issuing the {info.title}", notice_lines))
         units.append(_unit(info, UnitKind.PREAMBLE, "Preamble", front[-1]))
-    units.extend(_task_from_draft(info, d) for d in drafts)
+    units.extend(_task_from_draft(context, d) for d in drafts)
     if trailing:
-        units.append(_unit(info, UnitKind.CLOSING, "Closing: organisation and reporting", trailing))
-    _check_numbering(info, drafts)
+        closing = [text for text, _ in trailing]
+        units.append(_unit(info, UnitKind.CLOSING, "Closing: organisation and reporting", closing))
     return Document(info=info, sections=sections, units=units)
 
 
-def _check_numbering(info: DocumentInfo, drafts: list[_Draft]) -> None:
+def _renumber(info: DocumentInfo, drafts: list[_Draft], has_sections: bool) -> None:
+    """Tasks numbered 1..n through the notice keep their numbers; tasks that restart in each section are
+    numbered 1..n in document order (their printed number stays in `source_number`)."""
     numbers = [d.number for d in drafts]
-    if numbers != list(range(1, len(numbers) + 1)):
+    if numbers == list(range(1, len(numbers) + 1)):
+        return
+    by_section: dict[int, list[int]] = {}
+    for draft in drafts:
+        by_section.setdefault(id(draft.section), []).append(draft.number)
+    restarting = has_sections and all(n == list(range(1, len(n) + 1)) for n in by_section.values())
+    if not restarting:
         raise ParseError(f"document {info.id}: task numbers are not 1..{len(numbers)} in order: {numbers}")
+    for ordinal, draft in enumerate(drafts, start=1):
+        draft.number = ordinal
 
 
 def _item_title(lead: str) -> str:
@@ -246,24 +537,31 @@ def _parse_unnumbered(info: DocumentInfo, paragraphs: list[list[str]]) -> Docume
         sentences = [s for line in lines for s in split_sentences(line)]
         units.append(
             Task(
-                id=f"{info.year}-{number}",
+                id=f"{info.id}-{number}",
                 doc_id=info.id,
                 year=info.year,
                 kind=UnitKind.TASK,
                 number=number,
                 title=_item_title(lines[0]),
                 sentences=sentences,
-                deadlines=find_deadlines(sentences),
+                deadlines=find_deadlines(sentences, info.year),
                 unnumbered_in_source=True,
             )
         )
     return Document(info=info, units=units)
 
 
-def parse_document(info: DocumentInfo, text: CleanText) -> Document:
-    """Parse clean text into a Document; raises ParseError when no structure is found."""
+def parse_document(info: DocumentInfo, text: CleanText, aliases: dict[str, str] | None = None) -> Document:
+    """Parse clean text into a Document; raises ParseError when no structure is found.
+
+    `aliases` are the short department names the document defines (see index.metadata.defined_aliases).
+    """
     if not text.paragraphs:
         raise ParseError(f"document {info.id}: nothing left after cleaning")
-    if any(TASK.match(line) for p in text.paragraphs for line in p):
-        return _parse_numbered(info, text.paragraphs)
+    lines = [line for p in text.paragraphs for line in p]
+    markers = [(i, m) for i, line in enumerate(lines) if (m := read_marker(line))]
+    section_style, task_style = _levels(_outline(markers))
+    context = _Context(info, aliases or {})
+    if task_style is not None:
+        return _parse_numbered(context, text.paragraphs, section_style, task_style)
     return _parse_unnumbered(info, text.paragraphs)

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from index.model import Task
+from index.model import DocumentInfo, Task
 from index.offline import enforce_offline
 from index.settings import IndexSettings
 
@@ -68,6 +68,7 @@ class Catalog:
     collection: str
     units: list[Task] = field(default_factory=list)
     chunks: list[StoredChunk] = field(default_factory=list)
+    documents: list[DocumentInfo] = field(default_factory=list)  # as read from the files at ingest
 
 
 _clients: dict[tuple[str, ...], ClientAPI] = {}
@@ -145,8 +146,11 @@ class IndexStore:
                 )
                 if "unit_json" in metadata:
                     catalog.units.append(Task.model_validate_json(str(metadata["unit_json"])))
+                if "document_json" in metadata:
+                    catalog.documents.append(DocumentInfo.model_validate_json(str(metadata["document_json"])))
         order = {u.doc_id: i for i, u in enumerate(sorted(catalog.units, key=lambda u: (u.year, u.doc_id)))}
         catalog.units.sort(key=lambda u: (order[u.doc_id], _unit_order(u)))
+        catalog.documents.sort(key=lambda d: (d.year, d.id))
         return catalog
 
     def stored_ids(self, doc_ids: set[str] | None = None) -> dict[str, str]:

@@ -205,8 +205,15 @@ def test_chinese_numbering_sample():
         (2, "推进药品耗材集中采购"),
         (3, "推进优质医疗资源扩容和均衡布局"),
     ]
-    assert tasks[1].departments == ["国家医保局", "国家卫生健康委", "财政部"]
-    assert tasks[0].departments == ["国务院医改领导小组秘书处"]
+    # Chinese names are aliases of the canonical (English) names, so one filter serves both languages
+    assert tasks[1].departments_as_written == ["国家医保局", "国家卫生健康委", "财政部"]
+    assert tasks[1].departments == [
+        "National Healthcare Security Administration",
+        "National Health Commission",
+        "Ministry of Finance",
+    ]
+    assert tasks[0].departments_as_written == ["国务院医改领导小组秘书处"]
+    assert tasks[0].departments == ["Secretariat of the State Council Medical Reform Leading Group"]
     assert [d.month for d in tasks[1].deadlines] == ["2021-08"]
     assert [d.month for d in tasks[2].deadlines] == ["2021-10"]
     assert [t.section.number for t in tasks] == ["1", "1", "2"]

@@ -1,0 +1,79 @@
+"""The one lexical tokenizer of PolicyQA: BM25 terms for English, Chinese and mixed text.
+
+Latin text is split as bm25s splits it (words of two or more characters, lower case), English stop words
+dropped and the rest stemmed with the same Snowball stemmer; runs of Chinese characters are segmented by
+jieba in search mode, which also yields the shorter words inside long compounds ("国家医保局" → "国家",
+"医保", "医保局", "国家医保局"), so a question's wording need not match the notice's segmentation exactly.
+The Chinese names of the departments (index.departments) are added to jieba's dictionary as words.
+
+jieba is used offline: its dictionary ships inside the package. Its prefix-dictionary cache goes to the
+system temp folder (never next to the package, which may be read-only) and its log lines are silenced.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import tempfile
+from functools import cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import jieba as jieba_module
+
+CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+LATIN_WORD = re.compile(r"(?u)\b\w\w+\b")  # bm25s's default token pattern
+# Function words that carry no topic; kept short: BM25's idf discounts the common rest anyway.
+CHINESE_STOP_WORDS = frozenset("的了和与及等在对为将并或是把被由按各其之以于从到中")
+
+
+@cache
+def _jieba() -> jieba_module.Tokenizer:
+    """jieba's tokenizer, initialised once, quietly, with its cache in the temp folder."""
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    logging.getLogger("jieba").setLevel(logging.WARNING)
+    from index.departments import CJK, DEPARTMENT_ALIASES
+
+    tokenizer = jieba.Tokenizer()
+    tokenizer.tmp_dir = tempfile.gettempdir()
+    tokenizer.initialize()
+    for names in DEPARTMENT_ALIASES.values():  # department names are words, whatever jieba's dictionary says
+        for name in names:
+            if CJK.search(name):
+                tokenizer.add_word(name)
+    return tokenizer
+
+
+@cache
+def _english() -> tuple[object, frozenset[str]]:
+    import Stemmer
+    from bm25s.stopwords import STOPWORDS_EN
+
+    return Stemmer.Stemmer("english"), frozenset(STOPWORDS_EN)
+
+
+def chinese_words(text: str) -> list[str]:
+    """jieba's words of a run of Chinese characters, search mode, function words dropped."""
+    words = _jieba().lcut_for_search(text)
+    return [w for w in words if w.strip() and w not in CHINESE_STOP_WORDS]
+
+
+def english_words(text: str) -> list[str]:
+    """Stemmed English words without stop words, as bm25s's English tokenizer makes them."""
+    stemmer, stop_words = _english()
+    words = [w for w in LATIN_WORD.findall(text.lower()) if w not in stop_words]
+    return stemmer.stemWords(words)  # type: ignore[attr-defined]
+
+
+def lexical_tokens(text: str) -> list[str]:
+    """BM25 terms of any text, in order: stemmed English words and jieba-segmented Chinese words."""
+    tokens: list[str] = []
+    position = 0
+    for run in CJK_RUN.finditer(text):
+        tokens.extend(english_words(text[position : run.start()]))
+        tokens.extend(chinese_words(run[0]))
+        position = run.end()
+    tokens.extend(english_words(text[position:]))
+    return tokens
