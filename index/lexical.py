@@ -64,7 +64,8 @@ def english_words(text: str) -> list[str]:
     """Stemmed English words without stop words, as bm25s's English tokenizer makes them."""
     stemmer, stop_words = _english()
     words = [w for w in LATIN_WORD.findall(text.lower()) if w not in stop_words]
-    return stemmer.stemWords(words)  # type: ignore[attr-defined]
+    stemmed: list[str] = stemmer.stemWords(words)  # type: ignore[attr-defined]
+    return stemmed
 
 
 def lexical_tokens(text: str) -> list[str]:

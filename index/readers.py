@@ -91,7 +91,7 @@ NUMBERED_START = re.compile(  # "3.", "(3)", "（三）", "III.", "三、" at th
 def _is_furniture(tag: Tag) -> bool:
     if tag.attrs is None:  # already removed with an ancestor
         return False
-    words = " ".join([tag.get("id") or "", *(tag.get("class") or []), tag.get("role") or ""])
+    words = " ".join([str(tag.get("id") or ""), *(tag.get("class") or []), str(tag.get("role") or "")])
     return bool(words.strip()) and bool(FURNITURE.search(words))
 
 
@@ -111,7 +111,8 @@ class _HtmlLines:
             self.blocks.append(block)
 
     def walk(self, node: Tag) -> None:
-        from bs4 import NavigableString, Tag
+        from bs4 import Tag
+        from bs4.element import NavigableString
 
         for child in node.children:
             if isinstance(child, NavigableString):

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import docx
 from docx.oxml.ns import qn
+from docx.text.paragraph import Paragraph
 
 ZOO = Path(__file__).resolve().parent
 DOCUMENTS = ZOO / "documents"
@@ -97,7 +98,7 @@ def _restarted_numbering(document: docx.document.Document, style_num_id: str) ->
     return new_id
 
 
-def _number_paragraph(paragraph: docx.text.paragraph.Paragraph, num_id: str) -> None:
+def _number_paragraph(paragraph: Paragraph, num_id: str) -> None:
     p_pr = paragraph._p.get_or_add_pPr()
     num_pr = p_pr.get_or_add_numPr()
     num_pr.get_or_add_ilvl().val = 0
