@@ -13,6 +13,7 @@ import numpy as np
 
 from assistant.core.types import Filters
 from index.departments import canonical_department
+from index.lexical import lexical_tokens
 from index.model import Task, UnitKind
 from index.store import Catalog, StoredChunk
 
@@ -156,14 +157,13 @@ class Timings:
 
 
 class LexicalIndex:
-    """BM25 over chunk texts, with English stemming and stop words."""
+    """BM25 over chunk texts: stemmed English words without stop words, and jieba words for Chinese."""
 
     def __init__(self, chunks: list[StoredChunk]) -> None:
         import bm25s
-        import Stemmer
 
-        self._tokenizer = bm25s.tokenization.Tokenizer(stemmer=Stemmer.Stemmer("english"), stopwords="en")
-        corpus = self._tokenizer.tokenize([c.text for c in chunks], return_as="ids", show_progress=False)
+        corpus = [lexical_tokens(c.text) for c in chunks]
+        self._vocabulary = {token for document in corpus for token in document}
         self._bm25 = bm25s.BM25()
         self._bm25.index(corpus, show_progress=False)
         self.size = len(chunks)
@@ -171,15 +171,15 @@ class LexicalIndex:
     @property
     def vocabulary(self) -> set[str]:
         """Every (stemmed) word of the indexed chunks."""
-        return set(self._tokenizer.get_vocab_dict())
+        return self._vocabulary
 
     def search(self, query: str, k: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
         """(chunk position, BM25 score) pairs, best first; only positions where `mask` is 1."""
-        tokens = self._tokenizer.tokenize([query], update_vocab=False, return_as="ids", show_progress=False)
-        if not tokens[0] or not self.size:
+        tokens = [t for t in lexical_tokens(query) if t in self._vocabulary]
+        if not tokens or not self.size:
             return []
         ids, scores = self._bm25.retrieve(
-            tokens, k=min(k, self.size), show_progress=False, weight_mask=mask, n_threads=1
+            [tokens], k=min(k, self.size), show_progress=False, weight_mask=mask, n_threads=1
         )
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if s > 0]
 

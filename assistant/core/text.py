@@ -10,7 +10,9 @@ import re
 from functools import cache
 from typing import Any
 
-MARKER = re.compile(r"\s*\[(20\d\d-[\w]+)\]")
+from index.model import UNIT_ID
+
+MARKER = re.compile(rf"\s*\[({UNIT_ID.pattern})\]")
 # Words of PolicyQA's own answer templates: they frame a claim, they are not the claim.
 FRAME_WORDS = set(
     [

@@ -46,7 +46,7 @@ from assistant.core.text import MARKER, content_words
 from assistant.core.types import Refusal, RefusalCode, Turn
 from assistant.local_llm.server import LocalLLMServer, LocalLLMServerError, smollm2_gguf_path
 from assistant.settings import LLMEndpoint, Settings
-from index.model import Task
+from index.model import UNIT_ID, Task
 
 LOCAL_MODEL = "smollm2"
 CONTEXT_UNITS = 3  # excerpts per prompt: a small model on 2 cores spends ~5 ms per prompt token
@@ -60,7 +60,7 @@ LOCAL_STARTUP_TIMEOUT_S = 120.0
 LOCAL_TIMEOUT_S = 180.0  # a busy 2-core machine can take a minute for one prompt
 UNVERIFIED = "The model's answer could not be verified against the documents, so PolicyQA does not show it."
 MODEL_REFUSED = "The model found no answer in the retrieved passages."
-MARKER_LIST = re.compile(r"\[\s*(20\d\d-\w+(?:\s*[,;]\s*20\d\d-\w+)*)\s*\]")
+MARKER_LIST = re.compile(rf"\[\s*((?:{UNIT_ID.pattern})(?:\s*[,;]\s*(?:{UNIT_ID.pattern}))*)\s*\]")
 # What models put before a sentence: stray punctuation, an id label ("2021-9:"), "Answer:", a list bullet.
 LEADING_LABEL = re.compile(
     r"^(?:[\s:;,.]+|[-*•]\s+|\d+[.)]\s+|20\d\d-\w+\s*:\s*|(?:answer|standalone question)\s*:\s*)*",
