@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from assistant.core.errors import LLMUnavailableError, UnknownModelError
 from assistant.service import IndexUnavailableError
+from index.lock import IngestRunning
 
 RETRY_AFTER_S = 10
 # Statuses of a model endpoint that mean "busy", not "broken": trying again soon may work.
@@ -52,6 +53,8 @@ def describe_failure(exc: BaseException) -> Failure | None:
             )
         case IndexUnavailableError():
             return Failure(503, "index_unavailable", str(exc), retry_after_s=RETRY_AFTER_S)
+        case IngestRunning():
+            return Failure(409, "reindex_running", f"{exc}; try again when it has finished")
         case LLMUnavailableError():
             busy = exc.status in BUSY_STATUSES
             return Failure(
@@ -60,4 +63,4 @@ def describe_failure(exc: BaseException) -> Failure | None:
     return None
 
 
-EXPECTED_FAILURES = (UnknownModelError, IndexUnavailableError, LLMUnavailableError)
+EXPECTED_FAILURES = (UnknownModelError, IndexUnavailableError, LLMUnavailableError, IngestRunning)

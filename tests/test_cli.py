@@ -96,3 +96,52 @@ def test_commands_say_when_no_index_exists(tmp_path: Path, server_env, command):
     result = policyqa(env, command, *(["Who leads task 5?"] if command == "ask" else []))
     assert result.returncode == 2
     assert "no index has been built yet: run `policyqa ingest`" in result.stderr
+
+
+def one_line_error(result: subprocess.CompletedProcess[str]) -> str:
+    """The single stderr line of a failed command (no traceback, no third-party output)."""
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: ") and "Traceback" not in result.stderr
+    return lines[0]
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "says"),
+    [
+        (["ask", "Who leads task 5?", "--bogus"], 2, "No such option: --bogus; see 'policyqa ask --help'"),
+        (["tasks", "--year", "twenty"], 2, "Invalid value for '--year'"),
+        (["frobnicate"], 2, "No such command 'frobnicate'"),
+        (["ask"], 2, "Missing argument 'question'"),
+        (["show", "2021-99"], 1, "no unit '2021-99'"),
+        (["ask", "Who leads task 5?", "--model", "gpt-9"], 2, "unknown model 'gpt-9'"),
+    ],
+)
+def test_expected_errors_are_one_line_and_a_non_zero_exit(server_env, args, code, says):
+    result = policyqa(server_env, *args)
+    assert result.returncode == code
+    assert says in one_line_error(result)
+
+
+def test_an_unavailable_model_is_one_line_and_debug_shows_the_traceback(server_env):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        env = {**server_env, "POLICYQA_LOCAL_LLM_PORT": str(taken.getsockname()[1])}
+        question = "Who leads 2021 task (5)?"
+        result = policyqa(env, "ask", question, "--model", "smollm2", "--json")
+        assert result.returncode == 1 and result.stdout == ""
+        assert "model 'smollm2' is unavailable" in one_line_error(result)
+        debug = policyqa(env, "ask", question, "--model", "smollm2", "--debug")
+    assert debug.returncode == 1
+    assert "Traceback" in debug.stderr and "LLMUnavailableError" in debug.stderr
+
+
+def test_json_output_is_json_alone(server_env):
+    result = policyqa(server_env, "ask", "Who leads 2021 task (5)?", "--json")
+    assert result.returncode == 0
+    json.loads(result.stdout)
+    assert "Loading weights" not in result.stderr and "%|" not in result.stderr
+    assert result.stderr.strip() == ""

@@ -21,7 +21,7 @@ from index.ingest import ingest, parse_sources
 from index.load import find_sources, read_manifest, read_source
 from index.model import Document
 from index.readers import NO_TEXT_LAYER, ReadError, read_document
-from index.settings import Settings
+from index.settings import IndexSettings
 
 REPO = Path(__file__).resolve().parent.parent
 ZOO = REPO / "eval" / "zoo" / "documents"
@@ -858,7 +858,7 @@ def test_the_whole_zoo_ingests_into_a_real_chroma_store(tmp_path, monkeypatch):
 
     monkeypatch.setenv("POLICYQA_DOCUMENTS_DIR", str(ZOO))  # how a user points PolicyQA at a folder
     monkeypatch.setenv("POLICYQA_DATA_DIR", str(tmp_path / "data"))
-    settings = Settings()
+    settings = IndexSettings()
     assert settings.documents_dir == ZOO and settings.manifest_path == ZOO / "manifest.json"
     report = ingest(settings)
     assert not report.errors, report.errors

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -13,6 +14,7 @@ from rich.markup import escape
 from rich.panel import Panel
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from typer.exceptions import TyperException
 
 from assistant.settings import Settings
 
@@ -189,20 +191,11 @@ def ask(
 ) -> None:
     """Answer a question with citations to the tasks it comes from."""
     from assistant.core.types import Filters
-    from assistant.failures import describe_failure
 
     if not question.strip():
         errors.print("[red]error:[/] the question is empty")
         raise typer.Exit(2)
-    service = _service()
-    try:
-        answer = service.ask(question, filters=Filters(year=year), top_k=top_k, model=model)
-    except Exception as exc:
-        failure = describe_failure(exc)
-        if failure is None:
-            raise
-        errors.print(f"[red]error:[/] {escape(failure.message)}")
-        raise typer.Exit(2 if failure.status < 500 else 1) from exc
+    answer = _service().ask(question, filters=Filters(year=year), top_k=top_k, model=model)
     if as_json:
         print(answer.model_dump_json(indent=2))
         return
@@ -248,5 +241,63 @@ def _register_eval() -> None:
 
 _register_eval()
 
+
+@app.callback()
+def _options(
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show the full traceback of an error (anywhere on the line).")
+    ] = False,
+) -> None:
+    """PolicyQA: cited answers from the Key Tasks for Deepening Medical and Health Reform."""
+
+
+DEBUG_FLAG = "--debug"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run `policyqa`: every expected error is one line on stderr and a non-zero exit code.
+
+    Usage errors (unknown option, bad value) exit 2; failures of the work (no index, an unknown model, the
+    model unavailable, an ingest already running, an unreadable file) exit 1 or 2 as their kind says. The
+    traceback is printed only with `--debug`, which may stand anywhere on the line; without it, library
+    warnings are silenced too, so `--json` output is JSON alone.
+    """
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = DEBUG_FLAG in args
+    args = [a for a in args if a != DEBUG_FLAG]
+    if not debug:
+        warnings.filterwarnings("ignore")
+    command = typer.main.get_command(app)
+    try:
+        result = command.main(args=args, prog_name="policyqa", standalone_mode=False)
+    except (typer.Abort, KeyboardInterrupt):
+        return _fail("interrupted", 130)
+    except TyperException as exc:  # click's usage errors (typer vendors click): bad option, bad value
+        ctx = getattr(exc, "ctx", None)
+        where = f"; see '{ctx.command_path} --help'" if ctx is not None else ""
+        return _fail(f"{exc.format_message().rstrip('.')}{where}", getattr(exc, "exit_code", 2))
+    except Exception as exc:
+        if debug:
+            raise
+        return _report(exc)
+    return result if isinstance(result, int) else 0
+
+
+def _report(exc: Exception) -> int:
+    """One line for `exc`: the product's own wording for expected failures, the OS's for file errors."""
+    from assistant.failures import describe_failure
+
+    if (failure := describe_failure(exc)) is not None:
+        return _fail(failure.message, 2 if failure.status < 500 else 1)
+    if isinstance(exc, OSError) and exc.filename:
+        return _fail(f"{exc.strerror or exc}: {exc.filename}", 1)
+    return _fail(f"unexpected {type(exc).__name__}: {exc} (run again with --debug for the traceback)", 1)
+
+
+def _fail(message: str, code: int) -> int:
+    errors.print(f"[red]error:[/] {escape(message)}", soft_wrap=True)
+    return code
+
+
 if __name__ == "__main__":
-    sys.exit(app())
+    sys.exit(main())
