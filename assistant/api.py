@@ -20,7 +20,8 @@ from fastapi.responses import RedirectResponse
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 from fastapi_offline import FastAPIOffline
 
-from assistant import admin, openai_api
+from assistant import admin, documents_api, openai_api, ui_auth
+from assistant.documents import DocumentShelf
 from assistant.errors import (
     APIError,
     describe,
@@ -232,6 +233,8 @@ def create_app(settings: Settings | None = None, service: PolicyQA | None = None
         RateLimiter(settings.rate_limit_per_minute) if settings.rate_limit_per_minute else None
     )
     app.state.reindex_job = admin.ReindexJob(service)
+    app.state.document_shelf = DocumentShelf(service)
+    app.state.session_signer = ui_auth.SessionSigner(settings.session_secret, settings.session_max_age_s)
     install_error_handlers(app)
 
     limited = [Depends(rate_limit)]
@@ -239,13 +242,23 @@ def create_app(settings: Settings | None = None, service: PolicyQA | None = None
     app.include_router(router, dependencies=limited)
     app.include_router(openai_api.router, dependencies=limited)
     app.include_router(admin.router)
+    app.include_router(documents_api.router)
+    app.include_router(ui_auth.router)  # before the UI's mount, so that /ui/login is this one
 
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes, exempt_prefix=UI_PATH)
+    # The UI and the docs behind the keys, innermost: it answers in the error shape, with the request id.
+    app.add_middleware(ui_auth.AuthGate, settings=settings, signer=app.state.session_signer)
+    upload_limit = settings.max_upload_bytes + documents_api.MULTIPART_OVERHEAD
+    app.add_middleware(
+        BodySizeLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        exempt_prefix=UI_PATH,
+        path_limits={"/documents": upload_limit, ui_auth.LOGIN_PATH: settings.max_body_bytes},
+    )
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origins,
-            allow_methods=["GET", "POST"],
+            allow_methods=["GET", "POST", "DELETE"],
             allow_headers=["Authorization", "Content-Type", "X-API-Key", "X-Admin-Key", REQUEST_ID_HEADER],
             expose_headers=[REQUEST_ID_HEADER, "Retry-After"],
         )
