@@ -110,7 +110,9 @@ class DocumentShelf:
         units: dict[str, list[Task]] = {}
         for unit in library.units.values():
             units.setdefault(unit.doc_id, []).append(unit)
-        entries = [_entry(doc_id, doc_units, scan.documents.get(doc_id)) for doc_id, doc_units in units.items()]
+        entries = [
+            _entry(doc_id, doc_units, scan.documents.get(doc_id)) for doc_id, doc_units in units.items()
+        ]
         entries.sort(key=lambda e: (e.year, e.id))
         unused = [UnusedFile(file=e.path.name, reason=e.reason) for e in scan.errors]
         unused += [
@@ -138,7 +140,9 @@ class DocumentShelf:
     # changing
 
     def add(self, name: str | None, upload: BinaryIO, replace: bool = False) -> DocumentEntry:
-        """Check, store and index an uploaded file; raises UploadRejected, DocumentConflictError, IngestBusyError.
+        """Check, store and index an uploaded file.
+
+        Raises UploadRejected, DocumentConflictError or IngestBusyError, with nothing changed.
 
         With `replace`, a file of the same name is replaced (its document re-parsed); otherwise that is a
         conflict. Nothing is written before every check has passed.
@@ -170,7 +174,10 @@ class DocumentShelf:
             return self._entry_of(probed.id)
 
     def remove(self, doc_id: str) -> DocumentEntry:
-        """Take a document's file out of the folder and the index; raises DocumentNotFoundError, IngestBusyError."""
+        """Take a document's file out of the folder and the index.
+
+        Raises DocumentNotFoundError or IngestBusyError, with nothing changed.
+        """
         with self._exclusive():
             scan = self.scan()
             document = scan.documents.get(doc_id)

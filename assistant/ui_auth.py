@@ -46,7 +46,7 @@ LOGOUT_PATH = f"{UI_PATH}/logout"
 # FastAPI's and fastapi-offline's documentation routes and assets.
 DOCS_PATHS = ("/docs", "/redoc", "/openapi.json", "/static-offline-docs")
 # Gradio API calls that run an event handler, e.g. an answer: what the rate limit counts on the UI path.
-PREDICTION_PATH = re.compile(r"^/gradio_api/(?:call|run|api)/[^/]+/?$|^/gradio_api/queue/join/?$")
+PREDICTION_PATH = re.compile(r"^/gradio_api/(?:call(?:/v2)?|run|api)/[^/]+/?$|^/gradio_api/queue/join/?$")
 _SALT = "policyqa-ui-session"
 
 
@@ -161,7 +161,9 @@ class AuthGate:
             return
         root = scope.get("root_path", "")
         if scope["method"] in ("GET", "HEAD") and "text/html" in headers.get("accept", ""):
-            target = get_route_path(scope) + (f"?{scope['query_string'].decode()}" if scope["query_string"] else "")
+            target = get_route_path(scope) + (
+                f"?{scope['query_string'].decode()}" if scope["query_string"] else ""
+            )
             location = f"{root}{LOGIN_PATH}?next={quote(target, safe='/')}"
             await RedirectResponse(location, status_code=303)(scope, receive, send)
             return
@@ -178,7 +180,8 @@ class AuthGate:
 router = APIRouter(include_in_schema=False)
 
 _PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
 <title>PolicyQA: log in</title>
 <style>
 body {{ font-family: system-ui, sans-serif; background: #f6f7f9; color: #1f2933; margin: 0; }}
@@ -223,7 +226,7 @@ def _signer(request: Request) -> SessionSigner:
 
 
 def safe_next(target: str | None) -> str:
-    """Where to go after logging in: a path of this server (an absolute or `//host` URL is an open redirect)."""
+    """Where to go after logging in: a path of this server (an absolute or `//host` URL: open redirect)."""
     if not target or "\\" in target or any(ord(c) < 32 for c in target):
         return f"{UI_PATH}/"
     parts = urlsplit(target)

@@ -157,7 +157,9 @@ def _check_text(path: Path, suffix: str) -> None:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        message = f"a {suffix} file must be UTF-8 text; byte {exc.start} is not (binary data or another encoding)"
+        message = (
+            f"a {suffix} file must be UTF-8 text; byte {exc.start} is not (binary data or another encoding)"
+        )
         raise UploadRejected(Rejection.MISMATCH, message) from exc
     if "\0" in text:
         raise UploadRejected(Rejection.MISMATCH, f"a {suffix} file must be text; this one holds NUL bytes")

@@ -6,7 +6,6 @@ documents listing, the tasks, the serving index generation and the folder are ex
 
 from __future__ import annotations
 
-import bz2
 import io
 import secrets
 import shutil
@@ -15,7 +14,6 @@ import time
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 import pytest
@@ -47,15 +45,14 @@ def notice_html(year: int, title_word: str = "Lakeside") -> str:
 <p>Notice on the Key Tasks of the {title_word} Health Reform in {year}</p>
 <p>The key tasks below were approved in {year} and are issued to every district for implementation.</p>
 <h2>1. Bring care closer to home</h2>
-<p>(1) Extend the opening hours of community clinics. Every district clinic stays open until nine in the
-evening by the end of June {year}.</p>
+<p>(1) Extend the opening hours of community clinics. Clinics stay open until nine by the end of June {year}.</p>
 <p>(District Health Bureau is responsible according to the division of responsibilities)</p>
 <script>fetch("/steal?c=" + document.cookie); // {SCRIPT_CANARY}</script>
-<p>(2) Publish waiting times for outpatient visits online. Hospitals report their waiting times every week.</p>
-<p onclick="alert('{HANDLER_CANARY}')">(Provincial Data Office and District Health Bureau are responsible
-according to the division of responsibilities)</p>
+<p>(2) Publish waiting times for outpatient visits online. Hospitals report them every week.</p>
+<p onclick="alert('{HANDLER_CANARY}')">(Data Office, Health Bureau, etc. are responsible according to the \
+division of responsibilities)</p>
 <h2>2. Pay for care fairly</h2>
-<p>(3) Cap the cost of ambulance transport for rural residents at a flat fee by the end of September {year}.</p>
+<p>(3) Cap the cost of rural ambulance transport. A flat fee applies by the end of September {year}.</p>
 <p>(Provincial Insurance Office is responsible according to the division of responsibilities)</p>
 </body></html>
 """
@@ -67,7 +64,12 @@ class Shelf:
     settings: Settings
 
     def upload(
-        self, filename: str | bytes, content: bytes, *, replace: bool = False, admin_key: str | None = ADMIN_KEY
+        self,
+        filename: str | bytes,
+        content: bytes,
+        *,
+        replace: bool = False,
+        admin_key: str | None = ADMIN_KEY,
     ) -> httpx.Response:
         body, content_type = multipart(filename, content)
         headers = {"Content-Type": content_type}
@@ -166,29 +168,31 @@ def stream(dictionary: str, data: bytes) -> bytes:
     return f"<< {dictionary} /Length {len(data)} >>\nstream\n".encode() + data + b"\nendstream"
 
 
-def slow_pdf(depth: int = 40) -> bytes:
-    """A one-page PDF of under 10 KB whose text extraction never ends: each form XObject draws the next
-    one twice, so extracting the page visits 2**depth forms (a "billion laughs" for PDF readers)."""
-    font = 4
-    first_form = 6
+def slow_pdf(pages: int = 20, depth: int = 40) -> bytes:
+    """A PDF of about 10 KB whose text extraction does not end in any useful time: on each page, each form
+    XObject draws the next one twice, so a page holds 2**depth form invocations (a "billion laughs" for PDF
+    readers). pypdf stops a page after 5000 invocations, which still costs seconds per page."""
+    font, contents, first_page = 3, 4, 5
+    first_form = first_page + pages
     resources = f"/Font << /F1 {font} 0 R >>"
+    kids = " ".join(f"{first_page + n} 0 R" for n in range(pages))
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        (
-            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 5 0 R "
-            f"/Resources << {resources} /XObject << /X {first_form} 0 R >> >> >>"
-        ).encode(),
+        f"<< /Type /Pages /Kids [{kids}] /Count {pages} >>".encode(),
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
         stream("", b"BT /F1 12 Tf 72 720 Td (Key tasks 2031) Tj ET /X Do"),
     ]
+    objects += [
+        (
+            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {contents} 0 R "
+            f"/Resources << {resources} /XObject << /X {first_form} 0 R >> >> >>"
+        ).encode()
+    ] * pages
     for level in range(depth):
-        number = first_form + level
-        inner = f"/XObject << /X {number + 1} 0 R >>" if level + 1 < depth else ""
+        inner = f"/XObject << /X {first_form + level + 1} 0 R >>" if level + 1 < depth else ""
         draw = b"BT /F1 12 Tf (ab) Tj ET" + (b" /X Do /X Do" if inner else b"")
-        objects.append(
-            stream(f"/Type /XObject /Subtype /Form /BBox [0 0 612 792] /Resources << {resources} {inner} >>", draw)
-        )
+        form = f"/Type /XObject /Subtype /Form /BBox [0 0 612 792] /Resources << {resources} {inner} >>"
+        objects.append(stream(form, draw))
     return pdf(objects)
 
 
@@ -202,22 +206,36 @@ class Hostile:
 
 
 HOSTILE = {
-    "dot-dot": Hostile("../../etc/notice-2027.txt", b"Key tasks 2027", 400, "invalid_filename", "path separator"),
+    "dot-dot": Hostile(
+        "../../etc/notice-2027.txt", b"Key tasks 2027", 400, "invalid_filename", "path separator"
+    ),
     "absolute": Hostile("/etc/notice-2027.txt", b"Key tasks 2027", 400, "invalid_filename", "path separator"),
     "backslash": Hostile("..\\notice-2027.txt", b"Key tasks 2027", 400, "invalid_filename", "path separator"),
-    "nul-in-name": Hostile(b"notice\x00.txt", b"Key tasks 2027", 400, "invalid_filename", "control characters"),
+    "nul-in-name": Hostile(
+        b"notice\x00.txt", b"Key tasks 2027", 400, "invalid_filename", "control characters"
+    ),
     "control-in-name": Hostile(b"notice\x1b[2J.txt", b"Key tasks 2027", 400, "invalid_filename", "control"),
     "hidden-name": Hostile(".bashrc.txt", b"Key tasks 2027", 400, "invalid_filename", "dot"),
     "executable": Hostile("notice-2027.exe", b"MZ\x90\x00", 415, "unsupported_media_type", ".exe is not"),
     "manifest": Hostile("manifest.json", b"{}", 415, "unsupported_media_type", ".json is not"),
-    "no-extension": Hostile("notice", b"Key tasks 2027", 415, "unsupported_media_type", "without an extension"),
+    "no-extension": Hostile(
+        "notice", b"Key tasks 2027", 415, "unsupported_media_type", "without an extension"
+    ),
     "empty": Hostile("notice-2027.txt", b"", 422, "empty_file", "empty"),
     "blank": Hostile("notice-2027.md", b" \n\t\n", 422, "empty_file", "white space"),
-    "over-limit": Hostile("notice-2027.txt", b"a" * (MAX_UPLOAD + 1), 413, "payload_too_large", str(MAX_UPLOAD)),
-    "far-over-limit": Hostile("notice-2027.txt", b"a" * (MAX_UPLOAD * 3), 413, "payload_too_large", "larger than"),
-    "text-as-pdf": Hostile("notice-2027.pdf", b"Key tasks 2027\n1. Care\n", 422, "content_mismatch", "not a PDF"),
+    "over-limit": Hostile(
+        "notice-2027.txt", b"a" * (MAX_UPLOAD + 1), 413, "payload_too_large", str(MAX_UPLOAD)
+    ),
+    "far-over-limit": Hostile(
+        "notice-2027.txt", b"a" * (MAX_UPLOAD * 3), 413, "payload_too_large", "larger than"
+    ),
+    "text-as-pdf": Hostile(
+        "notice-2027.pdf", b"Key tasks 2027\n1. Care\n", 422, "content_mismatch", "not a PDF"
+    ),
     "html-as-docx": Hostile("notice-2027.docx", b"<html>2027</html>", 422, "content_mismatch", "not a zip"),
-    "zip-as-docx": Hostile("notice-2027.docx", zip_without_word_part(), 422, "content_mismatch", "word/document"),
+    "zip-as-docx": Hostile(
+        "notice-2027.docx", zip_without_word_part(), 422, "content_mismatch", "word/document"
+    ),
     "binary-as-txt": Hostile(
         "notice-2027.txt", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4, 422, "content_mismatch", "UTF-8"
     ),
@@ -226,10 +244,15 @@ HOSTILE = {
         "notice-2027.html", "<p>Tâches clés 2027</p>".encode("latin-1"), 422, "content_mismatch", "UTF-8"
     ),
     "docx-zip-bomb": Hostile("notice-2027.docx", docx_bomb(), 422, "compression_ratio", "1000 times"),
-    "slow-pdf": Hostile("notice-2031.pdf", slow_pdf(), 422, "extract_timeout", f"{EXTRACT_TIMEOUT_S:g} s budget"),
+    "slow-pdf": Hostile(
+        "notice-2031.pdf", slow_pdf(), 422, "extract_timeout", f"{EXTRACT_TIMEOUT_S:g} s budget"
+    ),
     "no-structure": Hostile(
-        "musings.txt", b"Some thoughts on health care, with no year and no numbered tasks.\n", 422,
-        "document_rejected", "no year",
+        "musings.txt",
+        b"Some thoughts on health care, with no year and no numbered tasks.\n",
+        422,
+        "document_rejected",
+        "no year",
     ),
 }
 
@@ -254,7 +277,6 @@ def test_the_docx_bomb_really_is_one() -> None:
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         unpacked = sum(m.file_size for m in archive.infolist())
     assert len(data) < 2_000 and unpacked > 1000 * len(data)
-    assert len(bz2.compress(b" " * 1000)) < 100
 
 
 def test_uploads_need_the_admin_key_and_listing_needs_an_api_key(shelf: Shelf) -> None:
@@ -301,7 +323,7 @@ def test_an_html_notice_is_added_without_its_scripts_then_removed(shelf: Shelf) 
     assert [t["title"] for t in tasks] == [
         "Extend the opening hours of community clinics",
         "Publish waiting times for outpatient visits online",
-        "Cap the cost of ambulance transport for rural residents at a flat fee by the end of September 2027",
+        "Cap the cost of rural ambulance transport",
     ]
     assert tasks[0]["departments_as_written"] == ["District Health Bureau"]
     # nothing of a script, a style or an event handler reached the index: not a unit, not a chunk
@@ -347,7 +369,9 @@ def test_a_file_name_or_id_in_use_is_a_conflict_unless_replacing(shelf: Shelf) -
 def test_an_upload_while_an_ingest_runs_is_a_409(shelf: Shelf) -> None:
     outcome: dict[str, httpx.Response] = {}
     upload = threading.Thread(
-        target=lambda: outcome.setdefault("first", shelf.upload("seaside-2030.html", notice_html(2030).encode()))
+        target=lambda: outcome.setdefault(
+            "first", shelf.upload("seaside-2030.html", notice_html(2030).encode())
+        )
     )
     upload.start()
     try:

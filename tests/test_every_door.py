@@ -16,9 +16,9 @@ from dataclasses import dataclass
 import httpx
 import pytest
 from browser_support import serve_asgi
-from fastapi.routing import APIRoute
+from fastapi.routing import iter_route_contexts
 from server_support import running_server
-from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.routing import Mount, WebSocketRoute
 
 from assistant.api import create_app
 from assistant.service import PolicyQA
@@ -73,21 +73,24 @@ def fill(template: str) -> str:
 
 
 def doors(routes: list, prefix: str = "") -> Iterator[Door]:
-    """Every method and path the routes serve, mounted apps' routes included (recursively)."""
-    for route in routes:
-        if isinstance(route, APIRoute | Route):
-            template = prefix + route.path
-            for method in sorted((route.methods or {"GET"}) - {"HEAD"}):
-                yield Door(method, fill(template), template)
-        elif isinstance(route, WebSocketRoute):
-            yield Door("WEBSOCKET", fill(prefix + route.path), prefix + route.path)
-        elif isinstance(route, Mount):
-            inner = route.routes
-            if inner:
-                yield from doors(inner, prefix + route.path)
+    """Every method and path the routes serve, mounted apps' routes included (recursively).
+
+    `iter_route_contexts` resolves the routers FastAPI includes lazily into their effective routes, with
+    the paths they are served at.
+    """
+    for context in iter_route_contexts(routes):
+        route, path = context.original_route, prefix + (context.path or "")
+        if isinstance(route, Mount):
+            if route.routes:
+                yield from doors(route.routes, path)
             else:  # a mounted ASGI app such as StaticFiles: any path inside it
-                template = f"{prefix}{route.path}/{STATIC_SAMPLE}"
+                template = f"{path}/{STATIC_SAMPLE}"
                 yield Door("GET", template, template)
+        elif isinstance(route, WebSocketRoute):
+            yield Door("WEBSOCKET", fill(path), path)
+        else:
+            for method in sorted((context.methods or {"GET"}) - {"HEAD"}):
+                yield Door(method, fill(path), path)
 
 
 def locked_settings(**overrides: object) -> Settings:
