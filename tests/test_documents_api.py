@@ -28,7 +28,7 @@ from index.store import open_store
 KEY = "shelf-key"
 ADMIN_KEY = "shelf-admin"
 MAX_UPLOAD = 100_000
-EXTRACT_TIMEOUT_S = 4.0
+EXTRACT_TIMEOUT_S = 15.0  # far above a real notice's seconds on a loaded machine, far below the slow PDF's
 SCRIPT_CANARY = "SCRIPT-CANARY-7731"
 STYLE_CANARY = "STYLE-CANARY-5519"
 HANDLER_CANARY = "HANDLER-CANARY-2290"
@@ -45,7 +45,7 @@ def notice_html(year: int, title_word: str = "Lakeside") -> str:
 <p>Notice on the Key Tasks of the {title_word} Health Reform in {year}</p>
 <p>The key tasks below were approved in {year} and are issued to every district for implementation.</p>
 <h2>1. Bring care closer to home</h2>
-<p>(1) Extend the opening hours of community clinics. Clinics stay open until nine by the end of June {year}.</p>
+<p>(1) Extend the opening hours of community clinics. They open until nine by the end of June {year}.</p>
 <p>(District Health Bureau is responsible according to the division of responsibilities)</p>
 <script>fetch("/steal?c=" + document.cookie); // {SCRIPT_CANARY}</script>
 <p>(2) Publish waiting times for outpatient visits online. Hospitals report them every week.</p>
@@ -122,6 +122,7 @@ def shelf(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shelf]:
         max_upload_bytes=MAX_UPLOAD,
         extract_timeout_s=EXTRACT_TIMEOUT_S,
         ui=False,
+        warm_max_units=0,  # no background embedding after each reindex: it would outlive the tests
     )
     report = ingest(settings)
     assert not report.errors, report.errors
