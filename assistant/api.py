@@ -234,7 +234,7 @@ def create_app(settings: Settings | None = None, service: PolicyQA | None = None
     )
     app.state.reindex_job = admin.ReindexJob(service)
     app.state.document_shelf = DocumentShelf(service)
-    app.state.session_signer = ui_auth.SessionSigner(settings.session_secret, settings.session_max_age_s)
+    app.state.ui_sessions = ui_auth.UISessions(settings)
     install_error_handlers(app)
 
     limited = [Depends(rate_limit)]
@@ -246,7 +246,7 @@ def create_app(settings: Settings | None = None, service: PolicyQA | None = None
     app.include_router(ui_auth.router)  # before the UI's mount, so that /ui/login is this one
 
     # The UI and the docs behind the keys, innermost: it answers in the error shape, with the request id.
-    app.add_middleware(ui_auth.AuthGate, settings=settings, signer=app.state.session_signer)
+    app.add_middleware(ui_auth.AuthGate, settings=settings, sessions=app.state.ui_sessions)
     upload_limit = settings.max_upload_bytes + documents_api.MULTIPART_OVERHEAD
     app.add_middleware(
         BodySizeLimitMiddleware,

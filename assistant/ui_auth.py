@@ -11,7 +11,7 @@ is open; a gate in front of the mount covers every path under it (page, config, 
 files, assets, websockets), whatever Gradio version serves them. The gate also counts the UI's prediction
 calls against the per-client rate limit the API uses.
 
-The cookie holds a fingerprint of the key, never the key, signed with itsdangerous and dated: it is valid
+The cookie holds a keyed hash of the key, never the key, signed with itsdangerous and dated: it is valid
 for POLICYQA_SESSION_MAX_AGE_S and only while its key is still among the configured keys. The signing secret
 is POLICYQA_SESSION_SECRET; unset, each process draws a random one, so sessions end when the server
 restarts and, with several workers, a session from one worker is unknown to the others: set the secret.
@@ -20,7 +20,9 @@ restarts and, with several workers, a session from one worker is unknown to the 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import html
+import logging
 import math
 import re
 import secrets
@@ -48,22 +50,36 @@ DOCS_PATHS = ("/docs", "/redoc", "/openapi.json", "/static-offline-docs")
 # Gradio API calls that run an event handler, e.g. an answer: what the rate limit counts on the UI path.
 PREDICTION_PATH = re.compile(r"^/gradio_api/(?:call(?:/v2)?|run|api)/[^/]+/?$|^/gradio_api/queue/join/?$")
 _SALT = "policyqa-ui-session"
+# Guesses of a key on the login form per client address per minute, whatever the API's budget.
+LOGIN_ATTEMPTS_PER_MINUTE = 10
+
+logger = logging.getLogger("policyqa.ui_auth")
 
 
-def key_fingerprint(key: str) -> str:
-    """A one-way, stable name for an API key: what the session cookie carries instead of the key."""
-    return hashlib.sha256(key.encode()).hexdigest()[:32]
+class UISessions:
+    """Issues and checks the session cookie's value, and counts login attempts.
 
+    The cookie carries an HMAC of the key under the secret, not the key: a stolen cookie cannot be turned
+    into the key (which would also open the API), and it names the key for the rate limit.
+    """
 
-class SessionSigner:
-    """Issues and checks the session cookie's value."""
+    def __init__(self, settings: Settings) -> None:
+        self.secret = settings.session_secret or secrets.token_urlsafe(32)
+        self.max_age_s = settings.session_max_age_s
+        self._serializer = URLSafeTimedSerializer(self.secret, salt=_SALT)
+        self.login_attempts = RateLimiter(LOGIN_ATTEMPTS_PER_MINUTE)
+        if settings.api_keys and settings.workers > 1 and not settings.session_secret:
+            logger.warning(
+                "POLICYQA_SESSION_SECRET is not set: with %d workers a UI login on one is unknown to the "
+                "others; set one shared secret",
+                settings.workers,
+            )
 
-    def __init__(self, secret: str | None, max_age_s: int) -> None:
-        self._serializer = URLSafeTimedSerializer(secret or secrets.token_urlsafe(32), salt=_SALT)
-        self.max_age_s = max_age_s
+    def fingerprint(self, key: str) -> str:
+        return hmac.new(self.secret.encode(), key.encode(), hashlib.sha256).hexdigest()[:32]
 
     def issue(self, key: str) -> str:
-        return self._serializer.dumps({"k": key_fingerprint(key)})
+        return self._serializer.dumps({"k": self.fingerprint(key)})
 
     def key_of(self, token: str, keys: Iterable[str]) -> str | None:
         """The configured key this token was issued for; None when forged, expired or its key was removed."""
@@ -72,7 +88,7 @@ class SessionSigner:
         except BadSignature:  # includes SignatureExpired
             return None
         fingerprint = payload.get("k") if isinstance(payload, dict) else None
-        return next((k for k in keys if fingerprint == key_fingerprint(k)), None)
+        return next((k for k in keys if fingerprint == self.fingerprint(k)), None)
 
 
 def presented_key(headers: Headers) -> str | None:
@@ -105,10 +121,10 @@ class AuthGate:
     has one budget across the API and the UI.
     """
 
-    def __init__(self, app: ASGIApp, settings: Settings, signer: SessionSigner) -> None:
+    def __init__(self, app: ASGIApp, settings: Settings, sessions: UISessions) -> None:
         self.app = app
         self.settings = settings
-        self.signer = signer
+        self.sessions = sessions
         self.guarded = (UI_PATH,) if settings.public_docs else (UI_PATH, *DOCS_PATHS)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -138,7 +154,7 @@ class AuthGate:
         if (presented := presented_key(headers)) is not None:
             return matching_key(presented, keys)
         token = session_token(headers)
-        return self.signer.key_of(token, keys) if token else None
+        return self.sessions.key_of(token, keys) if token else None
 
     def _over_budget(self, scope: Scope, ui_path: str, key: str | None) -> Response | None:
         """A 429 response when this prediction call is over the client's budget; None when it may run."""
@@ -221,8 +237,8 @@ def _settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def _signer(request: Request) -> SessionSigner:
-    return request.app.state.session_signer
+def _sessions(request: Request) -> UISessions:
+    return request.app.state.ui_sessions
 
 
 def safe_next(target: str | None) -> str:
@@ -254,7 +270,7 @@ def login_form(request: Request, next: str | None = None) -> Response:
     settings = _settings(request)
     target = safe_next(next)
     token = request.cookies.get(SESSION_COOKIE)
-    if not settings.api_keys or (token and _signer(request).key_of(token, settings.api_keys)):
+    if not settings.api_keys or (token and _sessions(request).key_of(token, settings.api_keys)):
         return _redirect(request, target)
     return _page(request, target, None, 200)
 
@@ -265,15 +281,14 @@ def login(
 ) -> Response:
     """Check the key; a valid one gets the session cookie and goes on, an invalid one the form again (401).
 
-    Attempts count against the client address's rate limit, so keys cannot be guessed quickly.
+    At most LOGIN_ATTEMPTS_PER_MINUTE attempts per client address, so keys cannot be guessed quickly.
     """
     settings = _settings(request)
     target = safe_next(next)
     if not settings.api_keys:
         return _redirect(request, target)
-    limiter: RateLimiter | None = request.app.state.rate_limiter
     host = request.client.host if request.client else "unknown"
-    if limiter is not None and (retry_after := limiter.hit(f"login:{host}")) is not None:
+    if (retry_after := _sessions(request).login_attempts.hit(host)) is not None:
         message = f"Too many attempts; try again in {max(math.ceil(retry_after), 1)} s."
         return _page(request, target, message, 429)
     matched = matching_key(key, settings.api_keys) if key else None
@@ -282,7 +297,7 @@ def login(
     response = _redirect(request, target)
     response.set_cookie(
         SESSION_COOKIE,
-        _signer(request).issue(matched),
+        _sessions(request).issue(matched),
         max_age=settings.session_max_age_s,
         path="/",
         httponly=True,

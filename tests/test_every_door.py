@@ -22,7 +22,7 @@ from starlette.routing import Mount, WebSocketRoute
 
 from assistant.api import create_app
 from assistant.service import PolicyQA
-from assistant.ui_auth import SESSION_COOKIE
+from assistant.ui_auth import LOGIN_ATTEMPTS_PER_MINUTE, SESSION_COOKIE, UISessions
 from index.settings import Settings
 
 KEY = "door-key"
@@ -231,7 +231,7 @@ def test_the_login_form_sets_a_session_cookie_that_opens_the_ui(locked: str) -> 
         flags = {part.strip().lower() for part in cookie.split(";")[1:]}
         assert {"httponly", "path=/", "samesite=lax"} <= flags
         assert "secure" not in flags  # plain http here; https requests get Secure
-        assert KEY not in cookie  # the cookie carries a signed fingerprint, not the key
+        assert KEY not in cookie  # the cookie carries a signed keyed hash of the key, not the key
 
         assert browser.get("/ui/config").status_code == 200
         assert browser.get("/docs").status_code == 200  # the session opens the docs too
@@ -249,9 +249,7 @@ def test_a_forged_or_foreign_session_cookie_is_refused(locked: str) -> None:
     forged = f"{payload}.{'A' * len(signature)}"
     assert httpx.get(f"{locked}/ui/config", cookies={SESSION_COOKIE: forged}).status_code == 401
     # signed by another process's secret (each process draws its own when none is set)
-    from assistant.ui_auth import SessionSigner
-
-    foreign = SessionSigner(None, 3600).issue(KEY)
+    foreign = UISessions(locked_settings()).issue(KEY)
     assert httpx.get(f"{locked}/ui/config", cookies={SESSION_COOKIE: foreign}).status_code == 401
 
 
@@ -278,6 +276,20 @@ def test_ui_prediction_calls_share_the_clients_rate_limit(locked: str) -> None:
     assert httpx.get(f"{locked}/models", headers=headers).status_code == 429  # one budget per client
     assert httpx.get(f"{locked}/ui/config", headers=headers).status_code == 200  # reading the page is free
     assert httpx.get(f"{locked}/models", headers={"X-API-Key": KEY}).status_code == 200
+
+
+def test_login_attempts_are_limited_per_client(locked: str) -> None:
+    """Runs after the other login tests of this module: they used part of the same address's budget."""
+    statuses = [
+        httpx.post(f"{locked}/ui/login", data={"key": f"guess-{n}"}).status_code
+        for n in range(LOGIN_ATTEMPTS_PER_MINUTE + 1)
+    ]
+    assert statuses[0] in (401, 429) and 429 in statuses
+    assert set(statuses[statuses.index(429) :]) == {429}
+    refused = httpx.post(f"{locked}/ui/login", data={"key": KEY})
+    assert refused.status_code == 429  # even the right key, until the minute has passed
+    assert "Too many attempts" in refused.text
+    assert SESSION_COOKIE not in refused.headers.get("set-cookie", "")
 
 
 def test_public_docs_setting_opens_only_the_docs(settings: Settings, service: PolicyQA) -> None:
