@@ -219,7 +219,10 @@ class DocumentShelf:
             raise
 
     def _entry_of(self, doc_id: str) -> DocumentEntry:
-        return next(e for e in self.list().documents if e.id == doc_id)
+        for entry in self.list().documents:
+            if entry.id == doc_id:
+                return entry
+        raise DocumentNotFoundError(f"document {doc_id!r} is not in the serving index")
 
 
 class _Exclusive:

@@ -8,6 +8,7 @@ UI's prediction calls, and the POLICYQA_PUBLIC_DOCS switch.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from collections.abc import Iterator
@@ -276,6 +277,21 @@ def test_ui_prediction_calls_share_the_clients_rate_limit(locked: str) -> None:
     assert httpx.get(f"{locked}/models", headers=headers).status_code == 429  # one budget per client
     assert httpx.get(f"{locked}/ui/config", headers=headers).status_code == 200  # reading the page is free
     assert httpx.get(f"{locked}/models", headers={"X-API-Key": KEY}).status_code == 200
+
+
+def test_the_session_cookie_is_secure_over_https(settings: Settings, service: PolicyQA) -> None:
+    """In process, as a request that reached the app over https (a proxy with --proxy-headers)."""
+    app = create_app(locked_settings(data_dir=settings.data_dir, ui=False), service)
+
+    async def login() -> httpx.Response:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="https://policyqa.example") as client:
+            return await client.post("/ui/login", data={"key": KEY})
+
+    response = asyncio.run(login())
+    assert response.status_code == 303
+    flags = {part.strip().lower() for part in response.headers["set-cookie"].split(";")[1:]}
+    assert {"secure", "httponly", "samesite=lax", "path=/"} <= flags
 
 
 def test_login_attempts_are_limited_per_client(locked: str) -> None:
