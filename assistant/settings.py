@@ -67,6 +67,21 @@ class Settings(IndexSettings):
     rate_limit_per_minute: int = Field(120, ge=0, description="Requests per client per minute; 0: off.")
     cors_origins: list[str] = Field(default_factory=list, description="Origins allowed by CORS; empty: none.")
     max_body_bytes: int = Field(64 * 1024, description="Largest request body accepted.")
+    public_docs: bool = Field(
+        False, description="Serve /docs, /redoc and /openapi.json without a key when API keys are set."
+    )
+    session_secret: str | None = Field(
+        None,
+        description="Signs UI session cookies; unset: random per process (sessions end on restart, and "
+        "several workers need one shared value).",
+    )
+    session_max_age_s: int = Field(12 * 3600, ge=60, description="How long a UI login lasts, in seconds.")
+    max_upload_bytes: int = Field(
+        10 * 1024 * 1024, ge=1, description="Largest document accepted by POST /documents."
+    )
+    extract_timeout_s: float = Field(
+        20.0, gt=0, description="Time budget to extract and parse one uploaded document."
+    )
     ui: bool = Field(True, description="Serve the Gradio UI at /ui; off: API only.")
     log_level: str = Field("INFO", description="Log level of the JSON logs.")
     eval_results_dir: Path = Field(REPO_ROOT / "eval" / "results", description="Where eval runs are written.")

@@ -21,9 +21,10 @@ from fastapi.sse import EventSourceResponse, ServerSentEvent
 from fastapi_offline import FastAPIOffline
 
 from assistant.core.types import Answer, Filters
+from assistant.documents import DocumentShelf
 from assistant.service import PolicyQA, TaskFilters
 from assistant.settings import Settings
-from assistant.surfaces.http import admin
+from assistant.surfaces.http import admin, documents, ui_auth
 from assistant.surfaces.http.deps import ServiceDep
 from assistant.surfaces.http.errors import (
     APIError,
@@ -227,6 +228,8 @@ def create_app(settings: Settings | None = None, service: PolicyQA | None = None
         RateLimiter(settings.rate_limit_per_minute) if settings.rate_limit_per_minute else None
     )
     app.state.reindex_job = admin.ReindexJob(service)
+    app.state.document_shelf = DocumentShelf(service)
+    app.state.ui_sessions = ui_auth.UISessions(settings)
     install_error_handlers(app)
 
     limited = [Depends(rate_limit)]
@@ -234,13 +237,23 @@ def create_app(settings: Settings | None = None, service: PolicyQA | None = None
     app.include_router(router, dependencies=limited)
     app.include_router(openai_router, dependencies=limited)
     app.include_router(admin.router)
+    app.include_router(documents.router)
+    app.include_router(ui_auth.router)  # before the UI's mount, so that /ui/login is this one
 
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes, exempt_prefix=UI_PATH)
+    # The UI and the docs behind the keys, innermost: it answers in the error shape, with the request id.
+    app.add_middleware(ui_auth.AuthGate, settings=settings, sessions=app.state.ui_sessions)
+    upload_limit = settings.max_upload_bytes + documents.MULTIPART_OVERHEAD
+    app.add_middleware(
+        BodySizeLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        exempt_prefix=UI_PATH,
+        path_limits={"/documents": upload_limit, ui_auth.LOGIN_PATH: settings.max_body_bytes},
+    )
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origins,
-            allow_methods=["GET", "POST"],
+            allow_methods=["GET", "POST", "DELETE"],
             allow_headers=["Authorization", "Content-Type", "X-API-Key", "X-Admin-Key", REQUEST_ID_HEADER],
             expose_headers=[REQUEST_ID_HEADER, "Retry-After"],
         )

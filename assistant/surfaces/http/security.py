@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import secrets
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Annotated
 
 from fastapi import Depends, Request, Security
@@ -39,9 +39,18 @@ def _settings(request: Request) -> Settings:
 
 
 def _matches(presented: str, keys: Iterable[str]) -> bool:
+    return matching_key(presented, keys) is not None
+
+
+def matching_key(presented: str, keys: Iterable[str]) -> str | None:
+    """The configured key equal to `presented` (compared in constant time), or None."""
     # Bytes, because compare_digest rejects non-ASCII str, and headers may carry any Latin-1 text.
     candidate = presented.encode()
-    return any(secrets.compare_digest(candidate, key.encode()) for key in keys)
+    found = None
+    for key in keys:  # no early exit: the time taken does not say which key matched
+        if secrets.compare_digest(candidate, key.encode()):
+            found = key
+    return found
 
 
 async def require_api_key(
@@ -111,22 +120,32 @@ async def require_admin_key(
 class BodySizeLimitMiddleware:
     """413 for a request body over `max_bytes`, whether declared by Content-Length or streamed in chunks.
 
-    Paths under `exempt_prefix` (the UI, which takes file uploads) are left to their own limits. FastAPI's
-    own `max_body_size` is not used because it answers a declared oversize in plain text, not JSON.
+    Paths under `exempt_prefix` (the UI, which takes file uploads) are left to their own limits; a path in
+    `path_limits` (e.g. the document upload) has its own limit instead. FastAPI's own `max_body_size` is
+    not used because it answers a declared oversize in plain text, not JSON.
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int, exempt_prefix: str | None = None) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_bytes: int,
+        exempt_prefix: str | None = None,
+        path_limits: Mapping[str, int] | None = None,
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.exempt_prefix = exempt_prefix
+        self.path_limits = dict(path_limits or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or self._exempt(scope["path"]):
+        path = scope.get("path", "")
+        limit = self.path_limits.get(path, None if self._exempt(path) else self.max_bytes)
+        if scope["type"] != "http" or limit is None:
             await self.app(scope, receive, send)
             return
         declared = Headers(scope=scope).get("content-length", "")
-        if declared.isdigit() and int(declared) > self.max_bytes:
-            await error_response(413, self._too_large().detail_model)(scope, receive, send)
+        if declared.isdigit() and int(declared) > limit:
+            await error_response(413, self._too_large(limit).detail_model)(scope, receive, send)
             return
         received = 0
 
@@ -134,8 +153,8 @@ class BodySizeLimitMiddleware:
             nonlocal received
             message = await receive()
             received += len(message.get("body", b""))
-            if received > self.max_bytes:
-                raise self._too_large()
+            if received > limit:
+                raise self._too_large(limit)
             return message
 
         await self.app(scope, receive_within_limit, send)
@@ -144,6 +163,7 @@ class BodySizeLimitMiddleware:
         prefix = self.exempt_prefix
         return prefix is not None and (path == prefix or path.startswith(f"{prefix}/"))
 
-    def _too_large(self) -> APIError:
-        message = f"the request body is larger than {self.max_bytes} bytes"
+    @staticmethod
+    def _too_large(limit: int) -> APIError:
+        message = f"the request body is larger than {limit} bytes"
         return APIError(413, "payload_too_large", message)

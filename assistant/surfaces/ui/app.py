@@ -245,6 +245,8 @@ def build_ui(service: PolicyQA, settings: Settings) -> gr.Blocks:
             "System* (State Council, 2021 and 2022). Answers cite the tasks they rest on.",
             elem_id="header",
         )
+        if settings.api_keys:  # the page is behind the login form of assistant/surfaces/http/ui_auth.py
+            gr.HTML('<a id="logout" href="logout">Log out</a>', elem_id="logout-link")
         status = gr.HTML("", elem_id="status")
         # Outside the Tabs so that it is mounted once, whichever tab is shown; visible="hidden" (not False)
         # keeps it in the DOM so that its js_on_load runs.
