@@ -28,7 +28,7 @@ ANSWER_METRICS = (
     "latency_p50_ms",
     "latency_p95_ms",
 )
-LEXICAL_SUPPORT = 0.5  # share of a sentence's content tokens that must occur in the text it cites
+LEXICAL_SUPPORT = 0.75  # share of a sentence's content tokens that must occur in the evidence it cites
 
 # References to units are pointers, not content: "[2021-5]", "[2023h2-4]", "2021-5", "2021 task (5)".
 # The eval keeps its own patterns (not the product's) so that a product change cannot loosen the scoring.
