@@ -30,13 +30,16 @@ ANSWER_METRICS = (
 )
 LEXICAL_SUPPORT = 0.75  # share of a sentence's content tokens that must occur in the evidence it cites
 
-# References to units are pointers, not content: "[2021-5]", "[2023h2-4]", "2021-5", "2021 task (5)".
-# The eval keeps its own patterns (not the product's) so that a product change cannot loosen the scoring.
-MARKER = re.compile(r"\[(\d{4}[a-z0-9]*-[\w]+)\]", re.IGNORECASE)
-UNIT_ID = re.compile(r"\b\d{4}[a-z0-9]*-(?:\d+|notice|preamble|closing)\b", re.IGNORECASE)
-UNIT_LABEL = re.compile(
-    r"\b\d{4}[a-z0-9]*\s+(?:task|item)\s*\(?\d+\)?|\b(?:task|item)\s*\(\d+\)", re.IGNORECASE
-)
+# References to units are pointers, not content: "[2021-5]", "[2023h2-4]", "[2019-summary-1]", "2021-5",
+# "2021 task (5)". The eval keeps its own patterns (not the product's) so that a product change cannot loosen
+# the scoring.
+MARKER = re.compile(r"\[(\d{4}[a-z0-9-]*?-[\w]+)\]", re.IGNORECASE)
+UNIT_ID = re.compile(r"\b\d{4}[a-z0-9-]*?-(?:\d{1,3}|notice|preamble|closing)\b", re.IGNORECASE)
+_LABEL = r"\b\d{4}[a-z0-9-]*\s+(?:task|item)\s*\(?\d+\)?|\b(?:task|item)\s*\(\d+\)"
+UNIT_LABEL = re.compile(_LABEL, re.IGNORECASE)
+# A label followed by the unit's quoted title ("2021 task (5), “Promote …”") names the unit: for grounding the
+# title is part of the reference, neither a claim to check nor evidence.
+NAMED_UNIT = re.compile(rf"(?:{_LABEL})\s*,?\s*[“\"][^”\"]{{1,300}}[”\"]", re.IGNORECASE)
 CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
 
 
@@ -123,12 +126,18 @@ def _cjk_bigrams(text: str) -> set[str]:
     return {run[i : i + 2] for run in CJK.findall(text) for i in range(max(len(run) - 1, 1))}
 
 
+def without_unit_names(text: str) -> str:
+    """`text` without references to units, a label's quoted title included."""
+    return without_references(NAMED_UNIT.sub(" ", text))
+
+
 def content_tokens(text: str) -> set[str]:
     """Lower-cased word tokens (and Chinese character pairs) of `text` that are not stop words.
 
-    Citation markers, unit ids and labels are removed first: they point at evidence, they are not content.
+    References to units (markers, ids, labels with their quoted titles) are removed first: they point at
+    evidence, they are not content.
     """
-    text = without_references(text)
+    text = without_unit_names(text)
     return _words(text) | _cjk_bigrams(text)
 
 
@@ -138,7 +147,7 @@ def salient_tokens(sentence: str) -> set[str]:
     A changed figure or department is one token among many, so a share-of-tokens test cannot see it;
     these must all occur in the cited text.
     """
-    words = re.findall(r"[A-Za-z0-9][A-Za-z0-9,.%]*[A-Za-z0-9%]|[A-Za-z0-9]", without_references(sentence))
+    words = re.findall(r"[A-Za-z0-9][A-Za-z0-9,.%]*[A-Za-z0-9%]|[A-Za-z0-9]", without_unit_names(sentence))
     salient = {w for w in words[1:] if w[0].isupper()} | {w for w in words if any(c.isdigit() for c in w)}
     return _words(" ".join(salient))
 
