@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from eval.gate import check_gate
@@ -140,7 +141,9 @@ def _gate_passes(result: RunResult) -> bool:
     checks = check_gate(result)
     for check in checks:
         colour = "green" if check.passed else "red"
-        console.print(f"[{colour}]gate {'pass' if check.passed else 'FAIL'}[/{colour}]: {check.message()}")
+        verdict = "pass" if check.passed else "FAIL"
+        # escaped: a category floor is named "key_fact_coverage [fact]", which rich would take for markup
+        console.print(f"[{colour}]gate {verdict}[/{colour}]: {escape(check.message())}")
     return all(check.passed for check in checks)
 
 
