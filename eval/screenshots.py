@@ -26,7 +26,7 @@ BROWSER_TESTS = REPO_ROOT / "tests" / "test_ui_browser.py"
 app = typer.Typer(help=__doc__.splitlines()[0] if __doc__ else None)
 
 
-def full_run(settings: Settings, results_dir: Path, split: str) -> Path:
+def full_run(settings: Settings, results_dir: Path, split: str, baselines: bool = True) -> Path:
     """Evaluate the default answerer on the whole split into `results_dir`; the run's folder."""
     from assistant.service import PolicyQA
     from eval.harness import default_out_dir, run_split, with_settings, write_run
@@ -34,7 +34,7 @@ def full_run(settings: Settings, results_dir: Path, split: str) -> Path:
     service = PolicyQA(settings)
     if not service.load():
         raise typer.BadParameter(f"no index to evaluate: {service.load_error} (run `policyqa ingest`)")
-    result = run_split(service, split)  # type: ignore[arg-type]
+    result = run_split(service, split, baselines=baselines)  # type: ignore[arg-type]
     out = default_out_dir(with_settings(settings, eval_results_dir=results_dir), result)
     write_run(result, out)
     return out
@@ -44,12 +44,13 @@ def full_run(settings: Settings, results_dir: Path, split: str) -> Path:
 def main(
     out: Annotated[Path, typer.Option(help="Screenshot folder.")] = DOCS_SCREENSHOTS,
     split: Annotated[str, typer.Option(help="The (unsealed) split behind the Evaluation tab.")] = "dev",
+    baselines: Annotated[bool, typer.Option(help="Also score the retrieval baselines (slower).")] = True,
 ) -> None:
     """Run the full evaluation, then the browser tests writing their screenshots into `out`."""
     if split == "test":
         raise typer.BadParameter("the test split is sealed; screenshots show a dev run")
     with TemporaryDirectory(prefix="policyqa-screenshot-results-") as results:
-        run_dir = full_run(Settings(), Path(results), split)
+        run_dir = full_run(Settings(), Path(results), split, baselines)
         typer.echo(f"Full {split} run: {run_dir.name}")
         env = {
             **os.environ,
