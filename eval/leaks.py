@@ -25,7 +25,11 @@ def normalise(text: str) -> str:
 
 
 def similarity(a: str, b: str) -> float:
-    """The larger of word-set Jaccard and difflib ratio of the normalised texts, in [0, 1]."""
+    """The larger of word-set Jaccard and difflib ratio of the normalised texts, in [0, 1].
+
+    The (slow) difflib ratio is computed only when its cheap upper bounds reach NEAR_COPY; below that it
+    counts as 0, so values under NEAR_COPY are lower bounds, which is all the leak check compares.
+    """
     left, right = normalise(a), normalise(b)
     words_a, words_b = set(left.split()), set(right.split())
     union = words_a | words_b
