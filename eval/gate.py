@@ -1,4 +1,4 @@
-"""The CI gate: the thresholds the extractive answerer must meet on the test split, in one table."""
+"""The CI gate: what the extractive answerer must meet on each gated test split, in one place."""
 
 from __future__ import annotations
 
@@ -8,6 +8,20 @@ from eval.records import MetricValues, RunResult
 
 GATE_MODEL = "extractive"
 GATE_SPLIT = "test"
+
+
+@dataclass(frozen=True)
+class GateTarget:
+    """A gold set and split the CI gate runs (each against its own index)."""
+
+    gold_set: str
+    split: str = GATE_SPLIT
+
+
+# The gold sets the gate checks; tests/test_eval_gate.py runs every one of them.
+GATED: tuple[GateTarget, ...] = (GateTarget("seeds"), GateTarget("zoo"))
+
+# Overall minimums.
 THRESHOLDS: dict[str, float] = {
     "recall@5": 0.95,
     "mrr": 0.85,
@@ -16,43 +30,84 @@ THRESHOLDS: dict[str, float] = {
     "grounding_lexical": 0.98,  # the eval's own check: a lenient product checker cannot pass alone
     "refusal_accuracy": 0.90,
 }
+# Overall maximums: a call that raised is a failure, never a silent pass.
+MAXIMUMS: dict[str, float] = {"errors": 0}
+# Per-category minimums, so that an average cannot hide a broken category. Key facts apply to every
+# category with answerable questions; refusal recall to the categories whose questions are all unanswerable.
+CATEGORY_FLOORS: dict[str, float] = {"key_fact_coverage": 0.75, "refusal_recall": 0.85}
 
 
 @dataclass(frozen=True)
 class GateCheck:
-    """One gated metric: its threshold, the measured value and the per-category values behind it."""
+    """One gated metric (overall or of one category): its bound and the measured value."""
 
     metric: str
     threshold: float
     measured: float | None
     by_category: MetricValues
+    category: str | None = None  # None: the whole split
+    at_most: bool = False  # the bound is a maximum
+
+    @property
+    def name(self) -> str:
+        return self.metric if self.category is None else f"{self.metric} [{self.category}]"
 
     @property
     def passed(self) -> bool:
-        return self.measured is not None and self.measured >= self.threshold
+        if self.measured is None:
+            return False
+        return self.measured <= self.threshold if self.at_most else self.measured >= self.threshold
 
     def message(self) -> str:
         """An explanation such as "mrr = 0.812 < 0.85 (by category: fact 0.900, …)"."""
         measured = "undefined" if self.measured is None else f"{self.measured:.3f}"
-        relation = ">=" if self.passed else "<"
+        relations = ("<=", ">") if self.at_most else (">=", "<")
+        relation = relations[0] if self.passed else relations[1]
+        text = f"{self.name} = {measured} {relation} {self.threshold}"
+        if self.category is not None:
+            return text
         categories = ", ".join(
             f"{category} {'—' if value is None else f'{value:.3f}'}"
             for category, value in self.by_category.items()
         )
-        return f"{self.metric} = {measured} {relation} {self.threshold} (by category: {categories})"
+        return f"{text} (by category: {categories})"
 
 
-def check_gate(result: RunResult, thresholds: dict[str, float] = THRESHOLDS) -> list[GateCheck]:
-    """Every gated metric of a run, passed or not."""
-    return [
-        GateCheck(
-            metric=metric,
-            threshold=threshold,
-            measured=result.metrics.overall.get(metric),
-            by_category={c: values.get(metric) for c, values in result.metrics.by_category.items()},
-        )
+def _per_category(result: RunResult, metric: str) -> MetricValues:
+    return {c: values.get(metric) for c, values in result.metrics.by_category.items()}
+
+
+def floor_applies(metric: str, values: MetricValues) -> bool:
+    """Whether a category floor applies to a category with these metric values."""
+    if metric == "refusal_recall":  # only where every question is unanswerable
+        questions, unanswerable = values.get("questions"), values.get("unanswerable")
+        return bool(questions) and questions == unanswerable
+    return values.get(metric) is not None
+
+
+def check_gate(
+    result: RunResult,
+    thresholds: dict[str, float] = THRESHOLDS,
+    maximums: dict[str, float] = MAXIMUMS,
+    floors: dict[str, float] = CATEGORY_FLOORS,
+) -> list[GateCheck]:
+    """Every gated metric of a run, passed or not: overall minimums and maximums, then category floors."""
+    overall = result.metrics.overall
+    checks = [
+        GateCheck(metric, threshold, overall.get(metric), _per_category(result, metric))
         for metric, threshold in thresholds.items()
     ]
+    checks += [
+        GateCheck(metric, bound, overall.get(metric), _per_category(result, metric), at_most=True)
+        for metric, bound in maximums.items()
+    ]
+    checks += [
+        GateCheck(metric, floor, values.get(metric), {}, category=category)
+        for metric, floor in floors.items()
+        for category, values in result.metrics.by_category.items()
+        if floor_applies(metric, values)
+    ]
+    return checks
 
 
 def gate_failures(result: RunResult) -> list[GateCheck]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import partial
@@ -18,10 +18,23 @@ from assistant.service import PolicyQA
 from assistant.settings import LLMEndpoint, Settings
 from eval.baselines import Baseline, build_baselines
 from eval.metrics import breakdown, lexical_grounding, product_metrics, retrieval_metrics
-from eval.records import GOLD_DIR, PRODUCT, GoldItem, QuestionRecord, RunConfig, RunResult, Split, load_split
+from eval.records import (
+    DEFAULT_GOLD_SET,
+    GOLD_SETS,
+    PRODUCT,
+    RETRIEVER,
+    GoldItem,
+    GoldSet,
+    QuestionRecord,
+    RunConfig,
+    RunResult,
+    Split,
+    load_split,
+)
 from eval.report import write_report
 from index.embed import model_name
 from index.ingest import ingest
+from index.model import Task
 from index.settings import REPO_ROOT
 
 RANK_DEPTH = 10  # ranked units kept per system; MRR looks this deep
@@ -37,26 +50,44 @@ def retrieval_query(item: GoldItem) -> str:
 
 
 def evaluate(service: PolicyQA, item: GoldItem, model: str, baselines: list[Baseline]) -> QuestionRecord:
-    """Rank with the product and each baseline, then answer; one failed answer is recorded, not raised."""
+    """Rank with the product, its retriever alone and each baseline, then answer.
+
+    A failed call is recorded, not raised: it then scores as a wrong answer in every metric.
+    """
     query = retrieval_query(item)
-    # the product is scored on the ranking its answerers receive: named, listed and follow-up units first
-    rankings = {PRODUCT: service.rank(item.question, history=item.history, top_k=RANK_DEPTH)}
-    rankings |= {baseline.name: baseline.rank(query, RANK_DEPTH) for baseline in baselines}
-    record = QuestionRecord(**item.model_dump(exclude={"history"}), rankings=rankings)
+    record = QuestionRecord(**item.model_dump(exclude={"history"}))
     started = time.perf_counter()
     try:
+        # the product is scored on the ranking its answerers receive: named, listed and follow-up units first
+        rankings = {PRODUCT: service.rank(item.question, history=item.history, top_k=RANK_DEPTH)}
+        # and its hybrid retriever on its own, searched like the baselines (no rules)
+        rankings[RETRIEVER] = [hit.unit.id for hit in service.search(query, top_k=RANK_DEPTH)]
+        rankings |= {baseline.name: baseline.rank(query, RANK_DEPTH) for baseline in baselines}
+        record.rankings = rankings
+        started = time.perf_counter()
         answer = service.ask(item.question, history=item.history, model=model)
     except Exception as exc:  # a remote model timing out on one question should not end the run
         record.error = f"{type(exc).__name__}: {exc}"
         record.grounding_lexical = 0.0  # like the product's grounding, which defaults to 0
         record.latency_ms = (time.perf_counter() - started) * 1000
         return record
-    return with_answer(record, answer, (time.perf_counter() - started) * 1000)
+    return with_answer(record, answer, (time.perf_counter() - started) * 1000, service.library.units)
 
 
-def with_answer(record: QuestionRecord, answer: Answer, wall_ms: float) -> QuestionRecord:
-    """The record completed with what the answerer returned."""
-    cited_texts = {c.id: f"{c.label} {c.title} {c.text}" for c in answer.citations}
+def evidence_text(unit: Task) -> str:
+    """What a unit says, for the eval's grounding check: its body sentences and responsibility line.
+
+    Not its label, title or section name: those name the unit, and an answer that repeats them has not
+    shown that the unit supports its claim.
+    """
+    return " ".join([*unit.sentences, unit.departments_text])
+
+
+def with_answer(
+    record: QuestionRecord, answer: Answer, wall_ms: float, units: Mapping[str, Task]
+) -> QuestionRecord:
+    """The record completed with what the answerer returned; `units` are the index's units by id."""
+    cited_texts = {c.id: evidence_text(units[c.id]) for c in answer.citations if c.id in units}
     return record.model_copy(
         update={
             "answer": answer.answer,
@@ -78,10 +109,13 @@ def run_split(
     baselines: bool = True,
     limit: int | None = None,
     show_progress: bool = True,
-    gold_dir: Path = GOLD_DIR,
+    gold_set: str = DEFAULT_GOLD_SET,
 ) -> RunResult:
-    """Evaluate `model` (default: the configured default answerer) on a gold split of a loaded service."""
-    items = load_split(split, gold_dir)[:limit]
+    """Evaluate `model` (default: the configured default answerer) on a split of a gold set.
+
+    The service must be loaded on the gold set's own index (see `gold_set_index`).
+    """
+    items = load_split(split, GOLD_SETS[gold_set].gold_dir)[:limit]
     model = model or service.settings.default_model
     service.answerer(model)  # an unknown or broken model fails here, before any question
     systems = build_baselines(service.settings, service.library) if baselines else []
@@ -90,14 +124,17 @@ def run_split(
         for item in track(items, description=f"{model} on {split}", disable=not show_progress, transient=True)
     ]
     return RunResult(
-        config=run_config(service, model, split, len(records)),
+        config=run_config(service, model, split, len(records), gold_set),
         metrics=breakdown(records, product_metrics),
         baselines={b.name: breakdown(records, partial(retrieval_metrics, system=b.name)) for b in systems},
+        retriever=breakdown(records, partial(retrieval_metrics, system=RETRIEVER)),
         records=records,
     )
 
 
-def run_config(service: PolicyQA, model: str, split: str, questions: int) -> RunConfig:
+def run_config(
+    service: PolicyQA, model: str, split: str, questions: int, gold_set: str = DEFAULT_GOLD_SET
+) -> RunConfig:
     """The configuration block of a run's result."""
     endpoint = next((e for e in service.settings.llm_endpoints if e.name == model), None)
     return RunConfig(
@@ -105,6 +142,7 @@ def run_config(service: PolicyQA, model: str, split: str, questions: int) -> Run
         embedding=service.library.embed_model,
         embedding_path=service.settings.embed_model_path,
         split=split,
+        gold_set=gold_set,
         questions=questions,
         git_commit=git_commit(),
         date=datetime.now(UTC).isoformat(timespec="seconds"),
@@ -132,6 +170,31 @@ def with_endpoint(settings: Settings, base_url: str, model: str) -> tuple[Settin
     endpoint = LLMEndpoint(name=name, base_url=base_url, model=model)
     endpoints = [e for e in settings.llm_endpoints if e.name != name]
     return with_settings(settings, llm_endpoints=[*endpoints, endpoint]), name
+
+
+@contextmanager
+def gold_set_index(settings: Settings, gold_set: GoldSet) -> Iterator[Settings]:
+    """Settings whose index holds the gold set's own documents.
+
+    The seeds' set uses the configured index when it serves the seeds' folder; any other set (the format
+    zoo) is ingested into a temporary folder with its own collection, leaving the serving index untouched.
+    """
+    if settings.documents_dir.resolve() == gold_set.documents_dir.resolve():
+        yield settings
+        return
+    if not gold_set.documents_dir.is_dir():
+        raise FileNotFoundError(f"gold set {gold_set.name!r}: no documents folder {gold_set.documents_dir}")
+    with TemporaryDirectory(prefix=f"policyqa-eval-{gold_set.name}-") as folder:
+        scoped = with_settings(
+            settings,
+            data_dir=Path(folder),
+            documents_dir=gold_set.documents_dir,
+            collection=f"{settings.collection}-eval-{gold_set.name}",
+        )
+        report = ingest(scoped)
+        if report.errors:
+            raise RuntimeError(f"gold set {gold_set.name!r}: " + "; ".join(str(e) for e in report.errors))
+        yield scoped
 
 
 @contextmanager
@@ -180,13 +243,27 @@ def git_commit(repo: Path = REPO_ROOT) -> str | None:
 
 
 def default_out_dir(settings: Settings, result: RunResult) -> Path:
-    """eval/results/<timestamp>-<model>-<split>/ (the results folder is a setting)."""
+    """eval/results/<timestamp>-<model>-<split>/ (…-<gold set>-<split>/ for a set other than the seeds)."""
     stamp = datetime.fromisoformat(result.config.date).strftime("%Y%m%d-%H%M%S")
-    return settings.eval_results_dir / f"{stamp}-{slug(result.config.model)}-{result.config.split}"
+    config = result.config
+    split = config.split if config.gold_set == DEFAULT_GOLD_SET else f"{config.gold_set}-{config.split}"
+    return settings.eval_results_dir / f"{stamp}-{slug(config.model)}-{split}"
+
+
+def sealed(result: RunResult) -> RunResult:
+    """The result as it may be written: a test-split run keeps its aggregates and drops its questions.
+
+    The test split is sealed: a file listing its questions with what failed would be read, and tuned to.
+    """
+    return result.model_copy(update={"records": []}) if result.config.split == "test" else result
 
 
 def write_run(result: RunResult, out_dir: Path) -> Path:
-    """Write result.json, report.md and chart.png into `out_dir`; returns the report's path."""
+    """Write result.json, report.md and chart.png into `out_dir`; returns the report's path.
+
+    A test-split run is written sealed: metrics only, no per-question records or failures.
+    """
+    result = sealed(result)
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "result.json").write_text(result.model_dump_json(indent=2), encoding="utf-8")
     return write_report(result, out_dir)

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from functools import cache
 
 from assistant.core.grounding import answer_sentences
-from assistant.core.text import MARKER
 from eval.records import PRODUCT, Breakdown, MetricValues, QuestionRecord
 
 RETRIEVAL_METRICS = ("recall@1", "recall@3", "recall@5", "mrr", "ndcg@5")
@@ -29,7 +28,19 @@ ANSWER_METRICS = (
     "latency_p50_ms",
     "latency_p95_ms",
 )
-LEXICAL_SUPPORT = 0.5  # share of a sentence's content tokens that must occur in the text it cites
+LEXICAL_SUPPORT = 0.75  # share of a sentence's content tokens that must occur in the evidence it cites
+
+# References to units are pointers, not content: "[2021-5]", "[2023h2-4]", "[2019-summary-1]", "2021-5",
+# "2021 task (5)". The eval keeps its own patterns (not the product's) so that a product change cannot loosen
+# the scoring.
+MARKER = re.compile(r"\[(\d{4}[a-z0-9-]*?-[\w]+)\]", re.IGNORECASE)
+UNIT_ID = re.compile(r"\b\d{4}[a-z0-9-]*?-(?:\d{1,3}|notice|preamble|closing)\b", re.IGNORECASE)
+_LABEL = r"\b\d{4}[a-z0-9-]*\s+(?:task|item)\s*\(?\d+\)?|\b(?:task|item)\s*\(\d+\)"
+UNIT_LABEL = re.compile(_LABEL, re.IGNORECASE)
+# A label followed by the unit's quoted title ("2021 task (5), “Promote …”") names the unit: for grounding the
+# title is part of the reference, neither a claim to check nor evidence.
+NAMED_UNIT = re.compile(rf"(?:{_LABEL})\s*,?\s*[“\"][^”\"]{{1,300}}[”\"]", re.IGNORECASE)
+CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
 
 
 # retrieval
@@ -69,9 +80,19 @@ def _normalise(text: str) -> str:
     return re.sub(r"\s+", " ", text).lower()
 
 
+def without_references(text: str) -> str:
+    """`text` without citation markers, unit ids and unit labels, which every cited answer contains."""
+    for pattern in (MARKER, UNIT_LABEL, UNIT_ID):
+        text = pattern.sub(" ", text)
+    return text
+
+
 def facts_present(answer: str, key_facts: Sequence[Sequence[str]]) -> list[bool]:
-    """Per key fact: is any of its variants a case-insensitive substring of the answer?"""
-    text = _normalise(answer)
+    """Per key fact: is any of its variants a case-insensitive substring of the answer?
+
+    Markers, ids and labels are removed first, so a fact cannot be met by citing a unit.
+    """
+    text = _normalise(without_references(answer))
     return [any(_normalise(variant) in text for variant in fact) for fact in key_facts]
 
 
@@ -88,22 +109,67 @@ def _stopwords() -> frozenset[str]:
     return frozenset(STOPWORDS_EN)
 
 
+@cache
+def _stem(word: str) -> str:
+    """English Snowball stem, so "accelerate" in an answer meets "accelerating" in the text."""
+    import Stemmer
+
+    stem: str = Stemmer.Stemmer("english").stemWord(word)
+    return stem
+
+
+def _words(text: str) -> set[str]:
+    return {_stem(t) for t in re.findall(r"[a-z0-9]+", text.lower()) if t not in _stopwords()}
+
+
+def _cjk_bigrams(text: str) -> set[str]:
+    """Chinese has no spaces: its runs of characters count as overlapping character pairs."""
+    return {run[i : i + 2] for run in CJK.findall(text) for i in range(max(len(run) - 1, 1))}
+
+
+def without_unit_names(text: str) -> str:
+    """`text` without references to units, a label's quoted title included."""
+    return without_references(NAMED_UNIT.sub(" ", text))
+
+
 def content_tokens(text: str) -> set[str]:
-    """Lower-cased word tokens of `text` that are not stop words, citation markers removed."""
-    return {t for t in re.findall(r"[a-z0-9]+", MARKER.sub(" ", text).lower()) if t not in _stopwords()}
+    """Lower-cased word tokens (and Chinese character pairs) of `text` that are not stop words.
+
+    References to units (markers, ids, labels with their quoted titles) are removed first: they point at
+    evidence, they are not content.
+    """
+    text = without_unit_names(text)
+    return _words(text) | _cjk_bigrams(text)
+
+
+def salient_tokens(sentence: str) -> set[str]:
+    """Figures and names in a sentence: tokens with a digit, and capitalised words after its first word.
+
+    A changed figure or department is one token among many, so a share-of-tokens test cannot see it;
+    these must all occur in the cited text.
+    """
+    words = re.findall(r"[A-Za-z0-9][A-Za-z0-9,.%]*[A-Za-z0-9%]|[A-Za-z0-9]", without_unit_names(sentence))
+    salient = {w for w in words[1:] if w[0].isupper()} | {w for w in words if any(c.isdigit() for c in w)}
+    return _words(" ".join(salient))
 
 
 def lexically_supported(sentence: str, cited_text: str, threshold: float = LEXICAL_SUPPORT) -> bool:
-    """At least `threshold` of the sentence's content tokens occur in `cited_text`."""
+    """The sentence has content, at least `threshold` of it occurs in `cited_text`, and all its figures
+    and names do; a sentence with no content (only markers, labels or stop words) is not supported."""
     tokens = content_tokens(sentence)
     if not tokens:
-        return True
-    return len(tokens & content_tokens(cited_text)) / len(tokens) >= threshold
+        return False
+    support = content_tokens(cited_text)
+    if not salient_tokens(sentence) <= support:
+        return False
+    return len(tokens & support) / len(tokens) >= threshold
 
 
 def lexical_grounding(answer: str, cited_texts: Mapping[str, str]) -> float | None:
     """Share of answer sentences lexically supported by the text of the units their markers cite.
 
+    `cited_texts` maps a unit id to its evidence: its body sentences and responsibility line, never its
+    label, title or section name. The year of a cited id counts as evidence ("In 2021, … [2021-5]").
     A sentence citing nothing (or only ids missing from `cited_texts`) is unsupported; None for an empty
     answer.
     """
@@ -112,8 +178,9 @@ def lexical_grounding(answer: str, cited_texts: Mapping[str, str]) -> float | No
         return None
     supported = 0
     for sentence in sentences:
-        cited = [cited_texts[i] for i in MARKER.findall(sentence) if i in cited_texts]
-        supported += bool(cited) and lexically_supported(sentence, " ".join(cited))
+        cited = [i for i in MARKER.findall(sentence) if i in cited_texts]
+        evidence = " ".join([*(cited_texts[i] for i in cited), *(i[:4] for i in cited)])
+        supported += bool(cited) and lexically_supported(sentence, evidence)
     return supported / len(sentences)
 
 
@@ -173,6 +240,20 @@ def percentile(values: Sequence[float], p: float) -> float | None:
     return ordered[max(math.ceil(p / 100 * len(ordered)), 1) - 1]
 
 
+def refused_or_wrong(record: QuestionRecord) -> bool:
+    """The refusal decision scored for a record: a failed call counts as the wrong decision.
+
+    An error neither answers an answerable question nor refuses an unanswerable one, so it is scored as
+    refusing the former and answering the latter.
+    """
+    return record.answerable if record.error is not None else record.refused
+
+
+def scored_citation_precision(record: QuestionRecord) -> float | None:
+    """Citation precision of a record; a failed call scores 0 (it returned no right citation)."""
+    return 0.0 if record.error is not None else citation_precision(record.citations, record.gold_ids)
+
+
 def retrieval_metrics(records: Sequence[QuestionRecord], system: str) -> MetricValues:
     """Recall@1/3/5, MRR and nDCG@5 of one retrieval system, over the answerable questions."""
     scored = [(r.rankings.get(system, []), r.gold_ids) for r in records if r.answerable and r.gold_ids]
@@ -184,13 +265,17 @@ def retrieval_metrics(records: Sequence[QuestionRecord], system: str) -> MetricV
 
 
 def answer_metrics(records: Sequence[QuestionRecord]) -> MetricValues:
-    """Citation, key-fact, grounding, refusal and latency metrics (definitions in eval/README.md)."""
+    """Citation, key-fact, grounding, refusal and latency metrics (definitions in eval/README.md).
+
+    A failed call (`error`) is a wrong answer in every one: no citation, no fact, grounding 0, and the
+    wrong refusal decision.
+    """
     answerable = [r for r in records if r.answerable]
     answered = [r for r in records if not r.refused]
-    refusals = RefusalCounts.of((r.refused, r.answerable) for r in records)
+    refusals = RefusalCounts.of((refused_or_wrong(r), r.answerable) for r in records)
     latencies = [r.latency_ms for r in records]
     return {
-        "citation_precision": mean(citation_precision(r.citations, r.gold_ids) for r in answerable),
+        "citation_precision": mean(scored_citation_precision(r) for r in answerable),
         "citation_recall": mean(citation_recall(r.citations, r.gold_ids) for r in answerable),
         "key_fact_coverage": mean(key_fact_coverage(r.answer, r.key_facts) for r in answerable),
         "grounding": mean(r.grounding for r in answered),
@@ -207,6 +292,7 @@ def product_metrics(records: Sequence[QuestionRecord], system: str = PRODUCT) ->
     """Every metric of the system under test: its retrieval and its answers, plus question counts."""
     return {
         "questions": float(len(records)),
+        "unanswerable": float(sum(not r.answerable for r in records)),
         "errors": float(sum(r.error is not None for r in records)),
         **retrieval_metrics(records, system),
         **answer_metrics(records),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -9,9 +10,31 @@ from pydantic import BaseModel, Field
 
 from assistant.core.types import Turn
 
-GOLD_DIR = Path(__file__).resolve().parent / "gold"
-PRODUCT = "hybrid"  # the product's retrieval, named among the baselines' rankings
+EVAL_DIR = Path(__file__).resolve().parent
+GOLD_DIR = EVAL_DIR / "gold"
+PRODUCT = "hybrid"  # the product's full ranking (rules first, then retrieval), named among the baselines'
+RETRIEVER = "retriever"  # the hybrid retriever alone (dense + BM25 fused), without the ranking rules
 Split = Literal["dev", "test"]
+
+
+@dataclass(frozen=True)
+class GoldSet:
+    """A gold question set and the corpus it is asked over: each set is run against its own index."""
+
+    name: str
+    gold_dir: Path
+    documents_dir: Path
+
+    def split_path(self, split: Split) -> Path:
+        return self.gold_dir / f"{split}.jsonl"
+
+
+# The seeds (documents/) and the format zoo of issue 14 (eval/zoo/documents/), each with dev and test.
+GOLD_SETS: dict[str, GoldSet] = {
+    "seeds": GoldSet("seeds", GOLD_DIR, EVAL_DIR.parent / "documents"),
+    "zoo": GoldSet("zoo", EVAL_DIR / "zoo" / "gold", EVAL_DIR / "zoo" / "documents"),
+}
+DEFAULT_GOLD_SET = "seeds"
 MetricValues = dict[str, float | None]  # metric name → value; None where the metric is undefined
 
 
@@ -34,7 +57,7 @@ class GoldItem(GoldQuestion):
 
 
 def load_split(split: Split, gold_dir: Path = GOLD_DIR) -> list[GoldItem]:
-    """The gold items of `split`, in file order."""
+    """The gold items of `split` in `gold_dir` (a gold set's folder), in file order."""
     lines = (gold_dir / f"{split}.jsonl").read_text(encoding="utf-8").splitlines()
     return [GoldItem.model_validate_json(line) for line in lines if line.strip()]
 
@@ -69,6 +92,7 @@ class RunConfig(BaseModel):
     embedding: str
     embedding_path: str
     split: str
+    gold_set: str = DEFAULT_GOLD_SET
     questions: int
     git_commit: str | None
     date: str
@@ -84,7 +108,12 @@ class RunResult(BaseModel):
     baselines: dict[str, Breakdown] = Field(
         default_factory=dict, description="Retrieval metrics of baselines."
     )
-    records: list[QuestionRecord]
+    retriever: Breakdown | None = Field(
+        None, description="Retrieval metrics of the hybrid retriever alone, without the ranking rules."
+    )
+    records: list[QuestionRecord] = Field(
+        default_factory=list, description="Per question; withheld (empty) for the sealed test split."
+    )
 
     @classmethod
     def load(cls, path: Path) -> RunResult:

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 CHART_METRICS = tuple(THRESHOLDS)
 BASELINE_METRICS = ("recall@5", "mrr")
 TOP = 5  # retrieval counts as found when every gold id is in the first TOP units
-COUNTS = ("questions", "errors")
+COUNTS = ("questions", "unanswerable", "errors")
 
 
 def fmt(value: float | None, metric: str = "") -> str:
@@ -76,7 +76,7 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
 def _config_section(result: RunResult) -> list[str]:
     config = result.config.model_dump(exclude_none=True)
     return [
-        f"# PolicyQA evaluation: {result.config.model} on {result.config.split}",
+        f"# PolicyQA evaluation: {result.config.model} on {result.config.gold_set} {result.config.split}",
         "",
         *_table(["setting", "value"], [[k, _cell(str(v))] for k, v in config.items()]),
     ]
@@ -84,7 +84,12 @@ def _config_section(result: RunResult) -> list[str]:
 
 def _gate_section(result: RunResult) -> list[str]:
     rows = [
-        [c.metric, fmt(c.measured), f"{c.threshold}", "pass" if c.passed else "**FAIL**"]
+        [
+            c.name,
+            fmt(c.measured, c.metric),
+            ("≤ " if c.at_most else "") + f"{c.threshold}",
+            "pass" if c.passed else "**FAIL**",
+        ]
         for c in check_gate(result)
     ]
     return [
@@ -117,8 +122,31 @@ def _baseline_section(result: RunResult) -> list[str]:
     return ["## Retrieval vs baselines", "", *_table(header, rows)]
 
 
+def _retriever_section(result: RunResult) -> list[str]:
+    """Retrieval twice: the hybrid retriever alone, and the full ranking with the product's rules."""
+    if result.retriever is None:
+        return []
+    header = ["", *(f"{m} ({s})" for m in BASELINE_METRICS for s in ("retriever", "with rules"))]
+    groups = {"overall": (result.retriever.overall, result.metrics.overall)} | {
+        c: (result.retriever.by_category.get(c, {}), values)
+        for c, values in result.metrics.by_category.items()
+    }
+    rows = [
+        [name, *(fmt(pair[i].get(m)) for m in BASELINE_METRICS for i in (0, 1))]
+        for name, pair in groups.items()
+    ]
+    return [
+        "## Retrieval: hybrid retriever alone vs full ranking with rules",
+        "",
+        "The retriever searches the question (after a follow-up's earlier user turns) with dense + BM25 "
+        "fusion only; the full ranking (`PolicyQA.rank`) puts units the question names or lists first.",
+        "",
+        *_table(header, rows),
+    ]
+
+
 def _category_section(result: RunResult) -> list[str]:
-    metrics = ["questions", *RETRIEVAL_METRICS, *ANSWER_METRICS]
+    metrics = ["questions", "unanswerable", "errors", *RETRIEVAL_METRICS, *ANSWER_METRICS]
     rows = [[c, *(fmt(v.get(m), m) for m in metrics)] for c, v in result.metrics.by_category.items()]
     return ["## By category", "", *_table(["category", *metrics], rows)]
 
@@ -132,6 +160,8 @@ def came_back(record: QuestionRecord) -> str:
 
 
 def _failures_section(result: RunResult) -> list[str]:
+    if result.config.split == "test":  # sealed: aggregates only, never which test questions failed
+        return ["## Failing questions", "", "Not shown: the test split is sealed (see eval/README.md)."]
     rows = [
         [
             r.id,
@@ -155,6 +185,7 @@ def render_markdown(result: RunResult, chart_name: str = "chart.png") -> str:
         _gate_section(result),
         _overall_section(result),
         _baseline_section(result),
+        _retriever_section(result),
         _category_section(result),
         ["## Chart", "", f"![metrics by category and retrieval vs baselines]({chart_name})"],
         _failures_section(result),
@@ -177,7 +208,9 @@ def draw_chart(result: RunResult, path: Path) -> None:
     if result.baselines:
         systems = {"hybrid": result.metrics.overall} | {n: b.overall for n, b in result.baselines.items()}
         _bars(axes[0][1], systems, BASELINE_METRICS, "retrieval vs baselines")
-    figure.suptitle(f"{result.config.model} on {result.config.split} ({result.config.embedding})")
+    figure.suptitle(
+        f"{result.config.model} on {result.config.gold_set} {result.config.split} ({result.config.embedding})"
+    )
     figure.tight_layout()
     figure.savefig(path, dpi=110)
     plt.close(figure)

