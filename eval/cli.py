@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from contextlib import ExitStack
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -12,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from eval.gate import check_gate
-from eval.records import RunResult
+from eval.records import RunResult, UnknownSplitError, split_path
 from eval.report import BASELINE_METRICS, comparison_rows, delta, fmt, fmt_delta
 from index.offline import enforce_offline
 from index.settings import Settings
@@ -21,9 +20,13 @@ app = typer.Typer(help="Evaluate PolicyQA on the gold questions.")
 console = Console()
 
 
-class SplitName(StrEnum):
-    dev = "dev"
-    test = "test"
+def _existing_split(split: str) -> str:
+    """The --split value, checked against the gold files before any index or model is loaded."""
+    try:
+        split_path(split)
+    except UnknownSplitError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    return split
 
 
 @app.callback(invoke_without_command=True)
@@ -43,7 +46,13 @@ def run(
         Path | None,
         typer.Option(help="Sentence-transformers model folder; builds a separate temporary index."),
     ] = None,
-    split: Annotated[SplitName, typer.Option(help="Gold split; tune on dev only.")] = SplitName.dev,
+    split: Annotated[
+        str,
+        typer.Option(
+            callback=_existing_split,
+            help="Gold split: eval/gold/<split>.jsonl (dev, test, fresh-dev, …); tune on dev splits only.",
+        ),
+    ] = "dev",
     out: Annotated[
         Path | None, typer.Option(help="Output folder; default: eval/results/<timestamp>-<model>-<split>/.")
     ] = None,
@@ -82,7 +91,7 @@ def run(
 
 
 def _evaluate(
-    settings: Settings, split: SplitName, model: str | None, baselines: bool, limit: int | None
+    settings: Settings, split: str, model: str | None, baselines: bool, limit: int | None
 ) -> RunResult:
     from assistant.answer import available_models
     from assistant.service import PolicyQA, UnknownModelError
@@ -96,7 +105,7 @@ def _evaluate(
     if not service.load():
         console.print(f"[red]No index: {service.load_error}[/red]")
         raise typer.Exit(2)
-    return run_split(service, split.value, model, baselines=baselines, limit=limit)
+    return run_split(service, split, model, baselines=baselines, limit=limit)
 
 
 def _summary(result: RunResult) -> Table:

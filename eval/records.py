@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
-from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -11,7 +11,8 @@ from assistant.models import Turn
 
 GOLD_DIR = Path(__file__).resolve().parent / "gold"
 PRODUCT = "hybrid"  # the product's retrieval, named among the baselines' rankings
-Split = Literal["dev", "test"]
+Split = str  # a gold file's name without ".jsonl": "dev", "test", "fresh-dev", …
+SPLIT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 MetricValues = dict[str, float | None]  # metric name → value; None where the metric is undefined
 
 
@@ -33,9 +34,34 @@ class GoldItem(GoldQuestion):
     history: list[Turn] = Field(default_factory=list)
 
 
+class UnknownSplitError(ValueError):
+    """A split name with no gold file behind it."""
+
+    def __init__(self, split: str, available: list[str]) -> None:
+        super().__init__(f"no gold split {split!r}; available: {', '.join(available) or 'none'}")
+        self.split = split
+        self.available = available
+
+
+def available_splits(gold_dir: Path = GOLD_DIR) -> list[str]:
+    """The split names a gold folder offers: one per `<split>.jsonl` file, sorted."""
+    return sorted(p.stem for p in gold_dir.glob("*.jsonl") if SPLIT_NAME.fullmatch(p.stem))
+
+
+def split_path(split: Split, gold_dir: Path = GOLD_DIR) -> Path:
+    """The gold file of `split`: `<gold_dir>/<split>.jsonl`, so a new gold file is a new split without code.
+
+    Names are plain file stems, so a split can never point outside the gold folder.
+    """
+    path = gold_dir / f"{split}.jsonl"
+    if not SPLIT_NAME.fullmatch(split) or not path.is_file():
+        raise UnknownSplitError(split, available_splits(gold_dir))
+    return path
+
+
 def load_split(split: Split, gold_dir: Path = GOLD_DIR) -> list[GoldItem]:
     """The gold items of `split`, in file order."""
-    lines = (gold_dir / f"{split}.jsonl").read_text(encoding="utf-8").splitlines()
+    lines = split_path(split, gold_dir).read_text(encoding="utf-8").splitlines()
     return [GoldItem.model_validate_json(line) for line in lines if line.strip()]
 
 
