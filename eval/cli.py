@@ -14,7 +14,7 @@ from rich.table import Table
 
 from assistant.settings import Settings
 from eval.gate import check_gate
-from eval.records import RunResult
+from eval.records import GOLD_SETS, RunResult, UnknownSplitError
 from eval.report import BASELINE_METRICS, comparison_rows, delta, fmt, fmt_delta
 from index.offline import enforce_offline
 
@@ -22,9 +22,13 @@ app = typer.Typer(help="Evaluate PolicyQA on the gold questions.")
 console = Console()
 
 
-class SplitName(StrEnum):
-    dev = "dev"
-    test = "test"
+def _existing_split(split: str, gold_set: str) -> str:
+    """The --split value, checked against the gold set's files before any index or model is loaded."""
+    try:
+        GOLD_SETS[gold_set].split_path(split)
+    except UnknownSplitError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--split") from exc
+    return split
 
 
 class GoldSetName(StrEnum):
@@ -49,7 +53,10 @@ def run(
         Path | None,
         typer.Option(help="Sentence-transformers model folder; builds a separate temporary index."),
     ] = None,
-    split: Annotated[SplitName, typer.Option(help="Gold split; tune on dev only.")] = SplitName.dev,
+    split: Annotated[
+        str,
+        typer.Option(help="Gold split: <gold set>/<split>.jsonl (dev, test, fresh-dev, …); tune on dev."),
+    ] = "dev",
     gold_set: Annotated[
         GoldSetName,
         typer.Option(
@@ -74,10 +81,10 @@ def run(
         raise typer.BadParameter("give either --model or --base-url with --model-name")
     if bool(base_url) != bool(model_name):
         raise typer.BadParameter("--base-url and --model-name go together")
+    _existing_split(split, gold_set.value)
     enforce_offline()
     # the harness pulls in llama-index and chromadb: imported only when a run starts, so --help stays quick
     from eval.harness import default_out_dir, embedding_index, gold_set_index, with_endpoint, write_run
-    from eval.records import GOLD_SETS
 
     settings = Settings()
     if base_url and model_name:
@@ -99,7 +106,7 @@ def run(
 
 def _evaluate(
     settings: Settings,
-    split: SplitName,
+    split: str,
     gold_set: GoldSetName,
     model: str | None,
     baselines: bool,
@@ -117,7 +124,7 @@ def _evaluate(
     if not service.load():
         console.print(f"[red]No index: {service.load_error}[/red]")
         raise typer.Exit(2)
-    return run_split(service, split.value, model, baselines=baselines, limit=limit, gold_set=gold_set.value)
+    return run_split(service, split, model, baselines=baselines, limit=limit, gold_set=gold_set.value)
 
 
 def _summary(result: RunResult) -> Table:

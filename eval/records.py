@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -14,7 +14,8 @@ EVAL_DIR = Path(__file__).resolve().parent
 GOLD_DIR = EVAL_DIR / "gold"
 PRODUCT = "hybrid"  # the product's full ranking (rules first, then retrieval), named among the baselines'
 RETRIEVER = "retriever"  # the hybrid retriever alone (dense + BM25 fused), without the ranking rules
-Split = Literal["dev", "test"]
+Split = str  # a gold file's name without ".jsonl": "dev", "test", "fresh-dev", …
+SPLIT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 
 
 @dataclass(frozen=True)
@@ -26,7 +27,7 @@ class GoldSet:
     documents_dir: Path
 
     def split_path(self, split: Split) -> Path:
-        return self.gold_dir / f"{split}.jsonl"
+        return split_path(split, self.gold_dir)
 
 
 # The seeds (documents/) and the format zoo of issue 14 (eval/zoo/documents/), each with dev and test.
@@ -56,9 +57,34 @@ class GoldItem(GoldQuestion):
     history: list[Turn] = Field(default_factory=list)
 
 
+class UnknownSplitError(ValueError):
+    """A split name with no gold file behind it."""
+
+    def __init__(self, split: str, available: list[str]) -> None:
+        super().__init__(f"no gold split {split!r}; available: {', '.join(available) or 'none'}")
+        self.split = split
+        self.available = available
+
+
+def available_splits(gold_dir: Path = GOLD_DIR) -> list[str]:
+    """The split names a gold folder offers: one per `<split>.jsonl` file, sorted."""
+    return sorted(p.stem for p in gold_dir.glob("*.jsonl") if SPLIT_NAME.fullmatch(p.stem))
+
+
+def split_path(split: Split, gold_dir: Path = GOLD_DIR) -> Path:
+    """The gold file of `split`: `<gold_dir>/<split>.jsonl`, so a new gold file is a new split without code.
+
+    Names are plain file stems, so a split can never point outside the gold folder.
+    """
+    path = gold_dir / f"{split}.jsonl"
+    if not SPLIT_NAME.fullmatch(split) or not path.is_file():
+        raise UnknownSplitError(split, available_splits(gold_dir))
+    return path
+
+
 def load_split(split: Split, gold_dir: Path = GOLD_DIR) -> list[GoldItem]:
     """The gold items of `split` in `gold_dir` (a gold set's folder), in file order."""
-    lines = (gold_dir / f"{split}.jsonl").read_text(encoding="utf-8").splitlines()
+    lines = split_path(split, gold_dir).read_text(encoding="utf-8").splitlines()
     return [GoldItem.model_validate_json(line) for line in lines if line.strip()]
 
 

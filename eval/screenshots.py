@@ -35,7 +35,7 @@ def full_run(settings: Settings, results_dir: Path, split: str, baselines: bool 
     service = PolicyQA(settings)
     if not service.load():
         raise typer.BadParameter(f"no index to evaluate: {service.load_error} (run `policyqa ingest`)")
-    result = run_split(service, split, baselines=baselines)  # type: ignore[arg-type]
+    result = run_split(service, split, baselines=baselines)
     out = default_out_dir(with_settings(settings, eval_results_dir=results_dir), result)
     write_run(result, out)
     return out
