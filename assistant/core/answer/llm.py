@@ -305,18 +305,25 @@ def review_reply(reply: str, units: dict[str, Task], checker: GroundingChecker, 
 # the answerer
 
 
+@dataclass(frozen=True)
+class _Connection:
+    """A chat endpoint with the two llama-index models that talk to it (answers, and follow-up rewrites)."""
+
+    endpoint: LLMEndpoint
+    llm: OpenAILike
+    condenser: OpenAILike
+
+
 class LLMComposer:
     """Answers with a chat model from retrieved task excerpts, then checks every sentence against them."""
 
     streams = True
 
-    def __init__(self, endpoint: LLMEndpoint, checker: GroundingChecker, settings: Settings) -> None:
-        self.name = endpoint.name
-        self.endpoint = endpoint
+    def __init__(self, name: str, checker: GroundingChecker, settings: Settings) -> None:
+        self.name = name
         self.checker = checker
         self.settings = settings
-        self.llm = chat_model(endpoint)
-        self.condenser = chat_model(endpoint, MAX_CONDENSE_TOKENS)
+        self._connection: _Connection | None = None
         refusal_rule = load_prompt("refusal")
         self.system_prompt = f"{load_prompt('system')}\n\n{refusal_rule}"
         self.refusal_phrase = refusal_phrase(refusal_rule)
@@ -336,8 +343,9 @@ class LLMComposer:
         """The model's reply, reviewed against the excerpts it was given."""
         units, messages = self._prompt(evidence, top_k)
         step = time.perf_counter()
-        with calling(self.endpoint):
-            reply = self.llm.chat(messages).message.content or ""
+        connection = self._connect()
+        with calling(connection.endpoint):
+            reply = connection.llm.chat(messages).message.content or ""
         evidence.timings.add("llm", step)
         return self._reviewed(reply, units, evidence)
 
@@ -346,8 +354,9 @@ class LLMComposer:
         units, messages = self._prompt(evidence, top_k)
         step = time.perf_counter()
         parts: list[str] = []
-        with calling(self.endpoint):
-            for chunk in self.llm.stream_chat(messages):
+        connection = self._connect()
+        with calling(connection.endpoint):
+            for chunk in connection.llm.stream_chat(messages):
                 if chunk.delta:
                     parts.append(chunk.delta)
                     yield chunk.delta
@@ -357,14 +366,29 @@ class LLMComposer:
     def condense(self, question: str, history: list[Turn]) -> str:
         """The follow-up `question` rewritten as a standalone one; unchanged if the rewrite fails."""
         request = self.condense_template.format(history=history_block(history), question=question)
-        with calling(self.endpoint):
-            reply = self.condenser.chat([ChatMessage(role=MessageRole.USER, content=request)])
+        connection = self._connect()
+        with calling(connection.endpoint):
+            reply = connection.condenser.chat([ChatMessage(role=MessageRole.USER, content=request)])
         lines = [line for line in (reply.message.content or "").splitlines() if line.strip()]
         rewritten = LEADING_LABEL.sub("", lines[0].strip()).strip(" \"'“”") if lines else ""
         # A small model may answer instead of rewriting; the follow-up is then resolved by retrieval's own
         # reading of the history.
         standalone = rewritten.endswith("?") and len(rewritten) <= 2 * len(question) + 200
         return rewritten if standalone else question
+
+    def _connect(self) -> _Connection:
+        """The endpoint and its chat models, looked up on every call.
+
+        The bundled model's server is started on first use and started again (on a new port) when it died,
+        so a connection made once would keep pointing at a dead server; a configured endpoint is unchanged.
+        """
+        endpoint = endpoint_for(self.name, self.settings)
+        connection = self._connection
+        if connection is None or connection.endpoint != endpoint:
+            condenser = chat_model(endpoint, MAX_CONDENSE_TOKENS)
+            connection = _Connection(endpoint, chat_model(endpoint), condenser)
+            self._connection = connection
+        return connection
 
     def _prompt(self, evidence: Evidence, top_k: int) -> tuple[dict[str, Task], list[ChatMessage]]:
         """The units to show the model (those the question names, else the top hits) and the chat messages."""

@@ -34,7 +34,7 @@ def create_answerer(name: str, parts: Parts, settings: Settings) -> Answerer:
 
         composer = ExtractiveComposer(parts.library, settings)
     else:
-        from assistant.core.answer.llm import LLMComposer, endpoint_for
+        from assistant.core.answer.llm import LLMComposer
 
-        composer = LLMComposer(endpoint_for(name, settings), parts.grounding, settings)
+        composer = LLMComposer(name, parts.grounding, settings)
     return AnswerPipeline(composer, parts.gatherer, parts.grounding)
