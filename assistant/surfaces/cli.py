@@ -295,7 +295,10 @@ def _report(exc: Exception) -> int:
 
 
 def _fail(message: str, code: int) -> int:
-    errors.print(f"[red]error:[/] {escape(message)}", soft_wrap=True)
+    """Print `message` as one line; details after its first line (a server's log) are for --debug."""
+    first, _, details = message.strip().partition("\n")
+    hint = " (details: run again with --debug)" if details.strip() else ""
+    errors.print(f"[red]error:[/] {escape(first)}{hint}", soft_wrap=True)
     return code
 
 
