@@ -37,6 +37,13 @@ MAXIMUMS: dict[str, float] = {"errors": 0}
 CATEGORY_FLOORS: dict[str, float] = {"key_fact_coverage": 0.75, "refusal_recall": 0.85}
 
 
+# Where the final code does not meet a target yet, what its single run on the sealed split measured
+# (aggregates only), keyed by gold set and check name. CI holds that line — a regression below it fails —
+# while the target stays the target and is reported as unmet. An entry whose target is met fails the suite
+# too, so that it is removed. Never raise a target's floor by tuning on the test split; never lower one.
+REGRESSION_FLOORS: dict[str, dict[str, float]] = {}
+
+
 @dataclass(frozen=True)
 class GateCheck:
     """One gated metric (overall or of one category): its bound and the measured value."""
@@ -108,6 +115,11 @@ def check_gate(
         if floor_applies(metric, values)
     ]
     return checks
+
+
+def regression_floor(gold_set: str, check: GateCheck) -> float | None:
+    """The recorded floor of an unmet target, or None when the target itself is enforced."""
+    return REGRESSION_FLOORS.get(gold_set, {}).get(check.name)
 
 
 def gate_failures(result: RunResult) -> list[GateCheck]:

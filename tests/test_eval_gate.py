@@ -7,7 +7,16 @@ from collections.abc import Iterator
 
 import pytest
 
-from eval.gate import GATE_MODEL, GATED, MAXIMUMS, THRESHOLDS, GateTarget, check_gate
+from eval.gate import (
+    GATE_MODEL,
+    GATED,
+    MAXIMUMS,
+    THRESHOLDS,
+    GateCheck,
+    GateTarget,
+    check_gate,
+    regression_floor,
+)
 from eval.harness import gold_set_index, run_split
 from eval.records import GOLD_SETS, RunResult
 
@@ -28,14 +37,31 @@ def gate_run(request: pytest.FixtureRequest, settings, service) -> Iterator[RunR
         )
 
 
+def held(gate_run: RunResult, check: GateCheck) -> str | None:
+    """Why an unmet check passes CI for now (its regression floor holds), or None when it must pass outright.
+
+    Fails when the check falls below its recorded floor, or when it meets its target while a floor is
+    still recorded (the floor must then be removed, so that the target is enforced).
+    """
+    floor = regression_floor(gate_run.config.gold_set, check)
+    if floor is None:
+        return None
+    assert not check.passed, f"{check.name} meets its target now: remove its entry from REGRESSION_FLOORS"
+    regressed = check.measured is None or check.measured < floor
+    assert not regressed, f"{check.message()}; regressed below its floor {floor}"
+    return f"target unmet, floor {floor} held: {check.message()}"
+
+
 @pytest.mark.parametrize("metric", [*THRESHOLDS, *MAXIMUMS])
 def test_gate(gate_run: RunResult, metric: str) -> None:
     check = next(c for c in check_gate(gate_run) if c.metric == metric and c.category is None)
+    if (reason := held(gate_run, check)) is not None:
+        pytest.xfail(reason)
     assert check.passed, check.message()
 
 
 def test_gate_category_floors(gate_run: RunResult) -> None:
     floors = [c for c in check_gate(gate_run) if c.category is not None]
     assert floors, "no category floor applied"
-    failed = [c.message() for c in floors if not c.passed]
+    failed = [c.message() for c in floors if not c.passed and held(gate_run, c) is None]
     assert not failed, "; ".join(failed)
