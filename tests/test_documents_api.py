@@ -21,8 +21,9 @@ from browser_support import serve_asgi
 
 from assistant.api import create_app
 from assistant.service import PolicyQA
+from assistant.settings import Settings
 from index.ingest import ingest
-from index.settings import REPO_ROOT, Settings
+from index.settings import REPO_ROOT
 from index.store import open_store
 
 KEY = "shelf-key"

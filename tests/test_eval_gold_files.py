@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from assistant.settings import Settings
 from eval.cli import app
 from eval.records import GOLD_DIR, GoldItem, UnknownSplitError, available_splits, load_split
 from index.ingest import parse_sources
-from index.settings import Settings
 
 FRESH_SPLITS = ("fresh-dev", "fresh-test")
 # documented in eval/gold/README.md for the first gold files only: list answers may name a task by its id

@@ -23,8 +23,8 @@ from starlette.routing import Mount, WebSocketRoute
 
 from assistant.api import create_app
 from assistant.service import PolicyQA
+from assistant.settings import Settings
 from assistant.surfaces.http.ui_auth import LOGIN_ATTEMPTS_PER_MINUTE, SESSION_COOKIE, UISessions
-from index.settings import Settings
 
 KEY = "door-key"
 LIMITED_KEY = "door-limited"

@@ -15,8 +15,8 @@ from browser_support import BrowserTab, serve_asgi, wait_until_idle  # noqa: E40
 
 from assistant.api import create_app  # noqa: E402
 from assistant.service import PolicyQA  # noqa: E402
+from assistant.settings import Settings  # noqa: E402
 from assistant.surfaces.http.ui_auth import SESSION_COOKIE  # noqa: E402
-from index.settings import Settings  # noqa: E402
 
 expect = pytest.importorskip("playwright.sync_api").expect
 
