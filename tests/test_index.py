@@ -290,7 +290,7 @@ def test_filter_masks_select_the_units_a_scan_selects(service, fields):
 def assert_filtered_dense_paths_agree(retriever, monkeypatch) -> None:
     """Every way of filtering a dense query gives the same hits: post-filtering an unfiltered HNSW query
     (broad filters), Chroma filtering on unit ids (selective filters) or on year and section (many ids)."""
-    from assistant import retrieve
+    from assistant.core import retrieve
     from assistant.core.types import Filters
 
     vector = retriever.embed("medical insurance payment reform and drug prices")
