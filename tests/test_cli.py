@@ -145,3 +145,19 @@ def test_json_output_is_json_alone(server_env):
     json.loads(result.stdout)
     assert "Loading weights" not in result.stderr and "%|" not in result.stderr
     assert result.stderr.strip() == ""
+
+
+def test_documents_lists_the_indexed_notices_and_the_files_not_used(tmp_path: Path, server_env):
+    import shutil
+
+    docs = tmp_path / "docs"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "documents", docs)
+    (docs / "notes.xlsx").write_bytes(b"PK\x03\x04 not a notice")
+    env = {**server_env, "POLICYQA_DOCUMENTS_DIR": str(docs)}
+    listing = json.loads(policyqa(env, "documents", "--json").stdout)
+    assert [d["id"] for d in listing["documents"]] == ["2021", "2022"]
+    assert [d["tasks"] for d in listing["documents"]] == [20, 6]
+    assert any(u["file"] == "notes.xlsx" for u in listing["unused"])
+    table = policyqa(env, "documents")
+    assert table.returncode == 0 and "2 documents" in table.stdout
+    assert "not used: notes.xlsx" in table.stderr

@@ -153,6 +153,28 @@ def _is_month(value: str) -> bool:
 
 
 @app.command()
+def documents(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List the indexed documents (id, year, format, tasks, warnings) and the files that are not used."""
+    from assistant.documents import DocumentShelf
+
+    listing = DocumentShelf(_service()).list()
+    if as_json:
+        print(listing.model_dump_json(indent=2))
+        return
+    table = Table(title=f"{listing.count} documents")
+    for column in ("id", "year", "title", "format", "tasks", "warnings"):
+        table.add_column(column, overflow="fold")
+    for d in listing.documents:
+        warnings_text = escape("; ".join(d.warnings))
+        table.add_row(d.id, str(d.year), escape(d.title), d.format, str(d.tasks), warnings_text)
+    console.print(table)
+    for unused in listing.unused:
+        errors.print(f"[yellow]not used:[/] {escape(unused.file)}: {escape(unused.reason)}")
+
+
+@app.command()
 def show(
     unit_id: Annotated[str, typer.Argument(help='A task id such as "2021-2", or "2021-notice".')],
 ) -> None:
