@@ -124,7 +124,10 @@ def _build_generation(
     indexed_docs = set(stored.values())
     parsed = {d.info.id for d in documents}
     # Keep what this run did not replace: everything when not pruning, else only the failed files' documents.
-    failed_ids = {e.path.stem for e in errors} | {_doc_id_of(e.path, settings) for e in errors}
+    # A skipped file (hidden, another type) is no document: an upload's hidden backup of a removed file
+    # must not keep that document indexed.
+    failed = [e for e in errors if not e.skipped]
+    failed_ids = {e.path.stem for e in failed} | {_doc_id_of(e.path, settings) for e in failed}
     keep = indexed_docs - parsed if not prune else (indexed_docs - parsed) & failed_ids
     if not nodes and not keep:
         report.seconds = time.perf_counter() - started

@@ -39,6 +39,7 @@ class LoadError:
 
     path: Path
     reason: str
+    skipped: bool = False  # not a document at all (hidden, a folder, another type): reported, never "failed"
 
     def __str__(self) -> str:
         return f"{self.path}: {self.reason}"
@@ -74,7 +75,7 @@ def find_sources(paths: list[Path]) -> tuple[list[Path], list[LoadError]]:
                 if entry.name in CONFIG_FILES:
                     continue
                 if reason := _not_a_source(entry):
-                    errors.append(LoadError(entry, reason))
+                    errors.append(LoadError(entry, reason, skipped=True))
                 else:
                     files.append(entry)
         elif path.is_file():

@@ -84,7 +84,8 @@ def ingest(
         settings, pruning = _settings(), prune or not paths
         report = run_ingest(settings, paths or None, pruning, progress, wait=wait, on_wait=waiting)
     for error in report.errors:
-        errors.print(f"[red]error:[/] {escape(str(error))}")
+        label = "[yellow]not used:[/]" if error.skipped else "[red]error:[/]"
+        errors.print(f"{label} {escape(str(error))}")
     table = Table(title="Ingest report", show_header=False)
     build = report.build
     rows = {
@@ -104,7 +105,7 @@ def ingest(
     for key, value in rows.items():
         table.add_row(key, escape(str(value)))
     console.print(table)
-    if report.errors:
+    if any(not error.skipped for error in report.errors):
         raise typer.Exit(1)
 
 
