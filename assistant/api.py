@@ -20,7 +20,7 @@ from fastapi.responses import RedirectResponse
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 from fastapi_offline import FastAPIOffline
 
-from assistant import admin, openai_api
+from assistant import admin, openai_api, reform_api
 from assistant.errors import (
     APIError,
     describe,
@@ -237,6 +237,7 @@ def create_app(settings: Settings | None = None, service: PolicyQA | None = None
     limited = [Depends(rate_limit)]
     app.include_router(probes)
     app.include_router(router, dependencies=limited)
+    app.include_router(reform_api.router, dependencies=limited)
     app.include_router(openai_api.router, dependencies=limited)
     app.include_router(admin.router)
 

@@ -15,7 +15,7 @@ import gradio as gr
 import pandas as pd
 from fastapi import FastAPI
 
-from assistant import ui_eval, ui_tasks
+from assistant import ui_eval, ui_tasks, ui_timeline
 from assistant.answer import UnknownModelError
 from assistant.answer.llm import LLMUnavailableError
 from assistant.models import Answer, Filters, Turn
@@ -254,6 +254,8 @@ def build_ui(service: PolicyQA, settings: Settings) -> gr.Blocks:
                 _chat_tab(ui, demo, status, bridge)
             with gr.Tab("Tasks", id="tasks-tab"):
                 _tasks_tab(ui, demo)
+            with gr.Tab("Timeline", id="timeline-tab"):
+                ui_timeline.timeline_tab(service, ui.task_card, demo)
             with gr.Tab("Evaluation", id="eval-tab"):
                 _eval_tab(ui, demo)
     return demo

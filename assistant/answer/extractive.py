@@ -22,6 +22,7 @@ from assistant.grounding import GroundingChecker, content_words
 from assistant.library import Library
 from assistant.models import Answer, Filters, Turn
 from assistant.question import Intent
+from assistant.reform import answer_reform_question
 from index.departments import canonical_department
 from index.model import Task, UnitKind
 from index.settings import Settings
@@ -76,6 +77,8 @@ class ExtractiveAnswerer:
 
     def answer(self, question: str, history: list[Turn], filters: Filters, top_k: int = 5) -> Answer:
         """A cited answer composed from the documents' own sentences, or a refusal."""
+        if (reform := answer_reform_question(question, self.library, self.checker)) is not None:
+            return reform  # what is new, dropped or due, who leads what: from the task alignment
         started = time.perf_counter()
         evidence = self.evidence.gather(question, history, filters, top_k)
         if evidence.refusal:

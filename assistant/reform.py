@@ -1,0 +1,473 @@
+"""Following the reform across notices: what changed between two notices, what falls due, who leads what.
+
+Everything here is read from the parsed task model and the task alignment (index/align.py), never from
+retrieved chunks: the answers are exact lists. `ReformView` serves the API, the UI and the CLI;
+`answer_reform_question` answers the questions that need it ("What is new in 2022?", "Which 2021 tasks were
+dropped in 2022?", "How has the task on centralized procurement evolved?", "What is due before the end of
+September?", "What does the National Healthcare Security Administration lead this year?") with every claim
+cited to its task and checked by the same grounding checker as every answer. Any other question returns
+None and goes through the usual pipeline.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass
+from enum import StrEnum
+
+from assistant.answer.base import build_citations, check_grounding, cite, finish, refusal_answer
+from assistant.grounding import GroundingChecker
+from assistant.library import Library
+from assistant.models import Answer, Filters
+from assistant.retrieve import Timings
+from index.align import (
+    Alignment,
+    LinkStatus,
+    PairAlignment,
+    TaskLink,
+    align_pair,
+    build_alignment,
+    document_chain,
+    document_slots,
+    embedding_lookup,
+    read_stored,
+    tasks_by_document,
+)
+from index.departments import DEPARTMENT_ALIASES, canonical_department, department_names
+from index.model import Deadline, Task, UnitKind
+
+MODEL = "extractive"  # reform answers are composed from the task model, like the extractive answerer's
+MONTHS = [m.lower() for m in calendar.month_name[1:]]
+
+
+class UnknownDocumentError(LookupError):
+    """A document id that is not indexed."""
+
+    def __init__(self, doc_id: str, known: list[str]) -> None:
+        super().__init__(f"no document {doc_id!r}; indexed: {', '.join(known)}")
+        self.doc_id, self.known = doc_id, known
+
+
+class UnknownDepartmentError(LookupError):
+    """A department no indexed task names (under its canonical name or any alias)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"no task names the department {name!r}")
+        self.name = name
+
+
+@dataclass(frozen=True)
+class DueTask:
+    """One dated deadline of one task."""
+
+    task: Task
+    deadline: Deadline
+
+    @property
+    def uid(self) -> str:
+        """Stable per task deadline: the task id, the month and the deadline's position in the task."""
+        position = self.task.deadlines.index(self.deadline)
+        return f"{self.task.id}-{self.deadline.month}-{position}@policyqa"
+
+
+class ReformView:
+    """The reform-following views of one loaded library: alignment, deadlines, departments."""
+
+    def __init__(self, library: Library, alignment: Alignment) -> None:
+        self.library = library
+        self.alignment = alignment
+        self.by_doc = tasks_by_document(library.tasks)
+        self._pairs: dict[tuple[str, str], PairAlignment] = {(p.from_doc, p.to_doc): p for p in alignment.pairs}
+        self._lock = threading.Lock()
+
+    # documents and changes
+
+    @property
+    def documents(self) -> list[str]:
+        """Every document with tasks, in reform order (year, half, id)."""
+        return [slot.doc_id for slot in document_slots(self.library.units.values())]
+
+    def document_year(self, doc_id: str) -> int:
+        return self.by_doc[doc_id][0].year
+
+    def check_document(self, doc_id: str) -> str:
+        if doc_id not in self.by_doc:
+            raise UnknownDocumentError(doc_id, self.documents)
+        return doc_id
+
+    def changes(self, from_doc: str, to_doc: str) -> PairAlignment:
+        """The alignment of two documents: stored for consecutive notices, computed for any other pair."""
+        self.check_document(from_doc)
+        self.check_document(to_doc)
+        with self._lock:
+            pair = self._pairs.get((from_doc, to_doc))
+        if pair is None:
+            pair = align_pair(from_doc, to_doc, self.by_doc, self.library.sentence_vectors)
+            with self._lock:
+                self._pairs[(from_doc, to_doc)] = pair
+        return pair
+
+    def previous_document(self, doc_id: str) -> str | None:
+        """The notice before `doc_id` in the chain (for a document outside it, the chain's last before its year)."""
+        chain = self.alignment.chain
+        if doc_id in chain:
+            position = chain.index(doc_id)
+            return chain[position - 1] if position else None
+        year = self.document_year(doc_id)
+        earlier = [d for d in chain if self.document_year(d) < year]
+        return earlier[-1] if earlier else None
+
+    def document_of_year(self, year: int) -> str | None:
+        """The chain's (fullest) document of a year; the latest of its halves."""
+        in_year = [d for d in self.alignment.chain if self.document_year(d) == year]
+        return in_year[-1] if in_year else None
+
+    def history(self, task_id: str) -> list[tuple[Task, TaskLink | None]]:
+        """A task's line through the chain: each earlier and later counterpart with the link that joins it."""
+        line: list[tuple[Task, TaskLink | None]] = [(self.library.units[task_id], None)]
+        current = task_id
+        for pair in reversed(self.alignment.pairs):  # backwards
+            link = next((lk for lk in pair.links if lk.to_id == current and lk.from_id), None)
+            if link and link.from_id:
+                line.insert(0, (self.library.units[link.from_id], None))
+                line[1] = (line[1][0], link)
+                current = link.from_id
+        current = task_id
+        for pair in self.alignment.pairs:  # forwards
+            link = next((lk for lk in pair.links if lk.from_id == current and lk.to_id), None)
+            if link and link.to_id:
+                line.append((self.library.units[link.to_id], link))
+                current = link.to_id
+        return line
+
+    # deadlines and departments
+
+    def deadlines(
+        self, before: str | None = None, department: str | None = None, after: str | None = None
+    ) -> list[DueTask]:
+        """Every dated deadline, sorted by month then task, up to `before` (YYYY-MM, inclusive), from
+        `after` (inclusive), of tasks led by `department` (any name of it)."""
+        wanted = self.resolve_department(department) if department else None
+        due = [
+            DueTask(task, deadline)
+            for task in self.library.tasks
+            for deadline in task.deadlines
+            if (before is None or deadline.month <= before)
+            and (after is None or deadline.month >= after)
+            and (wanted is None or wanted in task.departments)
+        ]
+        return sorted(due, key=lambda d: (d.deadline.month, d.task.year, d.task.number or 0, d.task.id))
+
+    @property
+    def departments(self) -> list[str]:
+        """Canonical names of every department that leads some task, by how many tasks it leads."""
+        counts = Counter(d for task in self.library.tasks for d in task.departments)
+        return [name for name, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+
+    def resolve_department(self, name: str) -> str:
+        """The canonical department `name` stands for (official name or alias, any case)."""
+        canonical = canonical_department(name)
+        known = {d.lower(): d for d in self.departments}
+        found = known.get(canonical.lower()) or next(iter(department_names(name)), None)
+        if found is None or found not in self.departments:
+            raise UnknownDepartmentError(name)
+        return found
+
+    def department_tasks(self, name: str) -> list[Task]:
+        """The tasks a department leads, across documents in reform order."""
+        canonical = self.resolve_department(name)
+        order = {doc: i for i, doc in enumerate(self.documents)}
+        tasks = [t for t in self.library.tasks if canonical in t.departments]
+        return sorted(tasks, key=lambda t: (order.get(t.doc_id, 0), t.number or 0))
+
+    def department_year_counts(self) -> dict[str, dict[int, int]]:
+        """Department → year → number of tasks it leads that year."""
+        counts: dict[str, Counter[int]] = {}
+        for task in self.library.tasks:
+            for department in task.departments:
+                counts.setdefault(department, Counter())[task.year] += 1
+        return {d: dict(sorted(c.items())) for d, c in sorted(counts.items())}
+
+
+_views: dict[int, tuple[Library, ReformView]] = {}
+_views_lock = threading.Lock()
+
+
+def reform_view(library: Library) -> ReformView:
+    """The view of a loaded library, built once: the alignment stored with its generation when it matches
+    the loaded tasks, else computed here from the library's cached sentence embeddings (deterministic)."""
+    with _views_lock:
+        cached = _views.get(id(library))
+        if cached is not None and cached[0] is library:
+            return cached[1]
+    # the generation's Chroma collection (the retriever holds it; a public accessor would be cleaner)
+    stored = read_stored(library.retriever._collection)
+    chain = document_chain(library.units.values())
+    if stored is None or stored.chain != chain:
+        stored = build_alignment(
+            library.units.values(),
+            lambda tasks: embedding_lookup(tasks, library.embed_texts),
+            model=library.embed_model,
+        ).alignment
+    view = ReformView(library, stored)
+    with _views_lock:
+        _views.clear()  # one library serves at a time; a reindex replaces it
+        _views[id(library)] = (library, view)
+    return view
+
+
+# questions
+
+
+class ReformIntent(StrEnum):
+    NEW = "new"
+    DROPPED = "dropped"
+    CONTINUED = "continued"
+    EVOLVED = "evolved"
+    DUE = "due"
+    LEADS = "leads"
+
+
+NEW_WORDS = re.compile(r"\bwhat(?:'s| is| are)? new\b|\bnew (?:tasks|items)\b|\b(?:tasks|items) (?:are|were) new\b")
+DROPPED_WORDS = re.compile(
+    r"\b(dropped|removed|disappeared|discontinued|no longer (?:appear|listed|included)|left out|omitted)\b"
+)
+CONTINUED_WORDS = re.compile(r"\b(continued?|carried (?:over|forward)|still (?:there|listed|included))\b")
+EVOLVED_WORDS = re.compile(r"\b(evolved?|evolution|developed over|over the years|across (?:the )?years|over time)\b")
+DUE_WORDS = re.compile(
+    rf"\b(?:due|deadlines?|to be (?:done|completed|finished))\b[^?]*\b(?:before|by|until)\b"
+    rf"(?: the end of)?\s+(?P<month>{'|'.join(MONTHS)})(?:\s+(?P<year>20\d\d))?"
+)
+LEADS_WORDS = re.compile(
+    r"\b(?:what|which)\b[^?]*\b(?:does|do|did|will)\b[^?]*\b(?:lead|head|take charge of|responsible for)\b"
+)
+
+
+def reform_intent(text: str) -> ReformIntent | None:
+    """Which reform question `text` asks, if any (lower-cased text)."""
+    if EVOLVED_WORDS.search(text):
+        return ReformIntent.EVOLVED
+    if DROPPED_WORDS.search(text):
+        return ReformIntent.DROPPED
+    if NEW_WORDS.search(text):
+        return ReformIntent.NEW
+    if CONTINUED_WORDS.search(text) and re.search(r"\b(tasks|items)\b", text):
+        return ReformIntent.CONTINUED
+    if DUE_WORDS.search(text):
+        return ReformIntent.DUE
+    if department_names(text) and LEADS_WORDS.search(text):
+        return ReformIntent.LEADS
+    return None
+
+
+def answer_reform_question(question: str, library: Library, checker: GroundingChecker) -> Answer | None:
+    """A cited answer from the alignment and the task metadata, or None when the question is not one of
+    the reform questions (then the usual pipeline answers it)."""
+    started = time.perf_counter()
+    text = re.sub(r"\s+", " ", question.lower()).strip()
+    intent = reform_intent(text)
+    if intent is None:
+        return None
+    view = reform_view(library)
+    composer = ReformComposer(view, text)
+    timings = Timings()
+    result = composer.compose(intent)
+    if isinstance(result, Refusal):
+        return refusal_answer(result.reason, MODEL, timings, started)
+    answer = " ".join(result)
+    grounding = check_grounding(checker, answer, library.units)
+    return Answer(
+        answer=answer,
+        citations=build_citations(answer, library.units, {}),
+        grounding=round(grounding.score, 4),
+        unsupported=grounding.unsupported,
+        model=MODEL,
+        timings_ms=finish(timings, started),
+    )
+
+
+@dataclass(frozen=True)
+class Refusal:
+    reason: str
+
+
+def quoted(task: Task) -> str:
+    return f"{task.label}, \u201c{task.title}\u201d"
+
+
+def capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+class ReformComposer:
+    """The sentences of a reform answer, one method per intent; each sentence cites the task it names."""
+
+    def __init__(self, view: ReformView, text: str) -> None:
+        self.view = view
+        self.text = text
+        self.years = [int(y) for y in re.findall(r"\b(20\d\d)\b", text)]
+
+    def compose(self, intent: ReformIntent) -> list[str] | Refusal:
+        return {
+            ReformIntent.NEW: self._new,
+            ReformIntent.DROPPED: self._dropped,
+            ReformIntent.CONTINUED: self._continued,
+            ReformIntent.EVOLVED: self._evolved,
+            ReformIntent.DUE: self._due,
+            ReformIntent.LEADS: self._leads,
+        }[intent]()
+
+    # which pair of notices
+
+    def _pair(self, one_year_is_earlier: bool = False) -> PairAlignment | Refusal:
+        """The two notices a change question compares: the years it names, else the latest notice against
+        the one before. One year names the later notice ("new in 2022"), or with `one_year_is_earlier` the
+        earlier one ("which 2021 tasks were dropped")."""
+        view = self.view
+        indexed = sorted({view.document_year(d) for d in view.alignment.chain})
+        years = sorted(set(self.years))
+        missing = [y for y in years if y not in indexed]
+        if missing:
+            return Refusal(f"No notice for {missing[0]} is indexed (years: {', '.join(map(str, indexed))}).")
+        if len(years) == 1 and one_year_is_earlier:
+            from_doc = view.document_of_year(years[0])
+            later = view.alignment.chain[view.alignment.chain.index(from_doc) + 1 :] if from_doc else []
+            if from_doc is None or not later:
+                return Refusal(f"The {years[0]} notice is the latest indexed; no later one can drop its tasks.")
+            return view.changes(from_doc, later[0])
+        to_year = years[-1] if years else indexed[-1] if indexed else None
+        if to_year is None:
+            return Refusal("No notices are indexed.")
+        to_doc = view.document_of_year(to_year)
+        assert to_doc is not None
+        if len(years) >= 2:
+            from_doc = view.document_of_year(years[0])
+        else:
+            from_doc = view.previous_document(to_doc)
+        if from_doc is None:
+            return Refusal(f"The {to_year} notice is the earliest indexed; there is no earlier one to compare.")
+        return view.changes(from_doc, to_doc)
+
+    def _label_year(self, doc_id: str) -> int:
+        return self.view.document_year(doc_id)
+
+    def _new(self) -> list[str] | Refusal:
+        pair = self._pair()
+        if isinstance(pair, Refusal):
+            return pair
+        units = self.view.library.units
+        new = [units[link.to_id] for link in pair.of_status(LinkStatus.NEW) if link.to_id]
+        before = self._label_year(pair.from_doc)
+        if not new:
+            return Refusal(f"Every task of the {self._label_year(pair.to_doc)} notice continues a {before} task.")
+        return [cite(f"New compared with {before}: {quoted(t)}", t.id) for t in new]
+
+    def _dropped(self) -> list[str] | Refusal:
+        pair = self._pair(one_year_is_earlier=True)
+        if isinstance(pair, Refusal):
+            return pair
+        units = self.view.library.units
+        dropped = [units[link.from_id] for link in pair.of_status(LinkStatus.DROPPED) if link.from_id]
+        after = self._label_year(pair.to_doc)
+        if not dropped:
+            return Refusal(f"Every task of the earlier notice has a counterpart in {after}.")
+        return [cite(f"Not continued in {after}: {quoted(t)}", t.id) for t in dropped]
+
+    def _continued(self) -> list[str] | Refusal:
+        pair = self._pair()
+        if isinstance(pair, Refusal):
+            return pair
+        sentences = [self._link_sentence(link) for link in pair.links if link.from_id and link.to_id]
+        return sentences or Refusal("No task of the earlier notice continues in the later one.")
+
+    def _link_sentence(self, link: TaskLink) -> str:
+        units = self.view.library.units
+        assert link.from_id and link.to_id
+        old, new = units[link.from_id], units[link.to_id]
+        sentence = f"{capitalised(quoted(new))}, continues {quoted(old)}"
+        if link.changes:
+            sentence += f" with changed {', '.join(c.value for c in link.changes)}"
+        return f"{sentence.rstrip('.')} [{old.id}] [{new.id}]."
+
+    def _evolved(self) -> list[str] | Refusal:
+        topic = EVOLVED_WORDS.sub(" ", self.text)
+        hits = self.view.library.retriever.search(topic, Filters(), top_k=5)
+        start = next((h.unit for h in hits if h.unit.kind is UnitKind.TASK), None)
+        if start is None:
+            return Refusal("No task matches this topic.")
+        sentences: list[str] = []
+        for task, link in self.view.history(start.id):
+            first = task.sentences[0] if task.sentences else task.title
+            if link is None:
+                sentences.append(cite(f"In {task.year}, {quoted(task)}: {first}", task.id))
+                continue
+            change = f" ({', '.join(c.value for c in link.changes)} changed)" if link.changes else ""
+            sentences.append(cite(f"In {task.year}, it continues as {quoted(task)}{change}: {first}", task.id))
+            for kind in link.changes:
+                old, new = link.before.get(kind.value, []), link.after.get(kind.value, [])
+                if kind.value == "deadlines" and task.deadlines:
+                    sentences.append(cite(task.deadlines[0].sentence, task.id))
+                elif new:
+                    sentences.append(cite(f"{capitalised(kind.value)} now: {', '.join(new)}", task.id))
+                elif old:
+                    sentences.append(cite(f"It no longer names {', '.join(old)}", task.id))
+        if len(sentences) == 1:
+            later = [d for d in self.view.alignment.chain if self.view.document_year(d) > start.year]
+            note = f"no later notice continues it ({', '.join(later)})" if later else "no later notice is indexed"
+            sentences[0] = sentences[0].replace(f" [{start.id}].", f"; {note} [{start.id}].")
+        return sentences
+
+    def _due(self) -> list[str] | Refusal:
+        match = DUE_WORDS.search(self.text)
+        assert match is not None
+        month_number = MONTHS.index(match["month"]) + 1
+        view = self.view
+        dated_years = sorted({d.deadline.month[:4] for d in view.deadlines()})
+        if not dated_years:
+            return Refusal("No task of the indexed notices sets a dated deadline.")
+        year = match["year"] or (str(self.years[-1]) if self.years else dated_years[-1])
+        before = f"{year}-{month_number:02d}"
+        department = next(iter(department_names(self.text)), None)
+        due = [d for d in view.deadlines(before=before, department=department) if d.deadline.month[:4] == year]
+        if not due:
+            return Refusal(f"No task sets a deadline in {year} up to the end of {calendar.month_name[month_number]}.")
+        sentences = []
+        for entry in due:
+            task = entry.task
+            sentences.append(cite(f"{capitalised(quoted(task))}: {lower_first(entry.deadline.sentence)}", task.id))
+        return list(dict.fromkeys(sentences))
+
+    def _leads(self) -> list[str] | Refusal:
+        view = self.view
+        name = department_names(self.text)[0]
+        try:
+            tasks = view.department_tasks(name)
+        except UnknownDepartmentError:
+            return Refusal(f"No indexed task names the {name} as a lead department.")
+        years = sorted({t.year for t in tasks})
+        if self.years:
+            year = self.years[-1]
+        else:  # "this year", or no year: the latest notice that names it
+            year = years[-1]
+        chosen = [t for t in tasks if t.year == year]
+        if not chosen:
+            return Refusal(f"The {year} notice names no task led by the {name} (it leads tasks in {years}).")
+        sentences = []
+        for task in chosen:
+            written = [w for w in task.departments_as_written if canonical_department(w) == name]
+            detail = f" ({', '.join(written)})" if written else ""
+            sentences.append(cite(f"{capitalised(quoted(task))}{detail}", task.id))
+        return sentences
+
+
+def lower_first(sentence: str) -> str:
+    return sentence if sentence[:2].isupper() else sentence[:1].lower() + sentence[1:]
+
+
+def all_department_names() -> list[str]:
+    """Every canonical name and alias, for documentation and the API's error messages."""
+    return [name for canonical, aliases in DEPARTMENT_ALIASES.items() for name in (canonical, *aliases)]
