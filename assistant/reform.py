@@ -81,7 +81,9 @@ class ReformView:
         self.library = library
         self.alignment = alignment
         self.by_doc = tasks_by_document(library.tasks)
-        self._pairs: dict[tuple[str, str], PairAlignment] = {(p.from_doc, p.to_doc): p for p in alignment.pairs}
+        self._pairs: dict[tuple[str, str], PairAlignment] = {
+            (p.from_doc, p.to_doc): p for p in alignment.pairs
+        }
         self._lock = threading.Lock()
 
     # documents and changes
@@ -112,7 +114,8 @@ class ReformView:
         return pair
 
     def previous_document(self, doc_id: str) -> str | None:
-        """The notice before `doc_id` in the chain (for a document outside it, the chain's last before its year)."""
+        """The notice before `doc_id` in the chain; for a document outside the chain (a summary that shares
+        its slot with a full notice), the chain's last notice of an earlier year."""
         chain = self.alignment.chain
         if doc_id in chain:
             position = chain.index(doc_id)
@@ -240,7 +243,9 @@ DROPPED_WORDS = re.compile(
     r"\b(dropped|removed|disappeared|discontinued|no longer (?:appear|listed|included)|left out|omitted)\b"
 )
 CONTINUED_WORDS = re.compile(r"\b(continued?|carried (?:over|forward)|still (?:there|listed|included))\b")
-EVOLVED_WORDS = re.compile(r"\b(evolved?|evolution|developed over|over the years|across (?:the )?years|over time)\b")
+EVOLVED_WORDS = re.compile(
+    r"\b(evolved?|evolution|developed over|over the years|across (?:the )?years|over time)\b"
+)
 DUE_WORDS = re.compile(
     rf"\b(?:due|deadlines?|to be (?:done|completed|finished))\b[^?]*\b(?:before|by|until)\b"
     rf"(?: the end of)?\s+(?P<month>{'|'.join(MONTHS)})(?:\s+(?P<year>20\d\d))?"
@@ -340,19 +345,20 @@ class ReformComposer:
             from_doc = view.document_of_year(years[0])
             later = view.alignment.chain[view.alignment.chain.index(from_doc) + 1 :] if from_doc else []
             if from_doc is None or not later:
-                return Refusal(f"The {years[0]} notice is the latest indexed; no later one can drop its tasks.")
+                return Refusal(
+                    f"The {years[0]} notice is the latest indexed; no later one can drop its tasks."
+                )
             return view.changes(from_doc, later[0])
         to_year = years[-1] if years else indexed[-1] if indexed else None
         if to_year is None:
             return Refusal("No notices are indexed.")
         to_doc = view.document_of_year(to_year)
         assert to_doc is not None
-        if len(years) >= 2:
-            from_doc = view.document_of_year(years[0])
-        else:
-            from_doc = view.previous_document(to_doc)
+        from_doc = view.document_of_year(years[0]) if len(years) >= 2 else view.previous_document(to_doc)
         if from_doc is None:
-            return Refusal(f"The {to_year} notice is the earliest indexed; there is no earlier one to compare.")
+            return Refusal(
+                f"The {to_year} notice is the earliest indexed; there is no earlier one to compare."
+            )
         return view.changes(from_doc, to_doc)
 
     def _label_year(self, doc_id: str) -> int:
@@ -366,7 +372,9 @@ class ReformComposer:
         new = [units[link.to_id] for link in pair.of_status(LinkStatus.NEW) if link.to_id]
         before = self._label_year(pair.from_doc)
         if not new:
-            return Refusal(f"Every task of the {self._label_year(pair.to_doc)} notice continues a {before} task.")
+            return Refusal(
+                f"Every task of the {self._label_year(pair.to_doc)} notice continues a {before} task."
+            )
         return framed(f"New compared with {before}", new)
 
     def _dropped(self) -> list[str] | Refusal:
@@ -409,7 +417,9 @@ class ReformComposer:
                 sentences.append(cite(f"In {task.year}, {quoted(task)}: {first}", task.id))
                 continue
             change = f" ({', '.join(c.value for c in link.changes)} changed)" if link.changes else ""
-            sentences.append(cite(f"In {task.year}, it continues as {quoted(task)}{change}: {first}", task.id))
+            sentences.append(
+                cite(f"In {task.year}, it continues as {quoted(task)}{change}: {first}", task.id)
+            )
             for kind in link.changes:
                 old, new = link.before.get(kind.value, []), link.after.get(kind.value, [])
                 if kind.value == "deadlines" and task.deadlines:
@@ -420,7 +430,11 @@ class ReformComposer:
                     sentences.append(cite(f"It no longer names {', '.join(old)}", task.id))
         if len(sentences) == 1:
             later = [d for d in self.view.alignment.chain if self.view.document_year(d) > start.year]
-            note = f"no later notice continues it ({', '.join(later)})" if later else "no later notice is indexed"
+            note = (
+                f"no later notice continues it ({', '.join(later)})"
+                if later
+                else "no later notice is indexed"
+            )
             sentences[0] = sentences[0].replace(f" [{start.id}].", f"; {note} [{start.id}].")
         return sentences
 
@@ -435,13 +449,19 @@ class ReformComposer:
         year = match["year"] or (str(self.years[-1]) if self.years else dated_years[-1])
         before = f"{year}-{month_number:02d}"
         department = next(iter(department_names(self.text)), None)
-        due = [d for d in view.deadlines(before=before, department=department) if d.deadline.month[:4] == year]
+        due = [
+            d for d in view.deadlines(before=before, department=department) if d.deadline.month[:4] == year
+        ]
         if not due:
-            return Refusal(f"No task sets a deadline in {year} up to the end of {calendar.month_name[month_number]}.")
+            return Refusal(
+                f"No task sets a deadline in {year} up to the end of {calendar.month_name[month_number]}."
+            )
         sentences = []
         for entry in due:
             task = entry.task
-            sentences.append(cite(f"{capitalised(quoted(task))}: {lower_first(entry.deadline.sentence)}", task.id))
+            sentences.append(
+                cite(f"{capitalised(quoted(task))}: {lower_first(entry.deadline.sentence)}", task.id)
+            )
         return list(dict.fromkeys(sentences))
 
     def _leads(self) -> list[str] | Refusal:
@@ -452,10 +472,8 @@ class ReformComposer:
         except UnknownDepartmentError:
             return Refusal(f"No indexed task names the {name} as a lead department.")
         years = sorted({t.year for t in tasks})
-        if self.years:
-            year = self.years[-1]
-        else:  # "this year", or no year: the latest notice that names it
-            year = years[-1]
+        # "this year", or no year: the latest notice that names it
+        year = self.years[-1] if self.years else years[-1]
         chosen = [t for t in tasks if t.year == year]
         if not chosen:
             return Refusal(f"The {year} notice names no task led by the {name} (it leads tasks in {years}).")
@@ -470,7 +488,9 @@ class ReformComposer:
 def framed(frame: str, tasks: list[Task]) -> list[str]:
     """One sentence per task, the frame only before the first: the others say nothing their task does not
     (so the grounding check passes them on their words alone, without embedding every sentence)."""
-    return [cite(f"{frame}: {quoted(t)}" if i == 0 else capitalised(quoted(t)), t.id) for i, t in enumerate(tasks)]
+    return [
+        cite(f"{frame}: {quoted(t)}" if i == 0 else capitalised(quoted(t)), t.id) for i, t in enumerate(tasks)
+    ]
 
 
 def lower_first(sentence: str) -> str:

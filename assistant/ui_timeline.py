@@ -11,6 +11,7 @@ import io
 import logging
 import re
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import gradio as gr
@@ -74,7 +75,7 @@ def timeline_svg(view: ReformView) -> str:
         group = lead if lead in named else OTHER
         points.setdefault(group, []).append((month_end(entry.deadline.month), y, entry.task.id))
     with plt.rc_context({"svg.fonttype": "none", "font.size": 9}):
-        figure, axes = plt.subplots(figsize=(10, 1.6 + 0.7 * len(documents)))
+        figure, axes = plt.subplots(figsize=(9, 2.2 + 0.6 * len(documents)))
         colours = plt.get_cmap("tab20")
         for index, (group, values) in enumerate(sorted(points.items())):
             xs, ys, ids = zip(*values, strict=True)
@@ -82,17 +83,22 @@ def timeline_svg(view: ReformView) -> str:
             scatter.set_urls([f"#task-{task_id}" for task_id in ids])
         axes.set_yticks(range(len(documents)), [f"notice {d}" for d in documents])
         axes.set_ylim(-0.7, len(documents) - 0.1)
+        months = [x for values in points.values() for x, _, _ in values]
+        axes.set_xlim(min(months) - timedelta(days=25), max(months) + timedelta(days=25))
+        axes.xaxis.set_major_locator(mdates.MonthLocator(interval=max(1, len(set(months)) // 12)))
         axes.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
         axes.grid(axis="x", alpha=0.3)
         axes.set_xlabel("deadline (end of month)")
-        axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
+        axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.3), ncol=2, fontsize=8, frameon=False)
         figure.tight_layout()
         buffer = io.StringIO()
-        figure.savefig(buffer, format="svg")
+        figure.savefig(buffer, format="svg", metadata={"Date": None})  # the same index, the same picture
         plt.close(figure)
     svg = buffer.getvalue()
     svg = svg[svg.index("<svg") :]  # no XML prolog or doctype inside HTML
-    return re.sub(r'<svg([^>]*?) width="[^"]+" height="[^"]+"', r'<svg\1 width="100%" height="auto"', svg, count=1)
+    return re.sub(
+        r'<svg([^>]*?) width="[^"]+" height="[^"]+"', r'<svg\1 width="100%" height="auto"', svg, count=1
+    )
 
 
 def deadlines_table(view: ReformView) -> pd.DataFrame:
@@ -129,7 +135,7 @@ def changes_table(view: ReformView, from_doc: str | None, to_doc: str | None) ->
 def department_matrix(view: ReformView) -> pd.DataFrame:
     """Department × year: how many tasks each department leads in each year's notices."""
     counts = view.department_year_counts()
-    years = sorted({y for per_year in counts.values() for y in per_year})
+    years = view.library.years  # every year, even one whose notice names no departments (a summary)
     rows = [
         [department, *(per_year.get(y, 0) for y in years), sum(per_year.values())]
         for department, per_year in sorted(counts.items(), key=lambda kv: (-sum(kv[1].values()), kv[0]))
@@ -200,7 +206,9 @@ def timeline_tab(service: PolicyQA, task_card: Callable[[str], str], demo: gr.Bl
             gr.Markdown("### Deadlines of all notices", elem_id="timeline-heading")
             chart = gr.HTML("", elem_id="timeline-chart")
             with gr.Accordion("Deadlines as a table", open=False):
-                deadlines = gr.Dataframe(elem_id="deadlines-table", interactive=False, wrap=True, max_height=360)
+                deadlines = gr.Dataframe(
+                    elem_id="deadlines-table", interactive=False, wrap=True, max_height=360
+                )
             gr.Markdown("### What changed between two notices", elem_id="changes-heading")
             with gr.Row():
                 from_doc = gr.Dropdown([], label="Earlier notice", elem_id="changes-from", scale=1)
@@ -210,7 +218,7 @@ def timeline_tab(service: PolicyQA, task_card: Callable[[str], str], demo: gr.Bl
                 elem_id="changes-table",
                 interactive=False,
                 wrap=True,
-                column_widths=["12%", "10%", "10%", "18%", "50%"],
+                column_widths=["15%", "10%", "10%", "17%", "48%"],
                 max_height=480,
             )
             gr.Markdown("### Tasks led per department and year", elem_id="matrix-heading")

@@ -19,6 +19,7 @@ pair whose two documents are unchanged keeps its stored alignment (its fingerpri
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import logging
 import re
@@ -161,13 +162,17 @@ def document_chain(units: Iterable[Task]) -> list[str]:
     chosen: dict[tuple[int, int], DocumentSlot] = {}
     for slot in document_slots(units):
         best = chosen.get(slot.slot)
-        if best is None or (slot.numbered, slot.tasks, best.doc_id) > (best.numbered, best.tasks, slot.doc_id):
+        if best is None or (slot.numbered, slot.tasks, best.doc_id) > (
+            best.numbered,
+            best.tasks,
+            slot.doc_id,
+        ):
             chosen[slot.slot] = slot
     return [chosen[key].doc_id for key in sorted(chosen)]
 
 
 def consecutive_pairs(chain: list[str]) -> list[tuple[str, str]]:
-    return list(zip(chain, chain[1:], strict=False))
+    return list(itertools.pairwise(chain))
 
 
 # what two tasks share
@@ -374,7 +379,9 @@ def build_alignment(
             result.alignment.pairs.append(stored[key])
             result.reused.append((from_doc, to_doc))
         else:
-            result.alignment.pairs.append(PairAlignment(from_doc=from_doc, to_doc=to_doc, fingerprint="", links=[]))
+            result.alignment.pairs.append(
+                PairAlignment(from_doc=from_doc, to_doc=to_doc, fingerprint="", links=[])
+            )
             todo.append((from_doc, to_doc))
     if todo:
         needed = list({t.id: t for pair in todo for doc in pair for t in by_doc[doc]}.values())

@@ -8,8 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from index.chunk import chunk_units
 from index.align import AlignmentBuild, align_generation
+from index.chunk import chunk_units
 from index.clean import clean_text
 from index.embed import load_embedder, model_name, token_counter
 from index.load import LoadError, find_sources, read_manifest, read_source

@@ -37,7 +37,12 @@ def test_the_2022_summary_items_are_linked_to_the_2021_tasks_they_restate(servic
     """Labels read from the two documents (eval/zoo/align/gold.json): four of the six items are clear."""
     found = links(service, "2021", "2022")
     linked = {pair for pair, status in found.items() if status in (LinkStatus.CONTINUED, LinkStatus.CHANGED)}
-    assert {("2021-6", "2022-1"), ("2021-10", "2022-3"), ("2021-19", "2022-4"), ("2021-11", "2022-5")} <= linked
+    assert {
+        ("2021-6", "2022-1"),
+        ("2021-10", "2022-3"),
+        ("2021-19", "2022-4"),
+        ("2021-11", "2022-5"),
+    } <= linked
     # COVID-19 control, medical service prices and the personnel pay reform have no 2022 item
     for dropped in ("2021-12", "2021-3", "2021-4"):
         assert found[(dropped, None)] is LinkStatus.DROPPED
@@ -45,7 +50,9 @@ def test_the_2022_summary_items_are_linked_to_the_2021_tasks_they_restate(servic
     assert len({a for a, _ in linked}) == len({b for _, b in linked}) == len(linked)
 
 
-def test_a_summary_is_never_flagged_for_the_departments_and_dates_it_does_not_state(service: PolicyQA) -> None:
+def test_a_summary_is_never_flagged_for_the_departments_and_dates_it_does_not_state(
+    service: PolicyQA,
+) -> None:
     pair = reform_view(service.library).changes("2021", "2022")
     assert all(link.status is not LinkStatus.CHANGED for link in pair.links)
 
@@ -53,7 +60,9 @@ def test_a_summary_is_never_flagged_for_the_departments_and_dates_it_does_not_st
 def test_any_two_documents_can_be_compared_and_unknown_ones_are_named(service: PolicyQA) -> None:
     view = reform_view(service.library)
     backwards = view.changes("2022", "2021")
-    assert {(lk.from_id, lk.to_id) for lk in backwards.links if lk.from_id and lk.to_id} >= {("2022-4", "2021-19")}
+    assert {(lk.from_id, lk.to_id) for lk in backwards.links if lk.from_id and lk.to_id} >= {
+        ("2022-4", "2021-19")
+    }
     with pytest.raises(UnknownDocumentError, match="2099"):
         view.changes("2021", "2099")
     with pytest.raises(UnknownDepartmentError):

@@ -14,9 +14,11 @@ KEY = "reform-test-key"
 
 @pytest.fixture(scope="module")
 def api(server_env: dict[str, str]) -> Iterator[httpx.Client]:
-    with running_server(server_env, {"POLICYQA_API_KEYS": f'["{KEY}"]', "POLICYQA_UI": "false"}) as url:
-        with httpx.Client(base_url=url, headers={"X-API-Key": KEY}, timeout=120) as client:
-            yield client
+    extra = {"POLICYQA_API_KEYS": f'["{KEY}"]', "POLICYQA_UI": "false"}
+    with running_server(server_env, extra) as url, httpx.Client(
+        base_url=url, headers={"X-API-Key": KEY}, timeout=120
+    ) as client:
+        yield client
 
 
 def test_changes_lists_both_task_ids_and_counts(api: httpx.Client) -> None:
@@ -49,7 +51,9 @@ def test_deadlines_are_sorted_and_filtered_and_a_bad_month_is_422(api: httpx.Cli
     assert [d["task_id"] for d in before["deadlines"]] == ["2021-2", "2021-3", "2021-11"]
     by_alias = api.get("/deadlines", params={"department": "NATIONAL MEDICAL INSURANCE BUREAU"}).json()
     assert by_alias["count"] >= 1
-    assert all("National Healthcare Security Administration" in d["departments"] for d in by_alias["deadlines"])
+    assert all(
+        "National Healthcare Security Administration" in d["departments"] for d in by_alias["deadlines"]
+    )
     for bad in ("2021-13", "Sept", "2021-9"):
         response = api.get("/deadlines", params={"before": bad})
         assert response.status_code == 422, bad
