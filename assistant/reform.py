@@ -18,11 +18,13 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import Path
 
 from assistant.answer.base import build_citations, check_grounding, cite, finish, refusal_answer
 from assistant.grounding import GroundingChecker
 from assistant.library import Library
 from assistant.models import Answer, Filters
+from assistant.question import read_question
 from assistant.retrieve import Timings
 from index.align import (
     Alignment,
@@ -42,6 +44,7 @@ from index.model import Deadline, Task, UnitKind
 
 MODEL = "extractive"  # reform answers are composed from the task model, like the extractive answerer's
 MONTHS = [m.lower() for m in calendar.month_name[1:]]
+CLOSE_MATCH = 0.05  # dense similarity within which another task matches a topic "almost as well"
 
 
 class UnknownDocumentError(LookupError):
@@ -242,7 +245,9 @@ NEW_WORDS = re.compile(
 DROPPED_WORDS = re.compile(
     r"\b(dropped|removed|disappeared|discontinued|no longer (?:appear|listed|included)|left out|omitted)\b"
 )
-CONTINUED_WORDS = re.compile(r"\b(continued?|carried (?:over|forward)|still (?:there|listed|included))\b")
+CONTINUED_WORDS = re.compile(
+    r"\b(continued?|carried (?:over|forward)|kept|keep|retained?|still (?:there|listed|included))\b"
+)
 EVOLVED_WORDS = re.compile(
     r"\b(evolved?|evolution|developed over|over the years|across (?:the )?years|over time)\b"
 )
@@ -263,7 +268,11 @@ def reform_intent(text: str) -> ReformIntent | None:
         return ReformIntent.DROPPED
     if NEW_WORDS.search(text):
         return ReformIntent.NEW
-    if CONTINUED_WORDS.search(text) and re.search(r"\b(tasks|items)\b", text):
+    if (
+        CONTINUED_WORDS.search(text)
+        and re.search(r"\b(tasks|items)\b", text)
+        and re.search(r"\b20\d\d\b", text)
+    ):
         return ReformIntent.CONTINUED
     if DUE_WORDS.search(text):
         return ReformIntent.DUE
@@ -272,16 +281,19 @@ def reform_intent(text: str) -> ReformIntent | None:
     return None
 
 
-def answer_reform_question(question: str, library: Library, checker: GroundingChecker) -> Answer | None:
+def answer_reform_question(
+    question: str, library: Library, checker: GroundingChecker, glossary_path: Path | None = None
+) -> Answer | None:
     """A cited answer from the alignment and the task metadata, or None when the question is not one of
-    the reform questions (then the usual pipeline answers it)."""
+    the reform questions (then the usual pipeline answers it). The glossary translates everyday words of
+    a topic ("COVID-19") into the notices' own when a task is looked up."""
     started = time.perf_counter()
     text = re.sub(r"\s+", " ", question.lower()).strip()
     intent = reform_intent(text)
     if intent is None:
         return None
     view = reform_view(library)
-    composer = ReformComposer(view, text)
+    composer = ReformComposer(view, text, glossary_path)
     timings = Timings()
     result = composer.compose(intent)
     if isinstance(result, Refusal):
@@ -314,9 +326,10 @@ def capitalised(text: str) -> str:
 class ReformComposer:
     """The sentences of a reform answer, one method per intent; each sentence cites the task it names."""
 
-    def __init__(self, view: ReformView, text: str) -> None:
+    def __init__(self, view: ReformView, text: str, glossary_path: Path | None = None) -> None:
         self.view = view
         self.text = text
+        self.glossary_path = glossary_path
         self.years = [int(y) for y in re.findall(r"\b(20\d\d)\b", text)]
 
     def compose(self, intent: ReformIntent) -> list[str] | Refusal:
@@ -405,9 +418,7 @@ class ReformComposer:
         return f"{sentence.rstrip('.')} [{old.id}] [{new.id}]."
 
     def _evolved(self) -> list[str] | Refusal:
-        topic = EVOLVED_WORDS.sub(" ", self.text)
-        hits = self.view.library.retriever.search(topic, Filters(), top_k=5)
-        start = next((h.unit for h in hits if h.unit.kind is UnitKind.TASK), None)
+        start = self._topic_task()
         if start is None:
             return Refusal("No task matches this topic.")
         sentences: list[str] = []
@@ -437,6 +448,23 @@ class ReformComposer:
             )
             sentences[0] = sentences[0].replace(f" [{start.id}].", f"; {note} [{start.id}].")
         return sentences
+
+    def _topic_task(self) -> Task | None:
+        """The task an evolution question is about: the best-matching task, or one that matches almost as
+        well (dense similarity within `CLOSE_MATCH`) and has a counterpart in another notice, since the
+        question presumes one."""
+        topic = EVOLVED_WORDS.sub(" ", self.text)
+        if self.glossary_path is not None:
+            topic = read_question(topic, [], self.glossary_path).query  # glossary applied, framing removed
+        hits = [
+            h
+            for h in self.view.library.retriever.search(topic, Filters(), top_k=8)
+            if h.unit.kind is UnitKind.TASK
+        ]
+        if not hits:
+            return None
+        close = [h.unit for h in hits[:3] if h.similarity >= hits[0].similarity - CLOSE_MATCH]
+        return next((t for t in close if len(self.view.history(t.id)) > 1), hits[0].unit)
 
     def _due(self) -> list[str] | Refusal:
         match = DUE_WORDS.search(self.text)

@@ -2,7 +2,7 @@
 
     python -m eval.align [--split dev|test|all] [--json]      (also: policyqa eval align)
 
-Gold labels: eval/zoo/align/gold.json (format in its `_about`). Each gold pair names the folder its two
+Gold labels: eval/gold/align.json (format in its `_about`). Each gold pair names the folder its two
 documents are read from; they are loaded, cleaned and parsed exactly as ingest does, and aligned with the
 real embedding model. Scored facts: every gold link (the later task continues the earlier one, or one of its
 `accept` alternatives), every new later task and every dropped earlier task. A predicted fact is correct
@@ -24,7 +24,7 @@ from index.align import LinkStatus, PairAlignment, align_pair, embedding_lookup,
 from index.model import Task
 from index.settings import REPO_ROOT, Settings
 
-GOLD_PATH = Path(__file__).resolve().parent / "zoo" / "align" / "gold.json"
+GOLD_PATH = Path(__file__).resolve().parent / "gold" / "align.json"
 TARGET = 0.9  # precision and recall the test split must reach
 
 
@@ -108,7 +108,7 @@ def parsed_tasks(folder: Path) -> dict[str, list[Task]]:
     """The tasks of every document in `folder` (with its manifest.json), parsed as ingest parses them."""
     from index.ingest import parse_sources
 
-    documents, errors, _ = parse_sources([folder], folder / "manifest.json")
+    documents, errors, _ = parse_sources([folder], folder / "manifest.json")  # the zoo has no manifest
     if errors:
         raise RuntimeError("; ".join(str(e) for e in errors))
     return tasks_by_document(u for d in documents for u in d.units)
@@ -143,7 +143,7 @@ def evaluate(split: str, gold_path: Path = GOLD_PATH, settings: Settings | None 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--split", default="test", choices=["dev", "test", "all"])
+    parser.add_argument("--split", default="test", choices=["dev", "test", "zoo", "all"])
     parser.add_argument("--json", action="store_true", help="Print the whole result as JSON.")
     args = parser.parse_args(argv)
     result = evaluate(args.split)

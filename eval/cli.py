@@ -137,7 +137,7 @@ def compare(
 def align(
     split: Annotated[str, typer.Option(help="dev (the seeds pair), test (fictional pairs) or all.")] = "test",
 ) -> None:
-    """Task alignment precision and recall against the hand labels of eval/zoo/align/gold.json."""
+    """Task alignment precision and recall against the hand labels of eval/gold/align.json."""
     from eval.align import main as align_main
 
     raise typer.Exit(align_main(["--split", split]))

@@ -34,7 +34,7 @@ def test_the_alignment_is_stored_with_the_generation_and_used_when_loaded(
 
 
 def test_the_2022_summary_items_are_linked_to_the_2021_tasks_they_restate(service: PolicyQA) -> None:
-    """Labels read from the two documents (eval/zoo/align/gold.json): four of the six items are clear."""
+    """Labels read from the two documents (eval/gold/align.json): four of the six items are clear."""
     found = links(service, "2021", "2022")
     linked = {pair for pair, status in found.items() if status in (LinkStatus.CONTINUED, LinkStatus.CHANGED)}
     assert {

@@ -77,7 +77,8 @@ class ExtractiveAnswerer:
 
     def answer(self, question: str, history: list[Turn], filters: Filters, top_k: int = 5) -> Answer:
         """A cited answer composed from the documents' own sentences, or a refusal."""
-        if (reform := answer_reform_question(question, self.library, self.checker)) is not None:
+        reform = answer_reform_question(question, self.library, self.checker, self.settings.glossary_path)
+        if reform is not None:
             return reform  # what is new, dropped or due, who leads what: from the task alignment
         started = time.perf_counter()
         evidence = self.evidence.gather(question, history, filters, top_k)
