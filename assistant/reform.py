@@ -310,6 +310,19 @@ def answer_reform_question(
     )
 
 
+def reform_task_ids(question: str, library: Library, glossary_path: Path | None = None) -> list[str] | None:
+    """The units a reform answer to `question` rests on, in the order it cites them; None when the question
+    is not a reform question. What the answerer receives, for rankings (the eval scores retrieval on it)."""
+    text = re.sub(r"\s+", " ", question.lower()).strip()
+    intent = reform_intent(text)
+    if intent is None:
+        return None
+    result = ReformComposer(reform_view(library), text, glossary_path).compose(intent)
+    if isinstance(result, Refusal):
+        return []
+    return list(dict.fromkeys(re.findall(r"\[([^\]\s]+-[^\]\s]+)\]", " ".join(result))))
+
+
 @dataclass(frozen=True)
 class Refusal:
     reason: str

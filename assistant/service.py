@@ -140,11 +140,14 @@ class PolicyQA:
     ) -> list[str]:
         """Unit ids as the answerers receive them: units the question names or lists first, then retrieval."""
         from assistant.evidence import EvidenceGatherer
+        from assistant.reform import reform_task_ids
 
         evidence = EvidenceGatherer(self.library, self.settings).gather(
             question.strip(), history or [], filters or Filters(), top_k
         )
-        ranked = [u.id for u in evidence.direct]
+        # a reform question (what is new, due, led by…) is answered from the task alignment's units
+        ranked = reform_task_ids(question, self.library, self.settings.glossary_path) or []
+        ranked += [u.id for u in evidence.direct if u.id not in ranked]
         ranked += [h.unit.id for h in evidence.hits if h.unit.id not in ranked]
         return ranked[:top_k]
 
