@@ -122,8 +122,13 @@ def evaluate(split: str, gold_path: Path = GOLD_PATH, settings: Settings | None 
     embedder = load_embedder(settings.embed_model_path, settings.embed_batch_size)
     pairs = [p for p in load_gold(gold_path) if split == "all" or p.split == split]
     scores: list[PairScore] = []
+    skipped: list[str] = []
     for gold in pairs:
-        by_doc = parsed_tasks(REPO_ROOT / gold.documents)
+        folder = REPO_ROOT / gold.documents
+        if not folder.is_dir():  # the format zoo arrives with the multi-format loader
+            skipped.append(f"{gold.from_doc}→{gold.to_doc}: {gold.documents} not found")
+            continue
+        by_doc = parsed_tasks(folder)
         tasks = [*by_doc[gold.from_doc], *by_doc[gold.to_doc]]
         vectors = embedding_lookup(tasks, embedder.get_text_embedding_batch)
         scores.append(score_pair(gold, align_pair(gold.from_doc, gold.to_doc, by_doc, vectors)))
@@ -138,6 +143,7 @@ def evaluate(split: str, gold_path: Path = GOLD_PATH, settings: Settings | None 
         "recall": round(correct / labelled, 4) if labelled else None,
         "change_kind_accuracy": round(sum(s.kinds_correct for s in scores) / kinds, 4) if kinds else None,
         "per_pair": [asdict(s) for s in scores],
+        "skipped": skipped,
     }
 
 
@@ -154,6 +160,8 @@ def main(argv: list[str] | None = None) -> int:
             f"alignment on {args.split} ({result['pairs']} pairs): precision {result['precision']}, "
             f"recall {result['recall']}, change kinds {result['change_kind_accuracy']}"
         )
+        for reason in result["skipped"]:  # type: ignore[union-attr]
+            print(f"  skipped {reason}")
         for pair in result["per_pair"]:  # type: ignore[union-attr]
             for error in pair["errors"]:
                 print(f"  {pair['pair']}: {error}")
