@@ -490,9 +490,11 @@ class ReformComposer:
         year = match["year"] or (str(self.years[-1]) if self.years else dated_years[-1])
         before = f"{year}-{month_number:02d}"
         department = next(iter(department_names(self.text)), None)
-        due = [
-            d for d in view.deadlines(before=before, department=department) if d.deadline.month[:4] == year
-        ]
+        try:
+            led = view.deadlines(before=before, department=department)
+        except UnknownDepartmentError:
+            return Refusal(f"No indexed task names the {department} as a lead department.")
+        due = [d for d in led if d.deadline.month[:4] == year]
         if not due:
             return Refusal(
                 f"No task sets a deadline in {year} up to the end of {calendar.month_name[month_number]}."
