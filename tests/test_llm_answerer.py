@@ -14,8 +14,8 @@ import pytest
 from assistant.answer import available_models, create_answerer
 from assistant.answer.base import check_grounding
 from assistant.answer.llm import LLMUnavailableError, refusal_phrase, review_reply, says_refusal
-from assistant.grounding import MARKER, GroundingChecker
 from assistant.local_llm.server import LocalLLMServer, free_port, smollm2_gguf_path
+from assistant.grounding import MARKER, GroundingChecker
 from assistant.models import Answer, Filters, Turn
 from assistant.prompts import PromptNotFoundError, load_prompt
 from assistant.service import PolicyQA

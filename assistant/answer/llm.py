@@ -41,10 +41,10 @@ from assistant.answer.base import (
     refusal_answer,
     support_text,
 )
+from assistant.local_llm.server import LocalLLMServer, LocalLLMServerError, smollm2_gguf_path
 from assistant.evidence import Evidence, EvidenceGatherer
 from assistant.grounding import MARKER, GroundingChecker, answer_sentences, content_words
 from assistant.library import Library
-from assistant.local_llm.server import LocalLLMServer, LocalLLMServerError, smollm2_gguf_path
 from assistant.models import Answer, Filters, Turn
 from assistant.prompts import load_prompt
 from assistant.question import INJECTION
