@@ -135,7 +135,9 @@ def compare(
 
 @app.command()
 def align(
-    split: Annotated[str, typer.Option(help="dev (the seeds pair), test (fictional pairs) or all.")] = "test",
+    split: Annotated[
+        str, typer.Option(help="dev (the seeds pair), test (fictional pairs), zoo (the format zoo) or all.")
+    ] = "test",
 ) -> None:
     """Task alignment precision and recall against the hand labels of eval/gold/align.json."""
     from eval.align import main as align_main
