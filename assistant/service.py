@@ -153,7 +153,9 @@ class PolicyQA:
     ) -> list[str]:
         """Unit ids as the answerers receive them: units the question names or lists first, then retrieval."""
         evidence = self.parts.gatherer.gather(question.strip(), history or [], filters or Filters(), top_k)
-        ranked = [u.id for u in evidence.direct]
+        # a reform question (what is new, due, led by…) is answered from the task alignment's units
+        ranked = self.parts.reform.task_ids(question) or []
+        ranked += [u.id for u in evidence.direct if u.id not in ranked]
         ranked += [h.unit.id for h in evidence.hits if h.unit.id not in ranked]
         return ranked[:top_k]
 

@@ -167,6 +167,18 @@ def compare(
     console.print(table)
 
 
+@app.command()
+def align(
+    split: Annotated[
+        str, typer.Option(help="dev (the seeds pair), test (fictional pairs), zoo (the format zoo) or all.")
+    ] = "test",
+) -> None:
+    """Task alignment precision and recall against the hand labels of eval/gold/align.json."""
+    from eval.align import main as align_main
+
+    raise typer.Exit(align_main(["--split", split]))
+
+
 def _label(result: RunResult, letter: str) -> str:
     config = result.config
     return f"{letter}: {config.model}/{config.split}/{config.embedding} {config.date[:10]}"

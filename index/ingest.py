@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from index.align import AlignmentBuild, align_generation
 from index.chunk import chunk_units
 from index.clean import clean_text
 from index.embed import load_embedder, model_name, token_counter
@@ -29,6 +30,7 @@ class IngestReport:
     errors: list[LoadError] = field(default_factory=list)
     noise_removed: Counter[str] = field(default_factory=Counter)
     build: BuildReport | None = None
+    alignment: AlignmentBuild | None = None
     seconds: float = 0.0
 
     @property
@@ -141,6 +143,9 @@ def _build_generation(
         progress=progress.advance,
         stored=stored,
     )
+    if report.build.swapped:  # the new generation's task alignment, reusing the unchanged pairs'
+        embedder = lambda: load_embedder(model_path, settings.embed_batch_size).get_text_embedding_batch  # noqa: E731
+        report.alignment = align_generation(store, embedder, model_name(model_path))
     report.seconds = time.perf_counter() - started
     return report
 

@@ -126,6 +126,10 @@ class IndexStore:
         metadata = self._pointer().metadata or {}
         return metadata.get("active")
 
+    def previous_name(self) -> str | None:
+        """Name of the generation served before the active one (kept for queries still reading it)."""
+        return (self._pointer().metadata or {}).get("previous")
+
     def active(self) -> Collection:
         """The serving generation; raises IndexMissingError when there is none."""
         name = self.active_name()

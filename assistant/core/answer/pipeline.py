@@ -11,7 +11,7 @@ import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from assistant.core.answer.base import build_citations, check_grounding, finish, refusal_answer
 from assistant.core.evidence import Evidence, EvidenceGatherer
@@ -23,6 +23,9 @@ from assistant.core.understand.checks import RefusalChecks, Vocabulary, refusal_
 from assistant.core.understand.question import QuestionReader
 from assistant.settings import Settings
 from index.model import Task
+
+if TYPE_CHECKING:
+    from assistant.core.reform import ReformAnswers
 
 NO_PASSAGE = Refusal(code=RefusalCode.NO_PASSAGE, message="No passage of the documents answers this.")
 
@@ -37,10 +40,13 @@ class Parts:
     checks: RefusalChecks
     gatherer: EvidenceGatherer
     grounding: GroundingChecker
+    reform: ReformAnswers  # reform questions, answered from the task alignment (extractive answerer)
 
 
 def build_parts(library: Library, settings: Settings) -> Parts:
     """The shared parts on `library`: the corpus vocabulary is read here, once."""
+    from assistant.core.reform import ReformAnswers  # it builds Drafts, so it imports this module
+
     reader = QuestionReader(settings.glossary_path)
     vocabulary = Vocabulary(library.retriever.lexical.vocabulary, reader.glossary)
     checks = refusal_checks(
@@ -56,6 +62,7 @@ def build_parts(library: Library, settings: Settings) -> Parts:
         checks=checks,
         gatherer=EvidenceGatherer(library, reader, checks, vocabulary),
         grounding=GroundingChecker(library.embed_texts, settings.grounding_threshold),
+        reform=ReformAnswers(library, settings.glossary_path),
     )
 
 
@@ -86,6 +93,14 @@ class Gatherer(Protocol):
     """Finds the evidence for a question and decides whether to refuse (`EvidenceGatherer`)."""
 
     def gather(self, text: str, history: list[Turn], filters: Filters, top_k: int) -> Evidence: ...
+
+
+class DirectAnswers(Protocol):
+    """Questions answered without evidence gathering (`ReformAnswers`: what is new, dropped, due, led by…)."""
+
+    def draft(self, question: str) -> Draft | None:
+        """A draft when the question is one of these, else None (the pipeline gathers evidence as usual)."""
+        ...
 
 
 class Composer(Protocol):
@@ -122,25 +137,40 @@ class Answerer(Protocol):
 class AnswerPipeline:
     """An answerer: the shared pipeline around one composer."""
 
-    def __init__(self, composer: Composer, gatherer: Gatherer, grounding: GroundingChecker) -> None:
+    def __init__(
+        self,
+        composer: Composer,
+        gatherer: Gatherer,
+        grounding: GroundingChecker,
+        direct: DirectAnswers | None = None,
+    ) -> None:
         self.name = composer.name
         self.composer = composer
         self.gatherer = gatherer
         self.grounding = grounding
+        self.direct = direct
 
     def answer(self, question: str, history: list[Turn], filters: Filters, top_k: int = 5) -> Answer:
         """A cited answer, or a refusal saying which check refused and why."""
         started = time.perf_counter()
+        direct = self._direct(question, started)
+        if direct is not None:
+            return direct
         evidence = self._gather(question, history, filters, top_k)
         if evidence.refusal:
             return refusal_answer(evidence.refusal, self.name, evidence.timings, started)
-        return self._finish(self.composer.compose(evidence, top_k), evidence, started)
+        return self._finish(self.composer.compose(evidence, top_k), evidence.timings, evidence, started)
 
     def stream(
         self, question: str, history: list[Turn], filters: Filters, top_k: int = 5
     ) -> Iterator[str | Answer]:
         """Text deltas, then the Answer, whose text may differ from them (an LLM's reply is reviewed)."""
         started = time.perf_counter()
+        direct = self._direct(question, started)
+        if direct is not None:
+            yield from self._sentences(direct)
+            yield direct
+            return
         evidence = self._gather(question, history, filters, top_k)
         if evidence.refusal:
             refused = refusal_answer(evidence.refusal, self.name, evidence.timings, started)
@@ -155,12 +185,23 @@ class AnswerPipeline:
                 yield item
         if draft is None:
             raise RuntimeError(f"composer {self.name!r} ended without a draft")
-        answer = self._finish(draft, evidence, started)
+        answer = self._finish(draft, evidence.timings, evidence, started)
         if not self.composer.streams:
-            # sentence by sentence, each with its citation
-            for index, sentence in enumerate(re.split(r"(?<=\]\.)\s+", answer.answer)):
-                yield sentence if index == 0 else f" {sentence}"
+            yield from self._sentences(answer)
         yield answer
+
+    @staticmethod
+    def _sentences(answer: Answer) -> Iterator[str]:
+        """An answer's text sentence by sentence, each with its citation."""
+        for index, sentence in enumerate(re.split(r"(?<=\]\.)\s+", answer.answer)):
+            yield sentence if index == 0 else f" {sentence}"
+
+    def _direct(self, question: str, started: float) -> Answer | None:
+        """The answer of a question the direct step answers (a reform question), else None."""
+        if self.direct is None:
+            return None
+        draft = self.direct.draft(question)
+        return None if draft is None else self._finish(draft, Timings(), None, started)
 
     def _gather(self, question: str, history: list[Turn], filters: Filters, top_k: int) -> Evidence:
         timings = Timings()
@@ -171,9 +212,9 @@ class AnswerPipeline:
         evidence.timings.values.update(timings.values)
         return evidence
 
-    def _finish(self, draft: Draft, evidence: Evidence, started: float) -> Answer:
-        """The Answer of a draft: its grounding checked (unless the composer did), its citations built."""
-        timings = evidence.timings
+    def _finish(self, draft: Draft, timings: Timings, evidence: Evidence | None, started: float) -> Answer:
+        """The Answer of a draft: its grounding checked (unless the composer did), its citations built
+        (with the retrieval scores of `evidence`, when it was gathered)."""
         if draft.refusal is not None and not draft.text:
             return refusal_answer(draft.refusal, self.name, timings, started)
         if draft.refusal is not None:
@@ -194,7 +235,7 @@ class AnswerPipeline:
             result = check_grounding(self.grounding, draft.text, draft.units)
             verdict = Verdict(result.score, result.unsupported)
             timings.add("grounding", step)
-        scores = {hit.unit.id: hit.score for hit in evidence.hits}
+        scores = {hit.unit.id: hit.score for hit in evidence.hits} if evidence else {}
         return Answer(
             answer=draft.text,
             citations=build_citations(draft.text, draft.units, scores),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant.core.answer.pipeline import Answerer, AnswerPipeline, Composer, Parts
+from assistant.core.answer.pipeline import Answerer, AnswerPipeline, Parts
 from assistant.core.errors import UnknownModelError
 from assistant.settings import Settings
 
@@ -28,13 +28,12 @@ def create_answerer(name: str, parts: Parts, settings: Settings) -> Answerer:
     allowed = available_models(settings)
     if name not in allowed:
         raise UnknownModelError(name, allowed)
-    composer: Composer
     if name == "extractive":
         from assistant.core.answer.extractive import ExtractiveComposer
 
+        # reform questions (what is new, due, led by…) are answered from the task alignment's exact lists
         composer = ExtractiveComposer(parts.library, settings)
-    else:
-        from assistant.core.answer.llm import LLMComposer
+        return AnswerPipeline(composer, parts.gatherer, parts.grounding, direct=parts.reform)
+    from assistant.core.answer.llm import LLMComposer
 
-        composer = LLMComposer(name, parts.grounding, settings)
-    return AnswerPipeline(composer, parts.gatherer, parts.grounding)
+    return AnswerPipeline(LLMComposer(name, parts.grounding, settings), parts.gatherer, parts.grounding)

@@ -24,7 +24,7 @@ from assistant.core.types import Answer, Filters
 from assistant.documents import DocumentShelf
 from assistant.service import PolicyQA, TaskFilters
 from assistant.settings import Settings
-from assistant.surfaces.http import admin, documents, ui_auth
+from assistant.surfaces.http import admin, documents, reform, ui_auth
 from assistant.surfaces.http.deps import ServiceDep
 from assistant.surfaces.http.errors import (
     APIError,
@@ -235,6 +235,7 @@ def create_app(settings: Settings | None = None, service: PolicyQA | None = None
     limited = [Depends(rate_limit)]
     app.include_router(probes)
     app.include_router(router, dependencies=limited)
+    app.include_router(reform.router, dependencies=limited)
     app.include_router(openai_router, dependencies=limited)
     app.include_router(admin.router)
     app.include_router(documents.router)

@@ -1,4 +1,4 @@
-"""The PolicyQA web UI: Gradio Blocks with Chat, Tasks and Evaluation tabs, mounted on the API's FastAPI app.
+"""The PolicyQA web UI: Gradio Blocks with Chat, Tasks, Timeline and Evaluation tabs, on the FastAPI app.
 
 Mount it with `mount_ui(app, service, settings)`: in Gradio 6 the theme, CSS and footer are arguments of
 `gr.mount_gradio_app`, not of `gr.Blocks`. The page is fully offline (system fonts, no CDN, no analytics).
@@ -22,6 +22,7 @@ from assistant.settings import Settings
 from assistant.surfaces.ui import UI_PATH
 from assistant.surfaces.ui import evaluation as ui_eval
 from assistant.surfaces.ui import tasks as ui_tasks
+from assistant.surfaces.ui import timeline as ui_timeline
 from assistant.surfaces.ui.render import (
     answer_markdown,
     error_html,
@@ -256,6 +257,8 @@ def build_ui(service: PolicyQA, settings: Settings) -> gr.Blocks:
                 _chat_tab(ui, demo, status, bridge)
             with gr.Tab("Tasks", id="tasks-tab"):
                 _tasks_tab(ui, demo)
+            with gr.Tab("Timeline", id="timeline-tab"):
+                ui_timeline.timeline_tab(service, ui.task_card, demo)
             with gr.Tab("Evaluation", id="eval-tab"):
                 _eval_tab(ui, demo)
     return demo

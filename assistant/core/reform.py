@@ -1,0 +1,544 @@
+"""Following the reform across notices: what changed between two notices, what falls due, who leads what.
+
+Everything here is read from the parsed task model and the task alignment (index/align.py), never from
+retrieved chunks: the answers are exact lists. `ReformView` serves the API, the UI and the CLI;
+`ReformAnswers` answers the questions that need it ("What is new in 2022?", "Which 2021 tasks were
+dropped in 2022?", "How has the task on centralized procurement evolved?", "What is due before the end of
+September?", "What does the National Healthcare Security Administration lead this year?") with every claim
+cited to its task and checked by the same grounding checker as every answer. Any other question returns
+None and goes through the usual pipeline.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+import threading
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+
+from assistant.core.answer.base import cite
+from assistant.core.answer.pipeline import Draft
+from assistant.core.library import Library
+from assistant.core.types import Filters, RefusalCode
+from assistant.core.types import Refusal as AnswerRefusal
+from assistant.core.understand.question import read_question
+from index.align import (
+    Alignment,
+    LinkStatus,
+    PairAlignment,
+    TaskLink,
+    align_pair,
+    build_alignment,
+    document_chain,
+    document_slots,
+    embedding_lookup,
+    read_stored,
+    tasks_by_document,
+)
+from index.departments import DEPARTMENT_ALIASES, canonical_department, department_names
+from index.model import Deadline, Task, UnitKind
+
+MONTHS = [m.lower() for m in calendar.month_name[1:]]
+CLOSE_MATCH = 0.05  # dense similarity within which another task matches a topic "almost as well"
+
+
+class UnknownDocumentError(LookupError):
+    """A document id that is not indexed."""
+
+    def __init__(self, doc_id: str, known: list[str]) -> None:
+        super().__init__(f"no document {doc_id!r}; indexed: {', '.join(known)}")
+        self.doc_id, self.known = doc_id, known
+
+
+class UnknownDepartmentError(LookupError):
+    """A department no indexed task names (under its canonical name or any alias)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"no task names the department {name!r}")
+        self.name = name
+
+
+@dataclass(frozen=True)
+class DueTask:
+    """One dated deadline of one task."""
+
+    task: Task
+    deadline: Deadline
+
+    @property
+    def uid(self) -> str:
+        """Stable per task deadline: the task id, the month and the deadline's position in the task."""
+        position = self.task.deadlines.index(self.deadline)
+        return f"{self.task.id}-{self.deadline.month}-{position}@policyqa"
+
+
+class ReformView:
+    """The reform-following views of one loaded library: alignment, deadlines, departments."""
+
+    def __init__(self, library: Library, alignment: Alignment) -> None:
+        self.library = library
+        self.alignment = alignment
+        self.by_doc = tasks_by_document(library.tasks)
+        self._pairs: dict[tuple[str, str], PairAlignment] = {
+            (p.from_doc, p.to_doc): p for p in alignment.pairs
+        }
+        self._lock = threading.Lock()
+
+    # documents and changes
+
+    @property
+    def documents(self) -> list[str]:
+        """Every document with tasks, in reform order (year, half, id)."""
+        return [slot.doc_id for slot in document_slots(self.library.units.values())]
+
+    def document_year(self, doc_id: str) -> int:
+        return self.by_doc[doc_id][0].year
+
+    def check_document(self, doc_id: str) -> str:
+        if doc_id not in self.by_doc:
+            raise UnknownDocumentError(doc_id, self.documents)
+        return doc_id
+
+    def changes(self, from_doc: str, to_doc: str) -> PairAlignment:
+        """The alignment of two documents: stored for consecutive notices, computed for any other pair."""
+        self.check_document(from_doc)
+        self.check_document(to_doc)
+        with self._lock:
+            pair = self._pairs.get((from_doc, to_doc))
+        if pair is None:
+            pair = align_pair(from_doc, to_doc, self.by_doc, self.library.sentence_vectors)
+            with self._lock:
+                self._pairs[(from_doc, to_doc)] = pair
+        return pair
+
+    def previous_document(self, doc_id: str) -> str | None:
+        """The notice before `doc_id` in the chain; for a document outside the chain (a summary that shares
+        its slot with a full notice), the chain's last notice of an earlier year."""
+        chain = self.alignment.chain
+        if doc_id in chain:
+            position = chain.index(doc_id)
+            return chain[position - 1] if position else None
+        year = self.document_year(doc_id)
+        earlier = [d for d in chain if self.document_year(d) < year]
+        return earlier[-1] if earlier else None
+
+    def document_of_year(self, year: int) -> str | None:
+        """The chain's (fullest) document of a year; the latest of its halves."""
+        in_year = [d for d in self.alignment.chain if self.document_year(d) == year]
+        return in_year[-1] if in_year else None
+
+    def history(self, task_id: str) -> list[tuple[Task, TaskLink | None]]:
+        """A task's line through the chain: each earlier and later counterpart with the link that joins it."""
+        line: list[tuple[Task, TaskLink | None]] = [(self.library.units[task_id], None)]
+        current = task_id
+        for pair in reversed(self.alignment.pairs):  # backwards
+            link = next((lk for lk in pair.links if lk.to_id == current and lk.from_id), None)
+            if link and link.from_id:
+                line.insert(0, (self.library.units[link.from_id], None))
+                line[1] = (line[1][0], link)
+                current = link.from_id
+        current = task_id
+        for pair in self.alignment.pairs:  # forwards
+            link = next((lk for lk in pair.links if lk.from_id == current and lk.to_id), None)
+            if link and link.to_id:
+                line.append((self.library.units[link.to_id], link))
+                current = link.to_id
+        return line
+
+    # deadlines and departments
+
+    def deadlines(
+        self, before: str | None = None, department: str | None = None, after: str | None = None
+    ) -> list[DueTask]:
+        """Every dated deadline, sorted by month then task, up to `before` (YYYY-MM, inclusive), from
+        `after` (inclusive), of tasks led by `department` (any name of it)."""
+        wanted = self.resolve_department(department) if department else None
+        due = [
+            DueTask(task, deadline)
+            for task in self.library.tasks
+            for deadline in task.deadlines
+            if (before is None or deadline.month <= before)
+            and (after is None or deadline.month >= after)
+            and (wanted is None or wanted in task.departments)
+        ]
+        return sorted(due, key=lambda d: (d.deadline.month, d.task.year, d.task.number or 0, d.task.id))
+
+    @property
+    def departments(self) -> list[str]:
+        """Canonical names of every department that leads some task, by how many tasks it leads."""
+        counts = Counter(d for task in self.library.tasks for d in task.departments)
+        return [name for name, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+
+    def resolve_department(self, name: str) -> str:
+        """The canonical department `name` stands for (official name or alias, any case)."""
+        canonical = canonical_department(name)
+        known = {d.lower(): d for d in self.departments}
+        found = known.get(canonical.lower()) or next(iter(department_names(name)), None)
+        if found is None or found not in self.departments:
+            raise UnknownDepartmentError(name)
+        return found
+
+    def department_tasks(self, name: str) -> list[Task]:
+        """The tasks a department leads, across documents in reform order."""
+        canonical = self.resolve_department(name)
+        order = {doc: i for i, doc in enumerate(self.documents)}
+        tasks = [t for t in self.library.tasks if canonical in t.departments]
+        return sorted(tasks, key=lambda t: (order.get(t.doc_id, 0), t.number or 0))
+
+    def department_year_counts(self) -> dict[str, dict[int, int]]:
+        """Department → year → number of tasks it leads that year."""
+        counts: dict[str, Counter[int]] = {}
+        for task in self.library.tasks:
+            for department in task.departments:
+                counts.setdefault(department, Counter())[task.year] += 1
+        return {d: dict(sorted(c.items())) for d, c in sorted(counts.items())}
+
+
+_views: dict[int, tuple[Library, ReformView]] = {}
+_views_lock = threading.Lock()
+
+
+def reform_view(library: Library) -> ReformView:
+    """The view of a loaded library, built once: the alignment stored with its generation when it matches
+    the loaded tasks, else computed here from the library's cached sentence embeddings (deterministic)."""
+    with _views_lock:
+        cached = _views.get(id(library))
+        if cached is not None and cached[0] is library:
+            return cached[1]
+    # the generation's Chroma collection (the retriever holds it; a public accessor would be cleaner)
+    stored = read_stored(library.retriever._collection)
+    chain = document_chain(library.units.values())
+    if stored is None or stored.chain != chain:
+        stored = build_alignment(
+            library.units.values(),
+            lambda tasks: embedding_lookup(tasks, library.embed_texts),
+            model=library.embed_model,
+        ).alignment
+    view = ReformView(library, stored)
+    with _views_lock:
+        _views.clear()  # one library serves at a time; a reindex replaces it
+        _views[id(library)] = (library, view)
+    return view
+
+
+# questions
+
+
+class ReformIntent(StrEnum):
+    NEW = "new"
+    DROPPED = "dropped"
+    CONTINUED = "continued"
+    EVOLVED = "evolved"
+    DUE = "due"
+    LEADS = "leads"
+
+
+NEW_WORDS = re.compile(
+    r"\bwhat(?:'s| is| are) new\b|\bnew (?:tasks|items)\b|\b(?:tasks|items) (?:are|were) new\b"
+    r"|\bnew in (?:20\d\d|this year)\b"
+)
+DROPPED_WORDS = re.compile(
+    r"\b(dropped|removed|disappeared|discontinued|no longer (?:appear|listed|included)|left out|omitted)\b"
+)
+CONTINUED_WORDS = re.compile(
+    r"\b(continued?|carried (?:over|forward)|kept|keep|retained?|still (?:there|listed|included))\b"
+)
+EVOLVED_WORDS = re.compile(
+    r"\b(evolved?|evolution|developed over|over the years|across (?:the )?years|over time)\b"
+)
+DUE_WORDS = re.compile(
+    rf"\b(?:due|deadlines?|to be (?:done|completed|finished))\b[^?]*\b(?:before|by|until)\b"
+    rf"(?: the end of)?\s+(?P<month>{'|'.join(MONTHS)})(?:\s+(?P<year>20\d\d))?"
+)
+LEADS_WORDS = re.compile(
+    r"\b(?:what|which)\b[^?]*\b(?:does|do|did|will)\b[^?]*\b(?:lead|head|take charge of|responsible for)\b"
+)
+
+
+def reform_intent(text: str) -> ReformIntent | None:
+    """Which reform question `text` asks, if any (lower-cased text)."""
+    if EVOLVED_WORDS.search(text):
+        return ReformIntent.EVOLVED
+    if DROPPED_WORDS.search(text):
+        return ReformIntent.DROPPED
+    if NEW_WORDS.search(text):
+        return ReformIntent.NEW
+    if (
+        CONTINUED_WORDS.search(text)
+        and re.search(r"\b(tasks|items)\b", text)
+        and re.search(r"\b20\d\d\b", text)
+    ):
+        return ReformIntent.CONTINUED
+    if DUE_WORDS.search(text):
+        return ReformIntent.DUE
+    if department_names(text) and LEADS_WORDS.search(text):
+        return ReformIntent.LEADS
+    return None
+
+
+class ReformAnswers:
+    """The reform questions' step of the extractive pipeline, built once per loaded library (`build_parts`).
+
+    `draft` answers a reform question from the alignment and the task metadata as a Draft citing its tasks
+    (the pipeline then checks its grounding and builds its citations like any answer's), or returns None
+    when the question is not one of them and the usual evidence gathering answers it. The glossary
+    translates everyday words of a topic ("COVID-19") into the notices' own when a task is looked up.
+    """
+
+    def __init__(self, library: Library, glossary_path: Path | None = None) -> None:
+        self.library = library
+        self.glossary_path = glossary_path
+
+    def draft(self, question: str) -> Draft | None:
+        text = re.sub(r"\s+", " ", question.lower()).strip()
+        intent = reform_intent(text)
+        if intent is None:
+            return None
+        result = ReformComposer(reform_view(self.library), text, self.glossary_path).compose(intent)
+        if isinstance(result, Refusal):
+            return Draft(refusal=AnswerRefusal(code=result.code, message=result.reason))
+        answer = " ".join(result)
+        cited = dict.fromkeys(re.findall(r"\[([^\]\s]+-[^\]\s]+)\]", answer))
+        return Draft(text=answer, units={i: self.library.units[i] for i in cited if i in self.library.units})
+
+    def task_ids(self, question: str) -> list[str] | None:
+        """The units a reform answer to `question` rests on, in the order it cites them; None when it is not
+        a reform question. What the answerer receives, for rankings (the eval scores retrieval on it)."""
+        draft = self.draft(question)
+        return None if draft is None else list(draft.units)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    reason: str
+    code: RefusalCode = RefusalCode.NO_PASSAGE
+
+
+def quoted(task: Task) -> str:
+    return f"{task.label}, \u201c{task.title}\u201d"
+
+
+def capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+class ReformComposer:
+    """The sentences of a reform answer, one method per intent; each sentence cites the task it names."""
+
+    def __init__(self, view: ReformView, text: str, glossary_path: Path | None = None) -> None:
+        self.view = view
+        self.text = text
+        self.glossary_path = glossary_path
+        self.years = [int(y) for y in re.findall(r"\b(20\d\d)\b", text)]
+
+    def compose(self, intent: ReformIntent) -> list[str] | Refusal:
+        return {
+            ReformIntent.NEW: self._new,
+            ReformIntent.DROPPED: self._dropped,
+            ReformIntent.CONTINUED: self._continued,
+            ReformIntent.EVOLVED: self._evolved,
+            ReformIntent.DUE: self._due,
+            ReformIntent.LEADS: self._leads,
+        }[intent]()
+
+    # which pair of notices
+
+    def _pair(self, one_year_is_earlier: bool = False) -> PairAlignment | Refusal:
+        """The two notices a change question compares: the years it names, else the latest notice against
+        the one before. One year names the later notice ("new in 2022"), or with `one_year_is_earlier` the
+        earlier one ("which 2021 tasks were dropped")."""
+        view = self.view
+        indexed = sorted({view.document_year(d) for d in view.alignment.chain})
+        years = sorted(set(self.years))
+        missing = [y for y in years if y not in indexed]
+        if missing:
+            return Refusal(
+                f"No notice for {missing[0]} is indexed (years: {', '.join(map(str, indexed))}).",
+                RefusalCode.YEAR_NOT_INDEXED,
+            )
+        if len(years) == 1 and one_year_is_earlier:
+            from_doc = view.document_of_year(years[0])
+            later = view.alignment.chain[view.alignment.chain.index(from_doc) + 1 :] if from_doc else []
+            if from_doc is None or not later:
+                return Refusal(
+                    f"The {years[0]} notice is the latest indexed; no later one can drop its tasks."
+                )
+            return view.changes(from_doc, later[0])
+        to_year = years[-1] if years else indexed[-1] if indexed else None
+        if to_year is None:
+            return Refusal("No notices are indexed.")
+        to_doc = view.document_of_year(to_year)
+        assert to_doc is not None
+        from_doc = view.document_of_year(years[0]) if len(years) >= 2 else view.previous_document(to_doc)
+        if from_doc is None:
+            return Refusal(
+                f"The {to_year} notice is the earliest indexed; there is no earlier one to compare."
+            )
+        return view.changes(from_doc, to_doc)
+
+    def _label_year(self, doc_id: str) -> int:
+        return self.view.document_year(doc_id)
+
+    def _new(self) -> list[str] | Refusal:
+        pair = self._pair()
+        if isinstance(pair, Refusal):
+            return pair
+        units = self.view.library.units
+        new = [units[link.to_id] for link in pair.of_status(LinkStatus.NEW) if link.to_id]
+        before = self._label_year(pair.from_doc)
+        if not new:
+            return Refusal(
+                f"Every task of the {self._label_year(pair.to_doc)} notice continues a {before} task."
+            )
+        return framed(f"New compared with {before}", new)
+
+    def _dropped(self) -> list[str] | Refusal:
+        pair = self._pair(one_year_is_earlier=True)
+        if isinstance(pair, Refusal):
+            return pair
+        units = self.view.library.units
+        dropped = [units[link.from_id] for link in pair.of_status(LinkStatus.DROPPED) if link.from_id]
+        after = self._label_year(pair.to_doc)
+        if not dropped:
+            return Refusal(f"Every task of the earlier notice has a counterpart in {after}.")
+        return framed(f"Not continued in {after}", dropped)
+
+    def _continued(self) -> list[str] | Refusal:
+        pair = self._pair()
+        if isinstance(pair, Refusal):
+            return pair
+        sentences = [self._link_sentence(link) for link in pair.links if link.from_id and link.to_id]
+        return sentences or Refusal("No task of the earlier notice continues in the later one.")
+
+    def _link_sentence(self, link: TaskLink) -> str:
+        units = self.view.library.units
+        assert link.from_id and link.to_id
+        old, new = units[link.from_id], units[link.to_id]
+        sentence = f"{capitalised(quoted(new))}, continues {quoted(old)}"
+        if link.changes:
+            sentence += f" with changed {', '.join(c.value for c in link.changes)}"
+        return f"{sentence.rstrip('.')} [{old.id}] [{new.id}]."
+
+    def _evolved(self) -> list[str] | Refusal:
+        start = self._topic_task()
+        if start is None:
+            return Refusal("No task matches this topic.")
+        sentences: list[str] = []
+        for task, link in self.view.history(start.id):
+            first = task.sentences[0] if task.sentences else task.title
+            if link is None:
+                sentences.append(cite(f"In {task.year}, {quoted(task)}: {first}", task.id))
+                continue
+            change = f" ({', '.join(c.value for c in link.changes)} changed)" if link.changes else ""
+            sentences.append(
+                cite(f"In {task.year}, it continues as {quoted(task)}{change}: {first}", task.id)
+            )
+            for kind in link.changes:
+                old, new = link.before.get(kind.value, []), link.after.get(kind.value, [])
+                if kind.value == "deadlines" and task.deadlines:
+                    sentences.append(cite(task.deadlines[0].sentence, task.id))
+                elif new:
+                    sentences.append(cite(f"{capitalised(kind.value)} now: {', '.join(new)}", task.id))
+                elif old:
+                    sentences.append(cite(f"It no longer names {', '.join(old)}", task.id))
+        if len(sentences) == 1:
+            later = [d for d in self.view.alignment.chain if self.view.document_year(d) > start.year]
+            note = (
+                f"no later notice continues it ({', '.join(later)})"
+                if later
+                else "no later notice is indexed"
+            )
+            sentences[0] = sentences[0].replace(f" [{start.id}].", f"; {note} [{start.id}].")
+        return sentences
+
+    def _topic_task(self) -> Task | None:
+        """The task an evolution question is about: the best-matching task, or one that matches almost as
+        well (dense similarity within `CLOSE_MATCH`) and has a counterpart in another notice, since the
+        question presumes one."""
+        topic = EVOLVED_WORDS.sub(" ", self.text)
+        if self.glossary_path is not None:
+            topic = read_question(topic, [], self.glossary_path).query  # glossary applied, framing removed
+        hits = [
+            h
+            for h in self.view.library.retriever.search(topic, Filters(), top_k=8)
+            if h.unit.kind is UnitKind.TASK
+        ]
+        if not hits:
+            return None
+        close = [h.unit for h in hits[:3] if h.similarity >= hits[0].similarity - CLOSE_MATCH]
+        return next((t for t in close if len(self.view.history(t.id)) > 1), hits[0].unit)
+
+    def _due(self) -> list[str] | Refusal:
+        match = DUE_WORDS.search(self.text)
+        assert match is not None
+        month_number = MONTHS.index(match["month"]) + 1
+        view = self.view
+        dated_years = sorted({d.deadline.month[:4] for d in view.deadlines()})
+        if not dated_years:
+            return Refusal("No task of the indexed notices sets a dated deadline.")
+        year = match["year"] or (str(self.years[-1]) if self.years else dated_years[-1])
+        before = f"{year}-{month_number:02d}"
+        department = next(iter(department_names(self.text)), None)
+        try:
+            led = view.deadlines(before=before, department=department)
+        except UnknownDepartmentError:
+            return Refusal(f"No indexed task names the {department} as a lead department.")
+        due = [d for d in led if d.deadline.month[:4] == year]
+        if not due:
+            return Refusal(
+                f"No task sets a deadline in {year} up to the end of {calendar.month_name[month_number]}."
+            )
+        sentences = []
+        for entry in due:
+            task = entry.task
+            sentences.append(
+                cite(f"{capitalised(quoted(task))}: {lower_first(entry.deadline.sentence)}", task.id)
+            )
+        return list(dict.fromkeys(sentences))
+
+    def _leads(self) -> list[str] | Refusal:
+        view = self.view
+        name = department_names(self.text)[0]
+        try:
+            tasks = view.department_tasks(name)
+        except UnknownDepartmentError:
+            return Refusal(f"No indexed task names the {name} as a lead department.")
+        years = sorted({t.year for t in tasks})
+        # "this year", or no year: the latest notice that names it
+        year = self.years[-1] if self.years else years[-1]
+        chosen = [t for t in tasks if t.year == year]
+        if not chosen:
+            return Refusal(f"The {year} notice names no task led by the {name} (it leads tasks in {years}).")
+        sentences = []
+        for task in chosen:
+            written = [w for w in task.departments_as_written if canonical_department(w) == name]
+            detail = f" ({', '.join(written)})" if written else ""
+            sentences.append(cite(f"{capitalised(quoted(task))}{detail}", task.id))
+        return sentences
+
+
+def framed(frame: str, tasks: list[Task]) -> list[str]:
+    """One sentence per task, the frame only before the first: the others say nothing their task does not
+    (so the grounding check passes them on their words alone, without embedding every sentence)."""
+    return [
+        cite(f"{frame}: {quoted(t)}" if i == 0 else capitalised(quoted(t)), t.id) for i, t in enumerate(tasks)
+    ]
+
+
+def month_end(month: str) -> date:
+    """The last day of a "YYYY-MM" month (a deadline "by the end of" it)."""
+    year, number = (int(part) for part in month.split("-"))
+    return date(year, number, calendar.monthrange(year, number)[1])
+
+
+def lower_first(sentence: str) -> str:
+    return sentence if sentence[:2].isupper() else sentence[:1].lower() + sentence[1:]
+
+
+def all_department_names() -> list[str]:
+    """Every canonical name and alias, for documentation and the API's error messages."""
+    return [name for canonical, aliases in DEPARTMENT_ALIASES.items() for name in (canonical, *aliases)]
