@@ -43,7 +43,7 @@ def held(gate_run: RunResult, check: GateCheck) -> str | None:
     Fails when the check falls below its recorded floor, or when it meets its target while a floor is
     still recorded (the floor must then be removed, so that the target is enforced).
     """
-    floor = regression_floor(gate_run.config.gold_set, check)
+    floor = regression_floor(gate_run.config.gold_set, gate_run.config.split, check)
     if floor is None:
         return None
     assert not check.passed, f"{check.name} meets its target now: remove its entry from REGRESSION_FLOORS"
