@@ -29,7 +29,7 @@ class IngestRunning(RuntimeError):
     """Another process (or thread) is building the index right now."""
 
     def __init__(self, pid: int | None) -> None:
-        who = f" (pid {pid})" if pid else ""
+        who = f" (pid {pid})" if pid and pid > 0 else ""  # -1: running, but its pid file is not written yet
         super().__init__(f"an ingest is already running{who}")
         self.pid = pid
 

@@ -63,10 +63,10 @@ def ingest(
     """Clean, parse, chunk and embed the sources into a new index generation."""
     from index.ingest import IngestProgress
     from index.ingest import ingest as run_ingest
+    from index.lock import IngestRunning
 
     def waiting(pid: int | None) -> None:
-        who = f" (pid {pid})" if pid else ""
-        errors.print(f"an ingest is already running{who}; waiting for it to finish…")
+        errors.print(f"{IngestRunning(pid)}; waiting for it to finish…")
 
     with Progress(
         TextColumn("{task.description}"),

@@ -14,7 +14,7 @@ from assistant.service import PolicyQA
 from assistant.surfaces.http.errors import APIError, error_responses
 from assistant.surfaces.http.schemas import ReindexStatus
 from assistant.surfaces.http.security import require_admin_key
-from index.lock import running_ingest_pid
+from index.lock import IngestRunning, running_ingest_pid
 
 logger = logging.getLogger("policyqa.admin")
 
@@ -93,9 +93,8 @@ router = APIRouter(
 def start_reindex(job: JobDep) -> ReindexStatus:
     """Rebuild the index from the documents folder in the background; poll GET /admin/reindex."""
     if not job.start():
-        pid = running_ingest_pid(job.service.settings.data_dir)
-        who = f" (pid {pid})" if pid and pid > 0 else ""
-        raise APIError(409, "reindex_running", f"an ingest is already running{who}; poll GET /admin/reindex")
+        running = IngestRunning(running_ingest_pid(job.service.settings.data_dir))
+        raise APIError(409, "reindex_running", f"{running}; poll GET /admin/reindex")
     return job.status()
 
 
