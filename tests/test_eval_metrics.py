@@ -51,6 +51,14 @@ def test_recall_at_k() -> None:
     assert recall_at_k(ranking, {"2021-1", "2021-2"}, 5) == 1
 
 
+def test_recall_at_k_is_capped_at_k_gold_ids() -> None:
+    """A list question with more gold ids than places: a perfect top five scores 1, a half-right one 0.6."""
+    gold = {f"2021-{n}" for n in range(1, 9)}
+    perfect = [f"2021-{n}" for n in range(1, 9)]
+    assert recall_at_k(perfect, gold, 5) == 1
+    assert recall_at_k(["2021-1", "2021-2", "2021-3", "2022-1", "2022-2"], gold, 5) == 0.6
+
+
 def test_reciprocal_rank() -> None:
     assert reciprocal_rank(["a", "b", "c"], {"c", "b"}) == 0.5
     assert reciprocal_rank(["a", "b"], {"z"}) == 0
