@@ -37,6 +37,9 @@ NOTICE_FACT_PATTERNS = {
 # How much closer (cosine) a runner-up's best sentence must be to the question than any sentence of the best
 # hit for the runner-up to lead the answer
 SENTENCE_LEAD = 0.05
+# How far (cosine) below the leading task's best sentence another task's best sentence may be for that task to
+# be answered from too
+SENTENCE_PAR = 0.1
 
 
 def with_cap_note(sentences: list[str], cap: int, matches: int, at: int = 0) -> list[str]:
@@ -150,7 +153,9 @@ class ExtractiveComposer:
                 and hit.score >= best.score * 0.96
                 and hit.similarity >= best.similarity - 0.1
             )
-            if (close and len(units) == 1) or other_year:
+            # a second task joins only when one of its sentences answers about as well as the best's
+            answers_too = hit.sentence_similarity >= best.sentence_similarity - SENTENCE_PAR
+            if ((close and len(units) == 1) or other_year) and answers_too:
                 units.append(hit.unit)
         return units
 
