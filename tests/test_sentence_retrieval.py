@@ -80,7 +80,7 @@ def test_an_answer_leads_with_the_sentence_asked_about_and_leaves_out_padding(se
     assert "school doctors" in school and "resident doctors" in residents
     label_end = answer.answer.index("addresses this [2021-18]") + len("addresses this [2021-18]")
     # the task label stays, then the sentence on school doctors comes first; resident training is left out
-    assert answer.answer[label_end:].lstrip().startswith(school.rstrip("."))
+    assert answer.answer[label_end:].lstrip(". ").startswith(school.rstrip("."))
     assert residents[:40] not in answer.answer
 
 
