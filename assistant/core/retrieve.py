@@ -323,8 +323,8 @@ class HybridRetriever:
         return hits
 
     def sentence_hits(self, embedding: list[float], selection: Selection | None) -> list[SentenceHit]:
-        """Units by their sentence nearest the query, best first, at most `candidates`; those passing
-        `selection` only. Empty when the generation has no sentence collection."""
+        """Tasks by their sentence (or title) nearest the query, best first, at most `candidates`; those
+        passing `selection` only. Empty when the generation has no sentence collection."""
         if self._sentences is None or not self._sentence_count:
             return []
         wanted = self.candidates * SENTENCES_PER_UNIT
@@ -354,7 +354,9 @@ class HybridRetriever:
         for distance, metadata in zip(distances, metadatas, strict=True):
             unit_id = str(metadata["unit_id"])
             position = self._unit_position.get(unit_id)
-            if unit_id in seen or position is None:
+            # tasks only: a notice, preamble or closing is found by its own chunk, and one of its short
+            # framing sentences ("2024 is a key year") otherwise matches any question naming its year
+            if unit_id in seen or position is None or self.catalog.units[position].kind is not UnitKind.TASK:
                 continue
             if selection is not None and not selection.units[position]:
                 continue

@@ -167,7 +167,7 @@ class ExtractiveComposer:
         best = hits[0]
         for hit in hits[1:3]:
             if (
-                hit.unit.kind is not UnitKind.NOTICE
+                hit.unit.kind is UnitKind.TASK
                 and hit.sentence_position  # a sentence, not the title
                 and hit.sentence_similarity >= best.sentence_similarity + SENTENCE_LEAD
                 and hit.score >= best.score * 0.9
