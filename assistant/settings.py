@@ -30,6 +30,18 @@ class Settings(IndexSettings):
     top_k: int = Field(5, ge=1, le=20, description="Units retrieved per question.")
     rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
     candidates: int = Field(30, ge=1, description="Hits taken from each retriever before fusion.")
+    sentence_weight: float = Field(
+        1.0,
+        ge=0,
+        description="Weight of the sentence ranking (units by their sentence nearest the question) in the "
+        "fusion with the task-level dense and BM25 rankings; 0 turns it off.",
+    )
+    answer_sentence_margin: float = Field(
+        0.15,
+        ge=0,
+        description="An extractive answer leaves out a task's sentences scoring more than this below its "
+        "best sentence (score: cosine to the question plus half the share of its words present).",
+    )
     reranker_model: str | None = Field(None, description="Path of an offline cross-encoder; off when unset.")
     refuse_below_similarity: float = Field(
         0.30, description="Refuse when the best dense similarity is lower."

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from assistant.service import PolicyQA
 
 T = TypeVar("T")
-STAGES = ["analyse", "embed", "dense", "lexical", "fusion", "compose", "grounding", "total"]
+STAGES = ["analyse", "embed", "dense", "sentences", "lexical", "fusion", "compose", "grounding", "total"]
 ASK_P50_TARGET_MS = 25.0
 EMBED_RATIO_TARGET = 2.0
 

@@ -142,6 +142,7 @@ def _build_generation(
         batch_size=settings.embed_batch_size,
         progress=progress.advance,
         stored=stored,
+        stage=progress.start,
     )
     if report.build.swapped:  # the new generation's task alignment, reusing the unchanged pairs'
         embedder = lambda: load_embedder(model_path, settings.embed_batch_size).get_text_embedding_batch  # noqa: E731

@@ -4,6 +4,10 @@ Each build writes a new collection (`<base>-<stamp>`) and only then moves the po
 using the previous generation until the new one is complete, and a failed build leaves it serving. Chunk
 ids are content hashes: a chunk whose hash is already stored reuses its embedding instead of being
 re-embedded. The same code drives the embedded store and a remote `chroma run` server.
+
+Each generation has a companion collection (`<base>-<stamp>-sentences`) holding one vector per unit title and
+sentence, so retrieval can find a task by the one sentence that answers a question. It is written in the same
+build and swapped with its generation, so a reader never sees chunks without their sentences.
 """
 
 from __future__ import annotations
@@ -26,11 +30,13 @@ if TYPE_CHECKING:
 
     from index.chunk import Chunk
 
+SENTENCES = "sentences"  # suffix of a generation's sentence collection
 PAGE = 1000  # rows per Chroma read or write; stays under every client's batch limit
 # rows per paged read of a whole generation: Chroma pages by offset, so each page re-scans the rows
 # before it; larger pages read 100k chunks in 12 s instead of 18 s
 READ_PAGE = 5000
 Progress = Callable[[int], None]
+Stage = Callable[[str, int], None]  # an embedding stage starts: its name and how many texts it embeds
 
 
 class IndexMissingError(RuntimeError):
@@ -57,6 +63,8 @@ class BuildReport:
     reused: int = 0
     removed: int = 0
     kept_from_failed: int = 0
+    sentences: int = 0  # unit titles and sentences in the generation's sentence collection
+    sentences_embedded: int = 0
     swapped: bool = False
     seconds: float = 0.0
 
@@ -110,6 +118,38 @@ def _pages(collection: Collection, include: list[str], **where: Any) -> Iterator
         offset += len(page["ids"])
 
 
+def sentences_name(generation: str) -> str:
+    """The sentence collection of a generation."""
+    return f"{generation}-{SENTENCES}"
+
+
+def sentence_id(chunk_id: str, position: int) -> str:
+    """Id of a unit's title (position 0) or sentence (1…) vector: its first chunk's content hash and the
+    position. The chunk hash covers the unit's whole text, metadata and embedding model, so an unchanged unit
+    reuses its sentence vectors and a changed one re-embeds them."""
+    return f"{chunk_id}:{position}"
+
+
+@dataclass(frozen=True)
+class SentenceRecord:
+    """One title or sentence of a unit, to store with its vector in the sentence collection."""
+
+    id: str
+    text: str
+    metadata: dict[str, str | int]
+
+
+def unit_sentences(unit: Task, chunk_id: str) -> list[SentenceRecord]:
+    """The title and sentences of `unit`, whose first chunk is `chunk_id`, in order."""
+    metadata: dict[str, str | int] = {"unit_id": unit.id, "document": unit.doc_id, "year": unit.year}
+    if unit.section is not None:
+        metadata["section"] = unit.section.number
+    return [
+        SentenceRecord(sentence_id(chunk_id, position), text, metadata | {"position": position})
+        for position, text in enumerate([unit.title, *unit.sentences])
+    ]
+
+
 class IndexStore:
     """Generations of the PolicyQA collection in one Chroma client."""
 
@@ -136,6 +176,19 @@ class IndexStore:
         if name is None:
             raise IndexMissingError("no index has been built yet: run `policyqa ingest`")
         return self.client.get_collection(name, embedding_function=None)
+
+    def active_sentences(self) -> Collection | None:
+        """The serving generation's sentence collection; None for a generation built without one."""
+        name = self.active_name()
+        return None if name is None else self._sentence_collection(name)
+
+    def _sentence_collection(self, generation: str) -> Collection | None:
+        from chromadb.errors import NotFoundError
+
+        try:
+            return self.client.get_collection(sentences_name(generation), embedding_function=None)
+        except NotFoundError:
+            return None
 
     def read_catalog(self) -> Catalog:
         """Units and chunks of the serving generation (Chroma is the only source of truth)."""
@@ -179,12 +232,14 @@ class IndexStore:
         batch_size: int = 32,
         progress: Progress | None = None,
         stored: dict[str, str] | None = None,
+        stage: Stage | None = None,
     ) -> BuildReport:
         """Build a generation holding `nodes` plus the stored chunks of `keep_doc_ids`, then swap it in.
 
         Unchanged content reuses stored embeddings; `embedder` is called (loading the model costs seconds)
-        only when some chunk is new. When nothing changed, nothing is written. `stored` is what
-        `stored_ids()` returned, when the caller has it already.
+        only when some chunk or sentence is new. When nothing changed, nothing is written. `stored` is what
+        `stored_ids()` returned, when the caller has it already. `stage` is told each embedding stage and its
+        size (chunks, then sentences); `progress` each batch done.
         """
         started = time.perf_counter()
         old = self.stored_ids() if stored is None else stored
@@ -196,7 +251,8 @@ class IndexStore:
         reuse = [cid for cid in wanted if cid in old]
         fresh = [n for n in nodes if n.node_id not in old]
         report.removed = len(set(old) - wanted)
-        if not fresh and not report.removed and old:
+        old_sentences = self.active_sentences() if old else None
+        if not fresh and not report.removed and old and old_sentences is not None:
             report.reused = len(reuse)
             report.seconds = time.perf_counter() - started
             return report
@@ -205,21 +261,46 @@ class IndexStore:
             name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
         )
         try:
-            report.reused = self._copy(reuse, collection)
+            sentences = self.client.create_collection(
+                sentences_name(name), embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
+            )
+            reused_units = self._copy(reuse, collection)
             if fresh:
+                if stage:
+                    stage("embedding", len(fresh))
                 report.embedded = self._embed_into(fresh, collection, embedder(), batch_size, progress)
+            records = [
+                r
+                for cid, unit in [*reused_units, *_first_chunk_units(fresh)]
+                for r in unit_sentences(unit, cid)
+            ]
+            report.sentences = len(records)
+            missing = self._copy_sentences(records, old_sentences, sentences)
+            if missing:
+                if stage:
+                    stage("embedding sentences", len(missing))
+                report.sentences_embedded = self._embed_sentences(
+                    missing, sentences, embedder(), batch_size, progress
+                )
             self._swap(name)
         except BaseException:
-            self.client.delete_collection(name)
+            for created in (name, sentences_name(name)):
+                if created in self._collection_names():
+                    self.client.delete_collection(created)
             raise
         report.collection, report.swapped = name, True
         report.seconds = time.perf_counter() - started
         return report
 
-    def _copy(self, ids: list[str], target: Collection) -> int:
+    def _collection_names(self) -> set[str]:
+        return {c if isinstance(c, str) else c.name for c in self.client.list_collections()}
+
+    def _copy(self, ids: list[str], target: Collection) -> list[tuple[str, Task]]:
+        """Copy stored chunks into `target`; returns (chunk id, unit) of the first chunk of each unit."""
         if not ids:
-            return 0
+            return []
         source = self.active()
+        units: list[tuple[str, Task]] = []
         for start in range(0, len(ids), PAGE):
             page = source.get(ids=ids[start : start + PAGE], include=["embeddings", "documents", "metadatas"])
             target.add(
@@ -228,7 +309,52 @@ class IndexStore:
                 documents=page["documents"],
                 metadatas=page["metadatas"],
             )
-        return len(ids)
+            for chunk_id, metadata in zip(page["ids"], page["metadatas"] or [], strict=True):
+                if "unit_json" in metadata:
+                    units.append((chunk_id, Task.model_validate_json(str(metadata["unit_json"]))))
+        return units
+
+    @staticmethod
+    def _copy_sentences(
+        records: list[SentenceRecord], source: Collection | None, target: Collection
+    ) -> list[SentenceRecord]:
+        """Copy the stored vectors of `records` from `source`; returns the records that have none yet."""
+        found: set[str] = set()
+        if source is not None:
+            for start in range(0, len(records), PAGE):
+                ids = [r.id for r in records[start : start + PAGE]]
+                page = source.get(ids=ids, include=["embeddings", "documents", "metadatas"])
+                if page["ids"]:
+                    target.add(
+                        ids=page["ids"],
+                        embeddings=page["embeddings"],
+                        documents=page["documents"],
+                        metadatas=page["metadatas"],
+                    )
+                found.update(page["ids"])
+        return [r for r in records if r.id not in found]
+
+    @staticmethod
+    def _embed_sentences(
+        records: list[SentenceRecord],
+        target: Collection,
+        embedder: BaseEmbedding,
+        batch_size: int,
+        progress: Progress | None,
+    ) -> int:
+        """Embed unit titles and sentences in batches (as queries' sentences are compared: raw text)."""
+        for start in range(0, len(records), batch_size):
+            batch = records[start : start + batch_size]
+            vectors = embedder.get_text_embedding_batch([r.text for r in batch])
+            target.add(
+                ids=[r.id for r in batch],
+                embeddings=vectors,  # type: ignore[arg-type]
+                documents=[r.text for r in batch],
+                metadatas=[r.metadata for r in batch],  # type: ignore[misc]
+            )
+            if progress:
+                progress(len(batch))
+        return len(records)
 
     @staticmethod
     def _embed_into(
@@ -258,14 +384,20 @@ class IndexStore:
         previous = (pointer.metadata or {}).get("active")
         pointer.modify(metadata={"active": name, "previous": previous or name})
         keep = {name, previous, self.pointer_name}
-        for collection in self.client.list_collections():
-            cname = collection if isinstance(collection, str) else collection.name
-            if (
-                cname.startswith(f"{self.base}-")
-                and cname not in keep
-                and cname[len(self.base) + 1 :].isdigit()
-            ):
+        keep |= {sentences_name(g) for g in (name, previous) if g}
+        for cname in self._collection_names():
+            stamp = cname[len(self.base) + 1 :].removesuffix(f"-{SENTENCES}")
+            if cname.startswith(f"{self.base}-") and cname not in keep and stamp.isdigit():
                 self.client.delete_collection(cname)
+
+
+def _first_chunk_units(chunks: list[Chunk]) -> list[tuple[str, Task]]:
+    """(chunk id, unit) of the chunks that carry their unit (each unit's first)."""
+    return [
+        (c.node_id, Task.model_validate_json(str(c.metadata["unit_json"])))
+        for c in chunks
+        if "unit_json" in c.metadata
+    ]
 
 
 def _unit_order(unit: Task) -> tuple[int, int]:

@@ -16,7 +16,7 @@ from index.ingest import ingest, parse_sources
 from index.load import read_manifest, read_source
 from index.model import DocumentInfo, UnitKind
 from index.parse import parse_document
-from index.store import IndexMissingError, open_store
+from index.store import IndexMissingError, open_store, sentences_name
 
 REPO = Path(__file__).resolve().parent.parent
 DOCS = REPO / "documents"
@@ -423,7 +423,7 @@ def test_failed_build_leaves_previous_index_serving(corpus, tmp_path):
         store.build(nodes, FailingModel)
     assert store.active_name() == before
     names = {c if isinstance(c, str) else c.name for c in store.client.list_collections()}
-    assert names == {before, store.pointer_name}  # the half-built generation is gone
+    assert names == {before, sentences_name(before), store.pointer_name}  # the half-built one is gone
     assert len(store.read_catalog().units) == 31
 
 

@@ -21,9 +21,10 @@ from assistant.core.text import content_words
 from assistant.settings import Settings
 from index.embed import load_embedder, model_name
 from index.model import Task, UnitKind
-from index.store import open_store
+from index.store import open_store, sentence_id
 
 if TYPE_CHECKING:
+    from chromadb.api.models.Collection import Collection
     from llama_index.core.base.embeddings.base import BaseEmbedding
 
 
@@ -64,6 +65,7 @@ class Library:
     retriever: HybridRetriever
     embedder: BaseEmbedding
     embed_model: str
+    sentence_store: Collection | None = None  # the generation's sentence vectors, written at ingest
     _sentence_vectors: dict[str, np.ndarray] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -75,10 +77,17 @@ class Library:
         catalog = store.read_catalog()
         embedder = load_embedder(settings.embed_model_path, settings.embed_batch_size)
         reranker = load_reranker(settings.reranker_model) if settings.reranker_model else None
+        sentences = store.active_sentences()
+        weight = settings.sentence_weight
         retriever = HybridRetriever(
-            catalog, collection, embedder, settings.rrf_k, settings.candidates, reranker
+            catalog, collection, embedder, settings.rrf_k, settings.candidates, reranker, sentences, weight
         )
-        return cls(retriever=retriever, embedder=embedder, embed_model=model_name(settings.embed_model_path))
+        return cls(
+            retriever=retriever,
+            embedder=embedder,
+            embed_model=model_name(settings.embed_model_path),
+            sentence_store=sentences,
+        )
 
     @property
     def units(self) -> dict[str, Task]:
@@ -141,14 +150,34 @@ class Library:
         return np.asarray(self.embedder.get_text_embedding_batch(texts), dtype=np.float32)
 
     def sentence_vectors(self, unit: Task) -> np.ndarray:
-        """Embeddings of a unit's title and sentences, computed once and cached."""
+        """Embeddings of a unit's title and sentences (one row each, title first), read from the index
+        (embedded there at ingest) or, for an index built without them, computed; cached either way."""
         with self._lock:
             cached = self._sentence_vectors.get(unit.id)
         if cached is None:
-            cached = self.embed_texts([unit.title, *unit.sentences])
+            cached = self._stored_sentence_vectors(unit)
+            if cached is None:
+                cached = self.embed_texts([unit.title, *unit.sentences])
             with self._lock:
                 self._sentence_vectors[unit.id] = cached
         return cached
+
+    def _stored_sentence_vectors(self, unit: Task) -> np.ndarray | None:
+        """The unit's sentence vectors as ingest stored them; None when the index has not all of them."""
+        chunk_id = self._first_chunks.get(unit.id)
+        if self.sentence_store is None or chunk_id is None:
+            return None
+        ids = [sentence_id(chunk_id, position) for position in range(len(unit.sentences) + 1)]
+        found = self.sentence_store.get(ids=ids, include=["embeddings"])
+        if found["embeddings"] is None or len(found["ids"]) != len(ids):
+            return None
+        row = {i: vector for i, vector in zip(found["ids"], found["embeddings"], strict=True)}
+        return np.asarray([row[i] for i in ids], dtype=np.float32)
+
+    @cached_property
+    def _first_chunks(self) -> dict[str, str]:
+        """Unit id → id of its first chunk (the one its sentence vectors are keyed by)."""
+        return {c.unit_id: c.id for c in self.retriever.catalog.chunks if c.metadata.get("part", 0) == 0}
 
     def warm(self) -> None:
         """Embed every unit's sentences ahead of the questions that need them.

@@ -22,6 +22,9 @@ MAX_ID_FILTER = 1000  # unit ids Chroma is given to filter on; beyond that, meta
 # query scans the metadata first, which at 100k chunks costs ~100x an unfiltered one.
 SELECTIVE_SHARE = 0.05
 OVERFETCH = 2.0  # margin on the results an unfiltered query needs for `candidates` of them to pass a filter
+# Nearest sentences fetched per candidate unit: a unit's sentences crowd the nearest ones, and the rollup
+# needs about `candidates` distinct units
+SENTENCES_PER_UNIT = 4
 
 if TYPE_CHECKING:
     from chromadb.api.models.Collection import Collection
@@ -142,6 +145,9 @@ class Hit:
     lexical: float = 0.0
     chunk: str = ""
     rerank: float | None = None  # cross-encoder score, when a reranker is configured
+    # the unit's sentence (or title) nearest the query: its cosine similarity and position (0 = title)
+    sentence_similarity: float = 0.0
+    sentence_position: int | None = None
 
 
 @dataclass
@@ -184,8 +190,22 @@ class LexicalIndex:
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if s > 0]
 
 
+@dataclass(frozen=True)
+class SentenceHit:
+    """A unit found by its nearest sentence: the sentence's position (0 = title) and cosine similarity."""
+
+    unit_id: str
+    similarity: float
+    position: int
+
+
 class HybridRetriever:
-    """Finds the units that answer a question: dense + BM25 → RRF, with filters and direct lookup."""
+    """Finds the units that answer a question: task-level dense + sentence-level dense (rolled up to each
+    sentence's unit) + BM25 → RRF, with filters and direct lookup.
+
+    The sentence ranking finds a long task by the one sentence that answers a question, which the task's
+    single embedding dilutes; it reuses the query's embedding, so it costs one more nearest-neighbour query.
+    """
 
     def __init__(
         self,
@@ -195,6 +215,8 @@ class HybridRetriever:
         rrf_k: int = 60,
         candidates: int = 30,
         reranker: Reranker | None = None,
+        sentences: Collection | None = None,
+        sentence_weight: float = 1.0,
     ) -> None:
         self.catalog = catalog
         self.units = {u.id: u for u in catalog.units}
@@ -207,6 +229,10 @@ class HybridRetriever:
         self.filter_index = FilterIndex(catalog.units, catalog.chunks)
         self.lexical = LexicalIndex(catalog.chunks)
         self.reranker = reranker
+        self.sentence_weight = sentence_weight
+        self._sentences = sentences
+        self._sentence_count = sentences.count() if sentences is not None else 0
+        self._unit_position = {u.id: i for i, u in enumerate(catalog.units)}
 
     def embed(self, text: str) -> list[float]:
         """The query embedding of `text`."""
@@ -235,9 +261,11 @@ class HybridRetriever:
         started = timings.add("embed", started)
         dense = self._dense(embedding, selection)
         started = timings.add("dense", started)
+        sentences = self.sentence_hits(embedding, selection)
+        started = timings.add("sentences", started)
         lexical = self._bm25(query, selection)
         started = timings.add("lexical", started)
-        hits = self._fuse(dense, lexical)
+        hits = self._fuse(dense, lexical, sentences)
         started = timings.add("fusion", started)
         if self.reranker is not None:
             hits = self.reranker.rerank(query, hits)
@@ -294,6 +322,50 @@ class HybridRetriever:
                 break
         return hits
 
+    def sentence_hits(self, embedding: list[float], selection: Selection | None) -> list[SentenceHit]:
+        """Tasks by their sentence (or title) nearest the query, best first, at most `candidates`; those
+        passing `selection` only. Empty when the generation has no sentence collection."""
+        if self._sentences is None or not self._sentence_count:
+            return []
+        wanted = self.candidates * SENTENCES_PER_UNIT
+        where: Where | None = None
+        count = wanted
+        if selection is not None:
+            kept = int(selection.units.sum())
+            share = kept / max(len(self.catalog.units), 1)
+            if not kept:
+                return []
+            if share >= SELECTIVE_SHARE:
+                count = math.ceil(wanted * OVERFETCH / share)
+            else:
+                units = self.filter_index.unit_set(selection)
+                where = _where(selection, units if len(units) <= MAX_ID_FILTER else None)
+        embeddings: list[Sequence[float]] = [embedding]
+        result = self._sentences.query(
+            query_embeddings=embeddings,
+            n_results=min(count, self._sentence_count),
+            where=where,
+            include=["distances", "metadatas"],
+        )
+        distances = result["distances"][0] if result["distances"] else []
+        metadatas = result["metadatas"][0] if result["metadatas"] else []
+        hits: list[SentenceHit] = []
+        seen: set[str] = set()
+        for distance, metadata in zip(distances, metadatas, strict=True):
+            unit_id = str(metadata["unit_id"])
+            position = self._unit_position.get(unit_id)
+            # tasks only: a notice, preamble or closing is found by its own chunk, and one of its short
+            # framing sentences ("2024 is a key year") otherwise matches any question naming its year
+            if unit_id in seen or position is None or self.catalog.units[position].kind is not UnitKind.TASK:
+                continue
+            if selection is not None and not selection.units[position]:
+                continue
+            seen.add(unit_id)
+            hits.append(SentenceHit(unit_id, 1 - float(distance), int(metadata["position"])))  # type: ignore[arg-type]
+            if len(hits) == self.candidates:
+                break
+        return hits
+
     def _bm25(self, query: str, selection: Selection | None) -> list[tuple[str, float, str]]:
         mask = None if selection is None else selection.chunks.astype(np.float32)
         return [
@@ -301,7 +373,12 @@ class HybridRetriever:
             for i, score in self.lexical.search(query, self.candidates, mask)
         ]
 
-    def _fuse(self, dense: list[tuple[str, float, str]], lexical: list[tuple[str, float, str]]) -> list[Hit]:
+    def _fuse(
+        self,
+        dense: list[tuple[str, float, str]],
+        lexical: list[tuple[str, float, str]],
+        sentences: Sequence[SentenceHit] = (),
+    ) -> list[Hit]:
         hits: dict[str, Hit] = {}
         for ranking, is_dense in ((dense, True), (lexical, False)):
             seen: set[str] = set()  # a unit split into parts ranks once, by its best part
@@ -315,4 +392,11 @@ class HybridRetriever:
                     hit.similarity = score
                 else:
                     hit.lexical = score
+        for rank, found in enumerate(sentences, start=1):
+            unit = self.units.get(found.unit_id)
+            if unit is None:
+                continue
+            hit = hits.setdefault(found.unit_id, Hit(unit=unit, score=0.0, chunk=unit.text))
+            hit.score += self.sentence_weight / (self.rrf_k + rank)
+            hit.sentence_similarity, hit.sentence_position = found.similarity, found.position
         return sorted(hits.values(), key=lambda h: h.score, reverse=True)

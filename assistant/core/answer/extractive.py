@@ -14,7 +14,7 @@ from assistant.core.answer.base import NotCovered, cite
 from assistant.core.answer.pipeline import Draft
 from assistant.core.evidence import Evidence
 from assistant.core.library import Library
-from assistant.core.retrieve import Timings
+from assistant.core.retrieve import Hit, Timings
 from assistant.core.text import content_words
 from assistant.core.types import Refusal, RefusalCode, Turn
 from assistant.core.understand.checks import covered
@@ -32,6 +32,14 @@ NOTICE_FACT_PATTERNS = {
     "addressees": r"governments of all provinces|ministries and commissions",
     "issuer": r"Office of the State Council|General Office",
 }
+
+
+# How much closer (cosine) a runner-up's best sentence must be to the question than any sentence of the best
+# hit for the runner-up to lead the answer
+SENTENCE_LEAD = 0.05
+# How far (cosine) below the leading task's best sentence another task's best sentence may be for that task to
+# be answered from too
+SENTENCE_PAR = 0.1
 
 
 def with_cap_note(sentences: list[str], cap: int, matches: int, at: int = 0) -> list[str]:
@@ -130,6 +138,9 @@ class ExtractiveComposer:
         if exact is not None and not covered(evidence.question, [hits[0].unit]):
             hits.remove(exact)
             hits.insert(0, exact)
+        elif (answering := self._answering_sentence(hits)) is not None:
+            hits.remove(answering)
+            hits.insert(0, answering)
         best = hits[0]
         units = [best.unit]
         for hit in hits[1:3]:
@@ -142,9 +153,27 @@ class ExtractiveComposer:
                 and hit.score >= best.score * 0.96
                 and hit.similarity >= best.similarity - 0.1
             )
-            if (close and len(units) == 1) or other_year:
+            # a second task joins only when one of its sentences answers about as well as the best's
+            answers_too = hit.sentence_similarity >= best.sentence_similarity - SENTENCE_PAR
+            if ((close and len(units) == 1) or other_year) and answers_too:
                 units.append(hit.unit)
         return units
+
+    @staticmethod
+    def _answering_sentence(hits: list[Hit]) -> Hit | None:
+        """A close runner-up whose one sentence answers the question clearly better than any sentence of
+        the best hit: a task only broadly related to a question does not lead over the task that answers it.
+        """
+        best = hits[0]
+        for hit in hits[1:3]:
+            if (
+                hit.unit.kind is UnitKind.TASK
+                and hit.sentence_position  # a sentence, not the title
+                and hit.sentence_similarity >= best.sentence_similarity + SENTENCE_LEAD
+                and hit.score >= best.score * 0.9
+            ):
+                return hit
+        return None
 
     def _ranked_sentences(self, unit: Task, evidence: Evidence) -> list[tuple[float, int, str]]:
         """(score, position, sentence) of a unit's body, best first: embedding plus word overlap."""
@@ -164,9 +193,15 @@ class ExtractiveComposer:
         return sorted(ranked, reverse=True)
 
     def _best(self, unit: Task, evidence: Evidence, count: int) -> list[str]:
-        """The unit's `count` best sentences, in document order."""
-        ranked = self._ranked_sentences(unit, evidence)[:count]
-        return [sentence for _, _, sentence in sorted(ranked, key=lambda r: r[1])]
+        """Up to `count` of the unit's sentences that answer the question, the best first.
+
+        A sentence scoring well below the best one is left out: it only pads the answer.
+        """
+        ranked = self._ranked_sentences(unit, evidence)
+        if not ranked:
+            return []
+        floor = ranked[0][0] - self.settings.answer_sentence_margin
+        return [sentence for score, _, sentence in ranked[:count] if score >= floor]
 
     def _what(self, evidence: Evidence) -> list[str]:
         sentences: list[str] = []

@@ -1,0 +1,131 @@
+"""Sentence-level retrieval ("small-to-big"): every unit title and sentence embedded at ingest, searched with
+the question's embedding and rolled up to its task; and extractive answers that lead with the sentence asked
+about. Real Chroma, real embedding model, the seed documents."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assistant.core.types import Filters
+from assistant.settings import Settings
+from index.ingest import ingest
+from index.store import open_store, sentences_name
+
+DOCS = Path(__file__).resolve().parent.parent / "documents"
+
+
+def sentence_rows(store) -> dict[str, dict]:
+    """Sentence id → metadata of the serving generation's sentence collection."""
+    collection = store.active_sentences()
+    assert collection is not None
+    page = collection.get(include=["metadatas"])
+    return dict(zip(page["ids"], page["metadatas"], strict=True))
+
+
+def test_every_title_and_sentence_is_stored_with_its_unit(settings):
+    store = open_store(settings)
+    catalog = store.read_catalog()
+    rows = sentence_rows(store)
+    expected = {(u.id, p) for u in catalog.units for p in range(len(u.sentences) + 1)}
+    assert {(str(m["unit_id"]), int(m["position"])) for m in rows.values()} == expected
+    assert len(rows) == len(expected)
+
+
+def test_stored_sentence_vectors_are_the_model_embeddings_of_the_sentences(service):
+    library = service.library
+    unit = library.units["2021-14"]
+    stored = library.sentence_vectors(unit)
+    assert stored.shape == (len(unit.sentences) + 1, 384)
+    computed = library.embed_texts([unit.title, *unit.sentences])
+    assert np.allclose(stored, computed, atol=1e-4)
+
+
+def test_a_question_matching_one_sentence_deep_in_a_long_task_finds_that_task(service, monkeypatch):
+    # 2021-14 holds ten topics; county cancer screening is its fifth sentence, and nothing in its title
+    question = "Is there a cancer screening programme for counties?"
+    retriever = service.library.retriever
+    embedding = retriever.embed(question)
+    by_sentence = retriever.sentence_hits(embedding, None)
+    assert (by_sentence[0].unit_id, by_sentence[0].position) == ("2021-14", 5)
+    hits = service.search(question)
+    assert hits[0].unit.id == "2021-14"
+    assert hits[0].sentence_position == 5 and hits[0].sentence_similarity > hits[1].sentence_similarity
+    # the task's own embedding, diluted by its other nine topics, does not find it first
+    monkeypatch.setattr(retriever, "sentence_weight", 0.0)
+    assert service.search(question)[0].unit.id != "2021-14"
+
+
+def test_sentence_search_honours_the_filters(service):
+    retriever = service.library.retriever
+    embedding = retriever.embed("prevention and control of myopia in children")
+    for filters in (Filters(year=2022), Filters(year=2021, section="3")):
+        selection = retriever.filter_index.select(filters)
+        assert selection is not None
+        allowed = retriever.filter_index.unit_set(selection)
+        found = retriever.sentence_hits(embedding, selection)
+        assert found and {h.unit_id for h in found} <= allowed
+    hits = service.search("prevention and control of myopia in children", Filters(year=2022))
+    assert hits and {h.unit.year for h in hits} == {2022}
+
+
+def test_an_answer_leads_with_the_sentence_asked_about_and_leaves_out_padding(service):
+    answer = service.ask("Are there any plans for doctors working in schools?")
+    assert not answer.refused, answer.refusal
+    task = service.library.units["2021-18"]
+    school, residents = task.sentences[5], task.sentences[2]
+    assert "school doctors" in school and "resident doctors" in residents
+    label_end = answer.answer.index("addresses this [2021-18]") + len("addresses this [2021-18]")
+    # the task label stays, then the sentence on school doctors comes first; resident training is left out
+    assert answer.answer[label_end:].lstrip(". ").startswith(school.rstrip("."))
+    assert residents[:40] not in answer.answer
+
+
+@pytest.fixture()
+def corpus(tmp_path: Path) -> Path:
+    folder = tmp_path / "documents"
+    shutil.copytree(DOCS, folder)
+    return folder
+
+
+def test_sentence_vectors_swap_with_their_generation_and_leave_with_their_document(corpus, tmp_path):
+    settings = Settings(documents_dir=corpus, data_dir=tmp_path / "data")
+    first = ingest(settings)
+    store = open_store(settings)
+    generation = store.active_name()
+    assert first.build.sentences == first.build.sentences_embedded == len(sentence_rows(store))
+
+    path = corpus / "key-tasks-2021-echemi.txt"
+    edited = path.read_text(encoding="utf-8").replace(
+        "Formulate antitrust guidelines in the field of APIs", "Formulate antitrust rules for APIs", 1
+    )
+    path.write_text(edited, encoding="utf-8")
+    second = ingest(settings)
+    task20 = next(u for u in store.read_catalog().units if u.id == "2021-20")
+    # only the edited task's title and sentences are embedded again; the rest are copied
+    assert second.build.sentences_embedded == len(task20.sentences) + 1
+    assert second.build.sentences == first.build.sentences
+    names = {c if isinstance(c, str) else c.name for c in store.client.list_collections()}
+    assert {store.active_name(), generation} <= names
+    assert {sentences_name(store.active_name()), sentences_name(generation)} <= names  # previous kept
+
+    (corpus / "key-tasks-2022-chinanews.txt").unlink()
+    ingest(settings)
+    rows = sentence_rows(store)
+    assert rows and {m["year"] for m in rows.values()} == {2021}
+    names = {c if isinstance(c, str) else c.name for c in store.client.list_collections()}
+    assert sentences_name(generation) not in names  # two swaps later, the first generation is gone
+
+
+def test_an_index_built_without_sentences_gets_them_on_the_next_ingest(corpus, tmp_path):
+    settings = Settings(documents_dir=corpus, data_dir=tmp_path / "data")
+    first = ingest(settings)
+    store = open_store(settings)
+    store.client.delete_collection(sentences_name(store.active_name()))
+    assert store.active_sentences() is None
+    again = ingest(settings)
+    assert again.build.swapped and again.build.embedded == 0
+    assert again.build.sentences_embedded == first.build.sentences
