@@ -59,14 +59,14 @@ def corpus_nodes(
     `on_node` sees each synthetic chunk with its task (to register its composed vector).
     """
     from index.chunk import chunk_units
-    from index.embed import model_name, token_counter
+    from index.embed import embedding_name, token_counter
 
     model_path = settings.embed_model_path
     tokenizer = token_counter(model_path)
 
     def chunk(units: list[Task]) -> list[Chunk]:
         return chunk_units(
-            units, lambda t: len(tokenizer.encode(t).ids), settings.chunk_max_tokens, model_name(model_path)
+            units, lambda t: len(tokenizer.encode(t).ids), settings.chunk_max_tokens, embedding_name(settings)
         )
 
     real = real_units(settings)
@@ -84,11 +84,11 @@ def corpus_nodes(
 
 def build(data_dir: Path, chunks: int) -> dict[str, float]:
     """Build a store of about `chunks` chunks into `data_dir` through IndexStore.build; seconds per phase."""
-    from index.embed import load_embedder
+    from index.embed import settings_embedder
     from index.store import open_store
 
     settings = Settings(data_dir=data_dir)
-    model_ms, model = timed_ms(lambda: load_embedder(settings.embed_model_path, settings.embed_batch_size))
+    model_ms, model = timed_ms(lambda: settings_embedder(settings))
     pieces_ms, lookup = timed_ms(lambda: LookupEmbedder.for_units(model, real_units(settings)))
     distinct = len(lookup.vectors)
     compose_ms, (nodes, units) = timed_ms(lambda: corpus_nodes(settings, chunks, lookup.compose))
@@ -135,11 +135,11 @@ def measure(data_dir: Path, rounds: int, budget_s: float) -> dict[str, Any]:
     from assistant.core.answer.registry import create_answerer
     from assistant.core.library import Library
     from assistant.core.types import Filters
-    from index.embed import load_embedder
+    from index.embed import settings_embedder
 
     settings = Settings(data_dir=data_dir)
     result: dict[str, Any] = {"rss_start_mb": rss_mb()}
-    model_ms, model = timed_ms(lambda: load_embedder(settings.embed_model_path, settings.embed_batch_size))
+    model_ms, model = timed_ms(lambda: settings_embedder(settings))
     load_ms, library = timed_ms(lambda: Library.load(settings))
     result |= {"model_s": model_ms / 1000, "load_s": load_ms / 1000, "rss_loaded_mb": rss_mb()}
     library = replace(library, embedder=LookupEmbedder.for_units(model, real_units(settings)))

@@ -137,6 +137,12 @@ class IndexStore:
             raise IndexMissingError("no index has been built yet: run `policyqa ingest`")
         return self.client.get_collection(name, embedding_function=None)
 
+    def embedding(self) -> str | None:
+        """The embedder the serving generation was built with (None: built before it was recorded)."""
+        metadata = self.active().metadata or {}
+        recorded = metadata.get("embedding")
+        return str(recorded) if recorded else None
+
     def read_catalog(self) -> Catalog:
         """Units and chunks of the serving generation (Chroma is the only source of truth)."""
         collection = self.active()
@@ -179,12 +185,14 @@ class IndexStore:
         batch_size: int = 32,
         progress: Progress | None = None,
         stored: dict[str, str] | None = None,
+        embedding: str | None = None,
     ) -> BuildReport:
         """Build a generation holding `nodes` plus the stored chunks of `keep_doc_ids`, then swap it in.
 
         Unchanged content reuses stored embeddings; `embedder` is called (loading the model costs seconds)
         only when some chunk is new. When nothing changed, nothing is written. `stored` is what
-        `stored_ids()` returned, when the caller has it already.
+        `stored_ids()` returned, when the caller has it already. `embedding` names the embedder (model and
+        backend); the new generation records it, so that it is never queried with another one.
         """
         started = time.perf_counter()
         old = self.stored_ids() if stored is None else stored
@@ -202,7 +210,10 @@ class IndexStore:
             return report
         name = f"{self.base}-{time.time_ns()}"
         collection = self.client.create_collection(
-            name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
+            name,
+            embedding_function=None,
+            configuration={"hnsw": {"space": "cosine"}},
+            metadata={"embedding": embedding} if embedding else None,
         )
         try:
             report.reused = self._copy(reuse, collection)

@@ -19,7 +19,7 @@ from assistant.core.rerank import load_reranker
 from assistant.core.retrieve import HybridRetriever
 from assistant.core.text import content_words
 from assistant.settings import Settings
-from index.embed import load_embedder, model_name
+from index.embed import check_embedding, embedding_name, settings_embedder
 from index.model import Task, UnitKind
 from index.store import open_store
 
@@ -72,13 +72,14 @@ class Library:
         """Open the serving generation; raises IndexMissingError when nothing is built yet."""
         store = open_store(settings)
         collection = store.active()
+        check_embedding(store.embedding(), settings)
         catalog = store.read_catalog()
-        embedder = load_embedder(settings.embed_model_path, settings.embed_batch_size)
+        embedder = settings_embedder(settings)
         reranker = load_reranker(settings.reranker_model) if settings.reranker_model else None
         retriever = HybridRetriever(
             catalog, collection, embedder, settings.rrf_k, settings.candidates, reranker
         )
-        return cls(retriever=retriever, embedder=embedder, embed_model=model_name(settings.embed_model_path))
+        return cls(retriever=retriever, embedder=embedder, embed_model=embedding_name(settings))
 
     @property
     def units(self) -> dict[str, Task]:
