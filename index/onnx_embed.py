@@ -224,7 +224,8 @@ class OnnxEmbedding(BaseEmbedding):
         mask = feeds["attention_mask"][..., None].astype(np.float32)
         pooled = (hidden * mask).sum(axis=1) / np.clip(mask.sum(axis=1), 1e-9, None)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-        return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
+        normalised: np.ndarray = (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
+        return normalised
 
     def _get_query_embedding(self, query: str) -> list[float]:
         return [float(v) for v in self.encode([query])[0]]
