@@ -118,7 +118,7 @@ def latencies(services: dict[EmbedBackend, PolicyQA], questions: list[str], roun
     return {name: Stats.of(values).__dict__ for name, values in samples.items()}
 
 
-def run(rounds: int, work_dir: Path | None = None, quick: bool = False) -> Outcome:
+def run(rounds: int, work_dir: Path | None = None, questions_limit: int | None = None) -> Outcome:
     """Build, rank, time and compare every backend."""
     from index.embed import settings_embedder
 
@@ -137,7 +137,7 @@ def run(rounds: int, work_dir: Path | None = None, quick: bool = False) -> Outco
                     raw["quality"][f"{gold_set}/{split} {backend}"] = quality(service, gold_set, split)
                 if gold_set == "seeds":
                     services[backend] = service
-        questions = load_questions()[: 40 if quick else None]
+        questions = load_questions(limit=questions_limit)
         raw["throughput"] = throughput(services, distinct_sentences(Settings()))
         raw["sentences"] = len(distinct_sentences(Settings()))
         raw["latency"] = latencies(services, questions, rounds)
@@ -247,11 +247,11 @@ def main() -> None:
     """Command line: print the backend tables."""
     parser = arg_parser(__doc__, data_dir=False)
     parser.add_argument("--rounds", type=int, default=3, help="Timed passes over the dev questions.")
-    parser.add_argument("--quick", action="store_true", help="Time 40 questions only.")
+    parser.add_argument("--questions", type=int, help="Time only the first N dev questions.")
     parser.add_argument("--work-dir", type=Path, help="Where the temporary indexes go.")
     args = parser.parse_args()
     started = time.perf_counter()
-    result = run(args.rounds, args.work_dir, args.quick)
+    result = run(args.rounds, args.work_dir, args.questions)
     result.print()
     print(f"{time.perf_counter() - started:.0f} s")
 

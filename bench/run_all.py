@@ -39,11 +39,12 @@ class Plan:
     scale_rounds: int
     scale_budget_s: float  # timed asks per size, at most
     backend_rounds: int  # passes over the dev questions, per embedding backend
+    backend_questions: int | None  # the first N dev questions timed per backend (None: all)
 
 
 LOAD_SAMPLE_S = 5.0
-FULL = Plan(5, 3, 3, (1, 4, 16), 10.0, 3, 500, (10_000, 100_000), 3, 240.0, 2)
-QUICK = Plan(1, 1, 1, (1, 4), 3.0, 1, 64, (2_000,), 1, 60.0, 1)
+FULL = Plan(5, 3, 3, (1, 4, 16), 10.0, 3, 500, (10_000, 100_000), 3, 240.0, 2, None)
+QUICK = Plan(1, 1, 1, (1, 4), 3.0, 1, 64, (2_000,), 1, 60.0, 1, 40)
 
 
 class LoadSampler:
@@ -93,7 +94,7 @@ def run(plan: Plan, work_dir: Path) -> list[Outcome]:
         guarded("reference", lambda: reference.run(service, plan.reference_rounds, work_dir=work_dir)),
         guarded(
             "embed_backends",
-            lambda: embed_backends.run(plan.backend_rounds, work_dir, quick=plan.rounds == QUICK.rounds),
+            lambda: embed_backends.run(plan.backend_rounds, work_dir, plan.backend_questions),
         ),
         guarded(
             "http",
