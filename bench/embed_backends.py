@@ -15,6 +15,7 @@ Only dev splits are read (the test splits are sealed).
 from __future__ import annotations
 
 import shutil
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -132,9 +133,11 @@ def run(rounds: int, work_dir: Path | None = None, questions_limit: int | None =
             for gold_set in ("zoo", "seeds"):
                 settings = backend_settings(folder, backend, gold_set)
                 raw["build_s"][f"{gold_set} {backend}"] = build(settings)
+                print(f"built {gold_set} {backend}", file=sys.stderr, flush=True)
                 service = loaded(settings)
                 for split in (s for g, s in DEV_SPLITS if g == gold_set):
                     raw["quality"][f"{gold_set}/{split} {backend}"] = quality(service, gold_set, split)
+                    print(f"ranked {gold_set}/{split} {backend}", file=sys.stderr, flush=True)
                 if gold_set == "seeds":
                     services[backend] = service
         questions = load_questions(limit=questions_limit)
