@@ -185,7 +185,8 @@ class OnnxEmbedding(BaseEmbedding):
             **kwargs,
         )
         options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = len(os.sched_getaffinity(0))
+        # the same thread budget as torch's: OMP_NUM_THREADS when set, else every CPU this process may use
+        options.intra_op_num_threads = int(os.environ.get("OMP_NUM_THREADS") or len(os.sched_getaffinity(0)))
         options.inter_op_num_threads = 1
         options.log_severity_level = 3  # errors only
         self._session = onnxruntime.InferenceSession(
