@@ -93,7 +93,7 @@ def corpus_nodes(
 
 def build(data_dir: Path, chunks: int) -> dict[str, float]:
     """Build a store of about `chunks` chunks into `data_dir` through IndexStore.build; seconds per phase."""
-    from index.embed import settings_embedder
+    from index.embed import embedding_name, settings_embedder
     from index.store import open_store
 
     settings = Settings(data_dir=data_dir)
@@ -102,7 +102,9 @@ def build(data_dir: Path, chunks: int) -> dict[str, float]:
     distinct = len(lookup.vectors)
     compose_ms, (nodes, units) = timed_ms(lambda: corpus_nodes(settings, chunks, lookup.compose))
     write_ms, report = timed_ms(
-        lambda: open_store(settings).build(nodes, lambda: lookup, batch_size=WRITE_BATCH)
+        lambda: open_store(settings).build(
+            nodes, lambda: lookup, batch_size=WRITE_BATCH, embedding=embedding_name(settings)
+        )
     )
     return {
         "chunks": report.chunks,
