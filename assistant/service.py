@@ -19,6 +19,7 @@ from assistant.core.library import Library
 from assistant.core.retrieve import Hit
 from assistant.core.types import Answer, Filters, Turn
 from assistant.settings import Settings
+from index.embed import EmbeddingMismatchError
 from index.ingest import IngestReport, ingest
 from index.lock import IngestRunning
 from index.model import Task, UnitKind
@@ -64,7 +65,7 @@ class PolicyQA:
         """
         try:
             library = Library.load(self.settings)
-        except IndexMissingError as exc:
+        except (IndexMissingError, EmbeddingMismatchError) as exc:  # served as "unavailable", with the reason
             self.load_error = str(exc)
             return False
         if warm and len(library.units) <= self.settings.warm_max_units:

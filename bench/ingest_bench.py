@@ -63,13 +63,15 @@ def reingest(data_dir: Path) -> dict[str, Any]:
 def embed_rate(data_dir: Path, chunks: int) -> dict[str, Any]:
     """(child) IndexStore.build of `chunks` synthetic chunks, every one embedded by the model."""
     from bench.scale import corpus_nodes
-    from index.embed import load_embedder
+    from index.embed import embedding_name, settings_embedder
     from index.store import open_store
 
     settings = Settings(data_dir=data_dir)
-    model = load_embedder(settings.embed_model_path, settings.embed_batch_size)
+    model = settings_embedder(settings)
     nodes, _ = corpus_nodes(settings, chunks)
-    report = open_store(settings).build(nodes, lambda: model, batch_size=settings.embed_batch_size)
+    report = open_store(settings).build(
+        nodes, lambda: model, batch_size=settings.embed_batch_size, embedding=embedding_name(settings)
+    )
     return {"chunks": report.embedded, "build_s": report.seconds}
 
 

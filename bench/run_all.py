@@ -16,10 +16,10 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from bench import cold_start, http_bench, ingest_bench, latency, reference, scale
+from bench import cold_start, embed_backends, http_bench, ingest_bench, latency, reference, scale
 from bench.common import Outcome, arg_parser, ensure_index
 from bench.report import kept_text, machine, machine_table, render
 
@@ -38,11 +38,13 @@ class Plan:
     sizes: tuple[int, ...]  # synthetic corpus sizes, in chunks
     scale_rounds: int
     scale_budget_s: float  # timed asks per size, at most
+    backend_rounds: int  # passes over the dev questions, per embedding backend
+    backend_questions: int | None  # the first N dev questions timed per backend (None: all)
 
 
 LOAD_SAMPLE_S = 5.0
-FULL = Plan(5, 3, 3, (1, 4, 16), 10.0, 3, 500, (10_000, 100_000), 3, 240.0)
-QUICK = Plan(1, 1, 1, (1, 4), 3.0, 1, 64, (2_000,), 1, 60.0)
+FULL = Plan(5, 3, 3, (1, 4, 16), 10.0, 3, 500, (10_000, 100_000), 3, 240.0, 2, None)
+QUICK = Plan(1, 1, 1, (1, 4), 3.0, 1, 64, (2_000,), 1, 60.0, 1, 40)
 
 
 class LoadSampler:
@@ -91,6 +93,10 @@ def run(plan: Plan, work_dir: Path) -> list[Outcome]:
         guarded("latency", lambda: latency.run(service, plan.rounds)),
         guarded("reference", lambda: reference.run(service, plan.reference_rounds, work_dir=work_dir)),
         guarded(
+            "embed_backends",
+            lambda: embed_backends.run(plan.backend_rounds, work_dir, plan.backend_questions),
+        ),
+        guarded(
             "http",
             lambda: http_bench.run(
                 data_dir, plan.http_rounds, list(plan.concurrency), plan.duration_s, work_dir
@@ -112,13 +118,21 @@ def main() -> None:
         "--quick", action="store_true", help="A smoke run: fewer rounds, sizes up to 2k chunks."
     )
     parser.add_argument("--work-dir", type=Path, help="Where temporary indexes go (default: the system's).")
+    parser.add_argument(
+        "--vectors", type=int, nargs="+", help="Scale step sizes in vectors (default: 10,000 and 100,000)."
+    )
     args = parser.parse_args()
+    plan = QUICK if args.quick else FULL
+    if args.vectors:
+        plan = replace(plan, sizes=tuple(args.vectors))
     command = f"python -m bench.run_all --out {args.out}" + (" --quick" if args.quick else "")
+    if args.vectors:
+        command += " --vectors " + " ".join(str(v) for v in args.vectors)
     started = time.perf_counter()
     info = machine()
     machine_table(info).print()
     with tempfile.TemporaryDirectory(prefix="pqbench-", dir=args.work_dir) as tmp:
-        outcomes = run(QUICK if args.quick else FULL, Path(tmp))
+        outcomes = run(plan, Path(tmp))
     info["load average (1/5/15 min) at end"] = " / ".join(f"{v:.2f}" for v in os.getloadavg())
     text = render(outcomes, info, command, time.perf_counter() - started, args.quick, kept_text(args.out))
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -119,10 +119,10 @@ def evaluate(
     split: str, gold_path: Path = GOLD_PATH, settings: IndexSettings | None = None
 ) -> dict[str, object]:
     """Precision, recall and change-kind accuracy over the gold pairs of `split` ("all" for every pair)."""
-    from index.embed import load_embedder
+    from index.embed import settings_embedder
 
     settings = settings or IndexSettings()
-    embedder = load_embedder(settings.embed_model_path, settings.embed_batch_size)
+    embedder = settings_embedder(settings)
     pairs = [p for p in load_gold(gold_path) if split == "all" or p.split == split]
     scores: list[PairScore] = []
     skipped: list[str] = []

@@ -1,4 +1,10 @@
-"""The embedding model and its tokenizer, loaded from local files once per process."""
+"""The embedding model and its tokenizer, loaded from local files once per process.
+
+The model runs on one of three backends (IndexSettings.embed_backend): torch, or ONNX Runtime with fp32 or
+int8 weights (index/onnx_embed.py). The backend is part of the index's identity: `embedding_name` goes into
+every chunk's content hash and onto each generation's collection, and `check_embedding` refuses to query a
+generation with another embedder than the one that built it.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +14,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from index.offline import enforce_offline
+from index.settings import EmbedBackend, IndexSettings
 
 if TYPE_CHECKING:
+    from llama_index.core.base.embeddings.base import BaseEmbedding
     from llama_index.embeddings.huggingface import HuggingFaceEmbedding
     from tokenizers import Tokenizer
 
@@ -29,10 +37,71 @@ def _load_embedder(model_path: str, batch_size: int) -> HuggingFaceEmbedding:
     return HuggingFaceEmbedding(model_name=model_path, device="cpu", embed_batch_size=batch_size)
 
 
-def load_embedder(model_path: str, batch_size: int = 32) -> HuggingFaceEmbedding:
-    """The llama-index embedding model for `model_path`, loaded once per process (thread-safe)."""
+@cache
+def _load_onnx_embedder(
+    model_path: str, batch_size: int, backend: EmbedBackend, cache_dir: Path
+) -> BaseEmbedding:
+    from llama_index.core import Settings as LlamaSettings
+
+    from index.onnx_embed import OnnxEmbedding, exported_model
+
+    onnx_path = exported_model(model_path, cache_dir, backend)
+    LlamaSettings.tokenizer = token_counter(model_path).encode  # type: ignore[assignment]
+    return OnnxEmbedding(model_path, onnx_path, embed_batch_size=batch_size)
+
+
+def load_embedder(
+    model_path: str,
+    batch_size: int = 32,
+    backend: EmbedBackend = EmbedBackend.TORCH,
+    cache_dir: Path | None = None,
+) -> BaseEmbedding:
+    """The llama-index embedding model for `model_path` on `backend`, loaded once per process (thread-safe).
+
+    An ONNX backend exports the model into `cache_dir` the first time (seconds), then loads the file.
+    """
     with _lock:
-        return _load_embedder(model_path, batch_size)
+        if backend is EmbedBackend.TORCH:
+            return _load_embedder(model_path, batch_size)
+        if cache_dir is None:
+            raise ValueError(f"the {backend} embedding backend needs a cache folder for its ONNX export")
+        return _load_onnx_embedder(model_path, batch_size, backend, cache_dir)
+
+
+def settings_embedder(settings: IndexSettings) -> BaseEmbedding:
+    """The embedding model the settings name: model, backend, batch size and export cache."""
+    return load_embedder(
+        settings.embed_model_path, settings.embed_batch_size, settings.embed_backend, settings.onnx_cache_dir
+    )
+
+
+class EmbeddingMismatchError(RuntimeError):
+    """The index was built with another embedding model or backend than the settings name."""
+
+
+def embedding_name(settings: IndexSettings) -> str:
+    """The index identity of the settings' embedder: the model name, plus the backend when not torch.
+
+    Torch keeps the bare model name, so indexes built before backends existed keep their chunk ids.
+    """
+    name = model_name(settings.embed_model_path)
+    return name if settings.embed_backend is EmbedBackend.TORCH else f"{name} ({settings.embed_backend})"
+
+
+def check_embedding(recorded: str | None, settings: IndexSettings) -> None:
+    """Raise EmbeddingMismatchError when a generation recorded as embedded by `recorded` would be queried
+    with another embedder. A generation without a record predates backends: it was embedded with torch."""
+    expected = embedding_name(settings)
+    if recorded is None:
+        if settings.embed_backend is EmbedBackend.TORCH:
+            return
+        recorded = f"{model_name(settings.embed_model_path)} (torch, recorded before backends existed)"
+    if recorded != expected:
+        raise EmbeddingMismatchError(
+            f"the index was embedded with {recorded} but the settings name {expected}: its vectors would "
+            "not match the questions'. Set POLICYQA_EMBED_BACKEND / POLICYQA_EMBED_MODEL back, or re-run "
+            "`policyqa ingest` to embed the index again with the new embedder."
+        )
 
 
 @cache

@@ -11,7 +11,7 @@ from pathlib import Path
 from index.align import AlignmentBuild, align_generation
 from index.chunk import chunk_units
 from index.clean import clean_text
-from index.embed import load_embedder, model_name, token_counter
+from index.embed import embedding_name, settings_embedder, token_counter
 from index.identity import base_id
 from index.load import LoadError, SourceText, find_sources, read_manifest, read_source, with_document_ids
 from index.lock import index_build_lock
@@ -118,7 +118,7 @@ def _build_generation(
         [u for d in documents for u in d.units],
         lambda text: len(tokenizer.encode(text).ids),
         settings.chunk_max_tokens,
-        model_name(model_path),
+        embedding_name(settings),
         {d.info.id: d.info for d in documents},
     )
     store = open_store(settings)
@@ -137,16 +137,17 @@ def _build_generation(
     progress.start("embedding", len({n.node_id for n in nodes} - set(stored)))
     report.build = store.build(
         nodes,
-        lambda: load_embedder(model_path, settings.embed_batch_size),
+        lambda: settings_embedder(settings),
         keep_doc_ids=keep,
         batch_size=settings.embed_batch_size,
         progress=progress.advance,
         stored=stored,
         stage=progress.start,
+        embedding=embedding_name(settings),
     )
     if report.build.swapped:  # the new generation's task alignment, reusing the unchanged pairs'
-        embedder = lambda: load_embedder(model_path, settings.embed_batch_size).get_text_embedding_batch  # noqa: E731
-        report.alignment = align_generation(store, embedder, model_name(model_path))
+        embedder = lambda: settings_embedder(settings).get_text_embedding_batch  # noqa: E731
+        report.alignment = align_generation(store, embedder, embedding_name(settings))
     report.seconds = time.perf_counter() - started
     return report
 

