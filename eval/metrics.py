@@ -49,8 +49,8 @@ CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
 def recall_at_k(ranking: Sequence[str], gold: Collection[str], k: int) -> float:
     """Share of the gold ids among the first `k` ranked ids, out of as many as `k` places can hold.
 
-    Capped at min(k, |gold|) like nDCG's ideal ranking: a list question with eight gold tasks can put only five
-    in the first five places, and a perfect ranking must score 1, or the metric could never be met.
+    Capped at min(k, |gold|) like nDCG's ideal ranking: a list question with eight gold tasks can put only
+    five in the first five places, and a perfect ranking must score 1, or the metric could never be met.
     """
     return len(set(ranking[:k]) & set(gold)) / min(k, len(gold))
 
