@@ -17,6 +17,7 @@ from assistant.core.retrieve import Hit, Timings
 from assistant.core.text import content_words
 from assistant.core.types import Filters, Refusal, RefusalCode, Turn
 from assistant.core.understand.checks import Found, RefusalChecks, Vocabulary
+from assistant.core.understand.documents import documents_meant, unit_ids_named
 from assistant.core.understand.question import Intent, Question, QuestionReader
 from index.model import Task, UnitKind
 
@@ -90,13 +91,20 @@ class EvidenceGatherer:
         return filters
 
     def _resolve_references(self, question: Question, evidence: Evidence) -> Refusal | None:
+        for unit_id in unit_ids_named(question.text, self.library.units):
+            evidence.direct.append(self.library.units[unit_id])
+        named = {(u.year, u.number) for u in evidence.direct}
         for year, number in question.task_refs:
-            unit = self.library.find_task(year or evidence.filters.year, number)
-            if unit is None:
+            year = year or evidence.filters.year
+            if (year, number) in named:  # "2021-5" is both a unit id and a task reference
+                continue
+            documents = documents_meant(question.text, year, self.library.documents) if year else None
+            units = self.library.find_tasks(year, number, documents)
+            if not units:
                 where = f"{year} " if year else ""
                 message = f"The documents have no {where}task ({number}): {self.library.task_range(year)}."
                 return Refusal(code=RefusalCode.NO_SUCH_TASK, message=message)
-            evidence.direct.append(unit)
+            evidence.direct.extend(u for u in units if u not in evidence.direct)
         if not evidence.direct and question.context_ids:
             # a follow-up is still checked for what the documents never mention, and for a figure
             context = [self.library.units[i] for i in question.context_ids[:1] if i in self.library.units]
