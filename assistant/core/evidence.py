@@ -17,6 +17,7 @@ from assistant.core.retrieve import Hit, Timings
 from assistant.core.text import content_words
 from assistant.core.types import Filters, Refusal, RefusalCode, Turn
 from assistant.core.understand.checks import Found, RefusalChecks, Vocabulary
+from assistant.core.understand.chinese import not_covered
 from assistant.core.understand.documents import documents_meant, unit_ids_named
 from assistant.core.understand.question import Intent, Question, QuestionReader
 from index.model import Task, UnitKind
@@ -52,7 +53,7 @@ class EvidenceGatherer:
         filters = self._effective_filters(question, filters)
         evidence = Evidence(question=question, hits=[], filters=filters)
         evidence.timings.add("analyse", started)
-        if not question.query.strip() or not content_words(question.query):
+        if not question.query.strip() or not (content_words(question.query) or question.key_terms):
             evidence.refusal = Refusal(
                 code=RefusalCode.INSTRUCTION_IGNORED if question.injection else RefusalCode.OUT_OF_SCOPE,
                 message="The question holds no question about the documents that PolicyQA can answer.",
@@ -78,8 +79,12 @@ class EvidenceGatherer:
             question.query, filters, top_k, embedding=evidence.query_vector.tolist(), timings=evidence.timings
         )
         if not evidence.direct and question.intent not in (Intent.LIST, Intent.STRUCTURE):
-            found = Found.of(question, [h.unit for h in evidence.hits[:3]], self._confidence(evidence))
-            evidence.refusal = self.checks.first(self.checks.retrieved, question, found)
+            top = [h.unit for h in evidence.hits[:3]]
+            if question.chinese:  # the English vocabulary checks do not apply: does a passage hold its words?
+                evidence.refusal = _chinese_refusal(question, top)
+            else:
+                found = Found.of(question, top, self._confidence(evidence))
+                evidence.refusal = self.checks.first(self.checks.retrieved, question, found)
         if question.intent is Intent.COMPARE and not evidence.refusal:
             evidence.direct = self.per_year_tasks(question, evidence)
         return evidence
@@ -190,3 +195,13 @@ class EvidenceGatherer:
         vectors = [self.library.sentence_vectors(h.unit) for h in evidence.hits[:3]]
         sentences = max(float(np.max(v @ vector)) for v in vectors)
         return max(evidence.hits[0].similarity, sentences)
+
+
+def _chinese_refusal(question: Question, top: list[Task]) -> Refusal | None:
+    """A Chinese question is refused when no passage retrieved for it holds most of its subject words."""
+    if not not_covered(question.cleaned, top):
+        return None
+    message = (
+        "这些文件没有涉及这个问题。 (The documents don't say: no passage holds what the question asks about.)"
+    )
+    return Refusal(code=RefusalCode.NOT_IN_DOCUMENTS, message=message)
