@@ -96,3 +96,11 @@ def test_chinese_questions_are_answered_from_the_chinese_notice(
 def test_chinese_questions_the_notice_does_not_answer_are_refused(zoo: PolicyQA, question: str) -> None:
     answer = zoo.ask(question)
     assert answer.refused, answer.answer
+
+
+def test_a_document_named_by_more_than_its_year_is_searched_first(zoo: PolicyQA) -> None:
+    # 2019-4 (the notice) and 2019-summary-2 (its news summary) both cover cheaper generic medicines
+    answer = zoo.ask("In the 2019 news summary, who takes the lead on cheaper generic medicines?")
+    assert [c.id for c in answer.citations] == ["2019-summary-2"]
+    answer = zoo.ask("In the 2019 notice, who is responsible for pooled purchasing of generic drugs?")
+    assert [c.id for c in answer.citations] == ["2019-4"]

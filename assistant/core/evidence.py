@@ -18,7 +18,7 @@ from assistant.core.text import content_words
 from assistant.core.types import Filters, Refusal, RefusalCode, Turn
 from assistant.core.understand.checks import Found, RefusalChecks, Vocabulary
 from assistant.core.understand.chinese import not_covered
-from assistant.core.understand.documents import documents_meant, unit_ids_named
+from assistant.core.understand.documents import documents_meant, documents_named, unit_ids_named
 from assistant.core.understand.question import Intent, Question, QuestionReader
 from index.model import Task, UnitKind
 
@@ -78,6 +78,7 @@ class EvidenceGatherer:
         evidence.hits = self.library.retriever.search(
             question.query, filters, top_k, embedding=evidence.query_vector.tolist(), timings=evidence.timings
         )
+        evidence.hits = self._named_documents_first(question, evidence.hits)
         if not evidence.direct and question.intent not in (Intent.LIST, Intent.STRUCTURE):
             top = [h.unit for h in evidence.hits[:3]]
             if question.chinese:  # the English vocabulary checks do not apply: does a passage hold its words?
@@ -88,6 +89,17 @@ class EvidenceGatherer:
         if question.intent is Intent.COMPARE and not evidence.refusal:
             evidence.direct = self.per_year_tasks(question, evidence)
         return evidence
+
+    def _named_documents_first(self, question: Question, hits: list[Hit]) -> list[Hit]:
+        """Hits of the documents the question names by more than their year ("the 2019 news summary",
+        "the second-half 2023 notice") first, in their order; the rest after them."""
+        years = set(question.years)
+        named = set(
+            documents_named(question.text, years.pop() if len(years) == 1 else None, self.library.documents)
+        )
+        if not named or named == set(self.library.documents):
+            return hits
+        return [h for h in hits if h.unit.doc_id in named] + [h for h in hits if h.unit.doc_id not in named]
 
     def _effective_filters(self, question: Question, filters: Filters) -> Filters:
         years = set(question.years)

@@ -38,6 +38,11 @@ def says_qualifier(text: str, doc_id: str) -> bool:
     return all(re.search(rf"\b{re.escape(w)}\b", text, re.IGNORECASE) for w in words)
 
 
+def documents_named(text: str, year: int | None, doc_ids: Iterable[str]) -> list[str]:
+    """The documents of `year` (any year for None) whose qualifier the question says; empty when none."""
+    return [d for d in doc_ids if (year is None or d.startswith(str(year))) and says_qualifier(text, d)]
+
+
 def documents_meant(text: str, year: int | None, doc_ids: Iterable[str]) -> list[str]:
     """The documents of `year` (all years for None) that the question means.
 
@@ -45,8 +50,7 @@ def documents_meant(text: str, year: int | None, doc_ids: Iterable[str]) -> list
     other's qualifier is said, all of the year's documents remain (the caller answers for each).
     """
     of_year = [d for d in doc_ids if year is None or d.startswith(str(year))]
-    named = [d for d in of_year if says_qualifier(text, d)]
-    return named or of_year
+    return documents_named(text, year, of_year) or of_year
 
 
 def unit_ids_named(text: str, known: Iterable[str]) -> list[str]:
