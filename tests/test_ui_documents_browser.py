@@ -1,4 +1,4 @@
-"""The Documents tab in headless Chromium against the real app, on a copy of documents/ and an index of its own.
+"""The Documents tab in headless Chromium against the real app, on a copy of documents/ and its own index.
 
 A person uploads a real zoo notice, reads how it was parsed (its tasks, lead departments, deadlines and the
 warning about the task that names no lead department), is told clearly why a wrong file or key is refused,
@@ -135,8 +135,18 @@ def test_upload_a_notice_read_its_parse_and_remove_it(
     screenshots.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(screenshots / "documents.png"), full_page=True)
 
-    # the chat answers from it at once
+    # the chat answers from it at once, and a new page names its year in the heading and the year filter
     assert service.task("2019-summary-1") is not None
+    page.reload()
+    expect(page.locator("#header")).to_contain_text("3 notices: 2019, 2021 and 2022", timeout=30_000)
+    expect(page.locator("#year")).to_contain_text("2019")
+    expect(page.locator("#question textarea")).to_have_attribute(
+        "placeholder", "Ask about the 2019, 2021 or 2022 key tasks…"
+    )
+    page.get_by_role("tab", name="Documents").click()
+    page.locator("#documents-pick input").click()
+    page.get_by_role("option", name="2019-summary").click()
+    expect(parsed.locator(".doc-card")).to_have_attribute("data-document", "2019-summary")
 
     # remove it: gone from the table, the index and the folder
     expect(page.locator("#documents-pick input")).to_have_value("2019-summary")
