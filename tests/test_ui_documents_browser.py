@@ -73,7 +73,7 @@ def open_documents(tab: BrowserTab, base_url: str) -> None:
 def upload(tab: BrowserTab, path: Path, key: str) -> None:
     page = tab.page
     page.locator("#documents-upload input[type=file]").set_input_files(str(path))
-    expect(page.locator("#documents-upload")).to_contain_text(path.name)
+    expect(page.locator("#documents-upload")).to_contain_text(path.stem)  # shown as "name .suffix"
     page.locator("#documents-admin-key input").fill(key)
     page.locator("#documents-add").click()
 
@@ -150,6 +150,7 @@ def test_upload_a_notice_read_its_parse_and_remove_it(
 
     # remove it: gone from the table, the index and the folder
     expect(page.locator("#documents-pick input")).to_have_value("2019-summary")
+    page.locator("#documents-admin-key input").fill(ADMIN_KEY)  # the reload emptied it
     page.locator("#documents-remove").click()
     expect(status).to_contain_text("Removed “2019-summary”", timeout=INGEST_TIMEOUT)
     expect(page.locator("#documents-table [role=grid] .virtual-row")).to_have_count(2)

@@ -32,7 +32,8 @@ from index.model import Document, Task, UnitKind
 
 logger = logging.getLogger("policyqa.ui.documents")
 
-TABLE_COLUMNS = ["id", "title", "year", "issuer", "number", "format", "tasks", "warnings"]
+# issuer, number and date are on the parse card: the table stays readable beside it
+TABLE_COLUMNS = ["id", "title", "year", "format", "tasks", "warnings"]
 PICK_HINT = "Select a document in the table, or pick its id, to see how it was parsed."
 FORMATS = ", ".join(UPLOAD_SUFFIXES)
 ADMIN_DISABLED = "Adding and removing documents is disabled: set POLICYQA_ADMIN_KEY to enable it."
@@ -225,7 +226,7 @@ def documents_tab(shelf: DocumentShelf, admin_key: str | None, demo: gr.Blocks) 
                 elem_id="documents-table",
                 interactive=False,
                 wrap=True,
-                column_widths=["15%", "33%", "7%", "15%", "12%", "7%", "6%", "5%"],
+                column_widths=["18%", "46%", "9%", "9%", "8%", "10%"],
                 max_height=420,
             )
             unused = gr.Markdown(elem_id="documents-unused")
