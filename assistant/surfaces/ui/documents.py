@@ -150,7 +150,7 @@ def _reason(exc: Exception) -> str:
 
 
 def documents_table(entries: list[DocumentEntry]) -> pd.DataFrame:
-    rows = [[e.id, e.title, e.year, e.issuer, e.number, e.format, e.tasks, len(e.warnings)] for e in entries]
+    rows = [[e.id, e.title, e.year, e.format, e.tasks, len(e.warnings)] for e in entries]
     return pd.DataFrame(rows, columns=TABLE_COLUMNS)
 
 
