@@ -2,8 +2,9 @@
 
 The browser tests write their screenshots to a temporary folder, so running the tests never changes the
 docs. This command first runs the whole dev split (every question, extractive answerer, with baselines) into
-a temporary results folder, then reruns the browser tests (tests/test_ui_browser.py, real Chromium against
-the real app) with that folder behind the Evaluation tab and docs/screenshots/ as the screenshot folder.
+a temporary results folder, then reruns the browser tests (tests/test_ui_browser.py and
+tests/test_ui_documents_browser.py, real Chromium against the real app) with that folder behind the
+Evaluation tab and docs/screenshots/ as the screenshot folder.
 Dev, not test: the test split is sealed and its results are reported as aggregates only.
 """
 
@@ -22,7 +23,10 @@ from assistant.settings import Settings
 from index.settings import REPO_ROOT
 
 DOCS_SCREENSHOTS = REPO_ROOT / "docs" / "screenshots"
-BROWSER_TESTS = REPO_ROOT / "tests" / "test_ui_browser.py"
+BROWSER_TESTS = (
+    REPO_ROOT / "tests" / "test_ui_browser.py",
+    REPO_ROOT / "tests" / "test_ui_documents_browser.py",
+)
 
 app = typer.Typer(help=__doc__.splitlines()[0] if __doc__ else None)
 
@@ -58,7 +62,7 @@ def main(
             "POLICYQA_SCREENSHOTS_DIR": str(out.resolve()),
             "POLICYQA_SCREENSHOT_EVAL_RESULTS": results,
         }
-        command = [sys.executable, "-m", "pytest", str(BROWSER_TESTS), "-q", "-p", "no:cacheprovider"]
+        command = [sys.executable, "-m", "pytest", *map(str, BROWSER_TESTS), "-q", "-p", "no:cacheprovider"]
         completed = subprocess.run(command, cwd=REPO_ROOT, env=env, check=False)
     if completed.returncode != 0:
         raise typer.Exit(completed.returncode)

@@ -83,8 +83,5 @@ def test_a_planted_copy_in_a_pytest_file_is_found(tmp_path: Path) -> None:
 def test_similarity_separates_copies_from_questions_on_the_same_topic() -> None:
     question = "Which province pilots the new ambulance dispatch rules in 2030?"
     assert similarity(question, question) == 1
-    assert (
-        similarity(question, "which province pilots new ambulance dispatch rules in 2030")
-        >= NEAR_COPY
-    )
+    assert similarity(question, "which province pilots new ambulance dispatch rules in 2030") >= NEAR_COPY
     assert similarity(question, "Does any province run night-time ambulance dispatch in 2030?") < NEAR_COPY

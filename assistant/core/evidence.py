@@ -17,6 +17,8 @@ from assistant.core.retrieve import Hit, Timings
 from assistant.core.text import content_words
 from assistant.core.types import Filters, Refusal, RefusalCode, Turn
 from assistant.core.understand.checks import Found, RefusalChecks, Vocabulary
+from assistant.core.understand.chinese import not_covered
+from assistant.core.understand.documents import documents_meant, documents_named, unit_ids_named
 from assistant.core.understand.question import Intent, Question, QuestionReader
 from index.model import Task, UnitKind
 
@@ -51,7 +53,7 @@ class EvidenceGatherer:
         filters = self._effective_filters(question, filters)
         evidence = Evidence(question=question, hits=[], filters=filters)
         evidence.timings.add("analyse", started)
-        if not question.query.strip() or not content_words(question.query):
+        if not question.query.strip() or not (content_words(question.query) or question.key_terms):
             evidence.refusal = Refusal(
                 code=RefusalCode.INSTRUCTION_IGNORED if question.injection else RefusalCode.OUT_OF_SCOPE,
                 message="The question holds no question about the documents that PolicyQA can answer.",
@@ -76,12 +78,28 @@ class EvidenceGatherer:
         evidence.hits = self.library.retriever.search(
             question.query, filters, top_k, embedding=evidence.query_vector.tolist(), timings=evidence.timings
         )
+        evidence.hits = self._named_documents_first(question, evidence.hits)
         if not evidence.direct and question.intent not in (Intent.LIST, Intent.STRUCTURE):
-            found = Found.of(question, [h.unit for h in evidence.hits[:3]], self._confidence(evidence))
-            evidence.refusal = self.checks.first(self.checks.retrieved, question, found)
+            top = [h.unit for h in evidence.hits[:3]]
+            if question.chinese:  # the English vocabulary checks do not apply: does a passage hold its words?
+                evidence.refusal = _chinese_refusal(question, top)
+            else:
+                found = Found.of(question, top, self._confidence(evidence))
+                evidence.refusal = self.checks.first(self.checks.retrieved, question, found)
         if question.intent is Intent.COMPARE and not evidence.refusal:
             evidence.direct = self.per_year_tasks(question, evidence)
         return evidence
+
+    def _named_documents_first(self, question: Question, hits: list[Hit]) -> list[Hit]:
+        """Hits of the documents the question names by more than their year ("the 2019 news summary",
+        "the second-half 2023 notice") first, in their order; the rest after them."""
+        years = set(question.years)
+        named = set(
+            documents_named(question.text, years.pop() if len(years) == 1 else None, self.library.documents)
+        )
+        if not named or named == set(self.library.documents):
+            return hits
+        return [h for h in hits if h.unit.doc_id in named] + [h for h in hits if h.unit.doc_id not in named]
 
     def _effective_filters(self, question: Question, filters: Filters) -> Filters:
         years = set(question.years)
@@ -90,13 +108,20 @@ class EvidenceGatherer:
         return filters
 
     def _resolve_references(self, question: Question, evidence: Evidence) -> Refusal | None:
+        for unit_id in unit_ids_named(question.text, self.library.units):
+            evidence.direct.append(self.library.units[unit_id])
+        named = {(u.year, u.number) for u in evidence.direct}
         for year, number in question.task_refs:
-            unit = self.library.find_task(year or evidence.filters.year, number)
-            if unit is None:
+            year = year or evidence.filters.year
+            if (year, number) in named:  # "2021-5" is both a unit id and a task reference
+                continue
+            documents = documents_meant(question.text, year, self.library.documents) if year else None
+            units = self.library.find_tasks(year, number, documents)
+            if not units:
                 where = f"{year} " if year else ""
                 message = f"The documents have no {where}task ({number}): {self.library.task_range(year)}."
                 return Refusal(code=RefusalCode.NO_SUCH_TASK, message=message)
-            evidence.direct.append(unit)
+            evidence.direct.extend(u for u in units if u not in evidence.direct)
         if not evidence.direct and question.context_ids:
             # a follow-up is still checked for what the documents never mention, and for a figure
             context = [self.library.units[i] for i in question.context_ids[:1] if i in self.library.units]
@@ -182,3 +207,13 @@ class EvidenceGatherer:
         vectors = [self.library.sentence_vectors(h.unit) for h in evidence.hits[:3]]
         sentences = max(float(np.max(v @ vector)) for v in vectors)
         return max(evidence.hits[0].similarity, sentences)
+
+
+def _chinese_refusal(question: Question, top: list[Task]) -> Refusal | None:
+    """A Chinese question is refused when no passage retrieved for it holds most of its subject words."""
+    if not not_covered(question.cleaned, top):
+        return None
+    message = (
+        "这些文件没有涉及这个问题。 (The documents don't say: no passage holds what the question asks about.)"
+    )
+    return Refusal(code=RefusalCode.NOT_IN_DOCUMENTS, message=message)

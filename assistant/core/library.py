@@ -242,6 +242,24 @@ class Library:
                 return
             self.sentence_vectors(unit)
 
+    def find_tasks(self, year: int | None, number: int, documents: list[str] | None = None) -> list[Task]:
+        """Every task numbered `number` in `documents` (any document) of `year`, in catalog order.
+
+        With several documents of one year ("2023" and "2023h2"), "task 3 of 2023" may mean either: the
+        caller narrows `documents` to what the question names, and answers for each task that remains. With
+        no year, the latest year that numbers its tasks, as `find_task`.
+        """
+        if not year:
+            latest = self._latest_task_by_number.get(number)
+            year = latest.year if latest else None
+            if year is None:
+                return []
+        return [
+            t
+            for t in self._tasks_by_year.get(year, [])
+            if t.number == number and (documents is None or t.doc_id in documents)
+        ]
+
     def find_task(self, year: int | None, number: int) -> Task | None:
         """The task a question names: with no year, the latest document that numbers its tasks."""
         if year:

@@ -225,12 +225,18 @@ class ExtractiveComposer:
             labels = ", ".join(u.label for u in candidates)
             message = f"The passages that match ({labels}) name no responsible departments."
             raise NotCovered(Refusal(code=RefusalCode.NO_DEPARTMENTS, message=message))
-        unit = with_departments[0]
-        names = join_names(
-            [f"the {n}" if not n.startswith("the ") else n for n in unit.departments_as_written]
-        )
-        others = ", among others" if re.search(r"\betc\b|relevant departments", unit.departments_text) else ""
-        return [cite(f"{capitalised(quoted(unit))}, is led by {names}{others}", unit.id)]
+        # tasks the question names (two documents of one year may both have a "task 1") are answered each
+        chosen = with_departments if evidence.direct else with_departments[:1]
+        sentences = []
+        for unit in chosen:
+            names = join_names(
+                [f"the {n}" if not n.startswith("the ") else n for n in unit.departments_as_written]
+            )
+            others = (
+                ", among others" if re.search(r"\betc\b|relevant departments", unit.departments_text) else ""
+            )
+            sentences.append(cite(f"{capitalised(quoted(unit))}, is led by {names}{others}", unit.id))
+        return sentences
 
     def _when(self, evidence: Evidence) -> list[str]:
         candidates = evidence.direct or [h.unit for h in evidence.hits[:3]]
@@ -248,12 +254,12 @@ class ExtractiveComposer:
                 ),
                 *(cite(s, unit.id) for s in self._best(unit, evidence, 1)),
             ]
-        unit = dated[0]
-        deadline_sentences = list(dict.fromkeys(d.sentence for d in unit.deadlines))
-        return [
-            cite(f"{capitalised(quoted(unit))}, sets this deadline", unit.id),
-            *(cite(s, unit.id) for s in deadline_sentences),
-        ]
+        sentences = []
+        for unit in dated if evidence.direct else dated[:1]:  # each task the question names
+            deadline_sentences = list(dict.fromkeys(d.sentence for d in unit.deadlines))
+            sentences.append(cite(f"{capitalised(quoted(unit))}, sets this deadline", unit.id))
+            sentences.extend(cite(s, unit.id) for s in deadline_sentences)
+        return sentences
 
     def _compare(self, evidence: Evidence) -> list[str]:
         """One part per year, each from that year's best-matching task."""

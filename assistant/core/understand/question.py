@@ -16,6 +16,7 @@ from pathlib import Path
 
 from assistant.core.text import content_words
 from assistant.core.types import Turn
+from assistant.core.understand import chinese
 from index.departments import department_names
 
 ORDINALS = [
@@ -263,6 +264,7 @@ class Question:
     structure_target: str | None = None  # "count", "last" or "first": which numbered task it asks about
     list_topic: set[str] = field(default_factory=set)  # what a list question asks tasks to mention
     query_topic: set[str] = field(default_factory=set)  # the same, read from the query (glossary applied)
+    chinese: bool = False  # written in Chinese: read by understand/chinese.py, judged by its coverage check
 
 
 @cache
@@ -469,7 +471,18 @@ def read_question(text: str, history: list[Turn], glossary_path: Path) -> Questi
     q.query_topic = topic_words(q.query)
     q.deadline_month = _deadline_month(cleaned, years)
     q.intent = _intent(cleaned, q)
+    if chinese.is_chinese(cleaned):
+        _read_chinese(q, cleaned)
     return q
+
+
+def _read_chinese(q: Question, cleaned: str) -> None:
+    """Intent, years, tasks named and subject words of a Chinese question (understand/chinese.py)."""
+    q.chinese = True
+    q.years = q.years or chinese.chinese_years(cleaned)
+    q.task_refs = q.task_refs or chinese.chinese_task_refs(cleaned, q.years)
+    q.intent = Intent(chinese.chinese_intent(cleaned))
+    q.key_terms = chinese.subject_words(cleaned)
 
 
 def without_injection(text: str) -> str:

@@ -16,10 +16,12 @@ import pandas as pd
 from fastapi import FastAPI
 
 from assistant.core.types import Answer, Filters, Turn
+from assistant.documents import DocumentShelf
 from assistant.failures import EXPECTED_FAILURES
 from assistant.service import IndexUnavailableError, PolicyQA
 from assistant.settings import Settings
 from assistant.surfaces.ui import UI_PATH
+from assistant.surfaces.ui import documents as ui_documents
 from assistant.surfaces.ui import evaluation as ui_eval
 from assistant.surfaces.ui import tasks as ui_tasks
 from assistant.surfaces.ui import timeline as ui_timeline
@@ -34,23 +36,19 @@ from assistant.surfaces.ui.render import (
     task_html,
 )
 from assistant.surfaces.ui.style import CSS, THEME
+from assistant.surfaces.ui.wording import GENERIC, Wording, wording
 from index.load import ManifestError, read_manifest
 from index.model import DocumentInfo
 
 logger = logging.getLogger("policyqa.ui")
 
 TITLE = "PolicyQA"
-EXAMPLES = [
-    "Which task covers centralized procurement of drugs?",
-    "Who is responsible for 2021 task (5)?",
-    "Which tasks have a deadline in 2021?",
-    "How do the 2021 and 2022 documents treat traditional Chinese medicine?",
-]
 SOURCES_HINT = "Click a citation chip in an answer to read the task it cites here."
-TASK_HINT = "Select a row, or type a task id such as 2021-5, to read the task here."
 # Answers that may run at once (Gradio's default is 1): an LLM answer mostly waits on its endpoint, and one
 # slow model should not queue every other user; more would only contend for the CPU the extractive one needs.
 ANSWER_CONCURRENCY = 4
+# Gradio refuses uploads over this multiple of POLICYQA_MAX_UPLOAD_BYTES before they reach the shelf.
+UPLOAD_BACKSTOP = 4
 
 # Runs once when the hidden bridge mounts; one capture-phase listener on document serves every chip of
 # every message, including those rendered later. trigger('cite', ...) fires bridge.cite in Python.
@@ -93,21 +91,30 @@ class PolicyQAUI:
             return ""
         return message_html(index_message(self.service.load_error), "warning")
 
-    def chat_controls(self) -> tuple[str, Any, Any]:
-        """The banner, the year choices of the loaded library and the models on offer."""
+    def wording(self) -> Wording:
+        """Heading, placeholders and examples of the loaded library (generic before it loads)."""
+        return wording(self.service.library.tasks) if self.service.ready else GENERIC
+
+    def chat_controls(self) -> tuple[str, Any, Any, str, Any, Any]:
+        """The banner, the year choices of the loaded library, the models on offer, and the heading,
+        placeholder and example questions of the loaded library."""
         years = (
             [ui_tasks.ALL, *(str(y) for y in self.service.library.years)]
             if self.service.ready
             else [ui_tasks.ALL]
         )
         models = self.service.models()
+        words = self.wording()
         return (
             self.status_banner(),
             gr.update(choices=years, value=ui_tasks.ALL),
             gr.update(choices=models, value=models[0] if models else None),
+            words.heading,
+            gr.update(placeholder=words.placeholder),
+            gr.update(samples=[[q] for q in words.examples]),
         )
 
-    def task_controls(self) -> tuple[Any, Any, Any, pd.DataFrame, str]:
+    def task_controls(self) -> tuple[Any, Any, Any, pd.DataFrame, str, Any, str]:
         """Filter choices built from the loaded tasks, and the unfiltered table."""
         try:
             tasks = self.service.tasks()
@@ -120,6 +127,8 @@ class PolicyQAUI:
             gr.update(choices=choices.departments, value=ui_tasks.ALL),
             ui_tasks.tasks_table(tasks),
             ui_tasks.count_text(len(tasks), len(tasks)),
+            gr.update(placeholder=f"Open a task by id, e.g. {self.wording().task_id_example}"),
+            message_html(self.wording().task_hint),
         )
 
     def evaluation(self) -> tuple[str, pd.DataFrame, Any, Any]:
@@ -199,13 +208,14 @@ class PolicyQAUI:
         """The task view of `unit_id` (a friendly note when there is no such task or no index)."""
         unit_id = unit_id.strip()
         if not unit_id:
-            return message_html(TASK_HINT)
+            return message_html(self.wording().task_hint)
         try:
             task = self.service.task(unit_id)
         except IndexUnavailableError:
             return message_html(index_message(self.service.load_error), "warning")
         if task is None:
-            return message_html(f"There is no task “{unit_id}”. Ids look like 2021-5 or 2022-3.", "warning")
+            example = self.wording().task_id_example
+            return message_html(f"There is no task “{unit_id}”. Ids look like {example}.", "warning")
         return task_html(task, self.documents.get(task.doc_id), quote)
 
     def show_source(self, quotes: dict[str, str], evt: gr.EventData) -> str:
@@ -236,16 +246,16 @@ def clear_chat() -> tuple[list[Message], list[Message], dict[str, str], str]:
     return [], [], {}, message_html(SOURCES_HINT)
 
 
-def build_ui(service: PolicyQA, settings: Settings) -> gr.Blocks:
-    """The Blocks app; choices that depend on the index are filled when a page loads (it may load later)."""
+def build_ui(service: PolicyQA, settings: Settings, shelf: DocumentShelf | None = None) -> gr.Blocks:
+    """The Blocks app; choices that depend on the index are filled when a page loads (it may load later).
+
+    `shelf` is the HTTP app's, so that the Documents tab and POST /documents take turns on one lock.
+    """
     ui = PolicyQAUI(service, settings)
+    shelf = shelf or DocumentShelf(service)
     demo: gr.Blocks
     with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
-        gr.Markdown(
-            "# PolicyQA\nAsk about China's *Key Tasks for Deepening the Reform of the Medical and Health "
-            "System* (State Council, 2021 and 2022). Answers cite the tasks they rest on.",
-            elem_id="header",
-        )
+        header = gr.Markdown(GENERIC.heading, elem_id="header")
         if settings.api_keys:  # the page is behind the login form of assistant/surfaces/http/ui_auth.py
             gr.HTML('<a id="logout" href="logout">Log out</a>', elem_id="logout-link")
         status = gr.HTML("", elem_id="status")
@@ -254,17 +264,19 @@ def build_ui(service: PolicyQA, settings: Settings) -> gr.Blocks:
         bridge = gr.HTML("", js_on_load=CITE_BRIDGE_JS, elem_id="cite-bridge", visible="hidden")
         with gr.Tabs():
             with gr.Tab("Chat", id="chat-tab"):
-                _chat_tab(ui, demo, status, bridge)
+                _chat_tab(ui, demo, status, bridge, header)
             with gr.Tab("Tasks", id="tasks-tab"):
                 _tasks_tab(ui, demo)
             with gr.Tab("Timeline", id="timeline-tab"):
                 ui_timeline.timeline_tab(service, ui.task_card, demo)
+            with gr.Tab("Documents", id="documents-tab"):
+                ui_documents.documents_tab(shelf, settings.admin_key, demo)
             with gr.Tab("Evaluation", id="eval-tab"):
                 _eval_tab(ui, demo)
     return demo
 
 
-def _chat_tab(ui: PolicyQAUI, demo: gr.Blocks, status: gr.HTML, bridge: gr.HTML) -> None:
+def _chat_tab(ui: PolicyQAUI, demo: gr.Blocks, status: gr.HTML, bridge: gr.HTML, header: gr.Markdown) -> None:
     turns = gr.State([])  # plain question and answer texts, for follow-up questions
     quotes = gr.State({})  # cited id → the sentence the latest answer citing it rests on
     with gr.Row(equal_height=False):
@@ -281,7 +293,7 @@ def _chat_tab(ui: PolicyQAUI, demo: gr.Blocks, status: gr.HTML, bridge: gr.HTML)
                 question = gr.Textbox(
                     elem_id="question",
                     show_label=False,
-                    placeholder="Ask about the 2021 or 2022 key tasks…",
+                    placeholder=GENERIC.placeholder,
                     lines=1,
                     max_lines=4,
                     scale=6,
@@ -299,7 +311,9 @@ def _chat_tab(ui: PolicyQAUI, demo: gr.Blocks, status: gr.HTML, bridge: gr.HTML)
                 )
                 model = gr.Dropdown([], label="Model", elem_id="model", scale=2, min_width=160)
                 clear = gr.Button("New chat", elem_id="clear", variant="secondary", scale=1, min_width=150)
-            gr.Examples(EXAMPLES, inputs=question, label="Example questions", elem_id="examples")
+            examples = gr.Examples(
+                GENERIC.examples, inputs=question, label="Example questions", elem_id="examples"
+            )
         with gr.Column(scale=2, min_width=360):
             gr.Markdown("### Source", elem_id="sources-heading")
             sources = gr.HTML(message_html(SOURCES_HINT), elem_id="sources", padding=True)
@@ -312,7 +326,7 @@ def _chat_tab(ui: PolicyQAUI, demo: gr.Blocks, status: gr.HTML, bridge: gr.HTML)
     )
     clear.click(clear_chat, None, [chat, turns, quotes, sources])
     bridge.cite(ui.show_source, [quotes], sources)
-    demo.load(ui.chat_controls, None, [status, year, model])
+    demo.load(ui.chat_controls, None, [status, year, model, header, question, examples.dataset])
 
 
 def _tasks_tab(ui: PolicyQAUI, demo: gr.Blocks) -> None:
@@ -342,20 +356,20 @@ def _tasks_tab(ui: PolicyQAUI, demo: gr.Blocks) -> None:
             with gr.Row(elem_id="open-row"):
                 task_id = gr.Textbox(
                     show_label=False,
-                    placeholder="Open a task by id, e.g. 2021-5",
+                    placeholder=f"Open a task by id, e.g. {GENERIC.task_id_example}",
                     elem_id="task-id",
                     scale=4,
                     max_lines=1,
                     container=False,
                 )
                 open_task = gr.Button("Open", elem_id="open-task", scale=1, min_width=80)
-            task_view = gr.HTML(message_html(TASK_HINT), elem_id="task-view", padding=True)
+            task_view = gr.HTML(message_html(GENERIC.task_hint), elem_id="task-view", padding=True)
     filters: list[gr.Dropdown | gr.Radio] = [year, section, department, deadline]
     gr.on([f.change for f in filters], ui.filter_tasks, filters, [table, count])
     table.select(ui.open_row, None, task_view)
     open_task.click(ui.task_card, task_id, task_view)
     task_id.submit(ui.task_card, task_id, task_view)
-    demo.load(ui.task_controls, None, [year, section, department, table, count])
+    demo.load(ui.task_controls, None, [year, section, department, table, count, task_id, task_view])
 
 
 def _eval_tab(ui: PolicyQAUI, demo: gr.Blocks) -> None:
@@ -370,10 +384,16 @@ def _eval_tab(ui: PolicyQAUI, demo: gr.Blocks) -> None:
 
 
 def mount_ui(app: FastAPI, service: PolicyQA, settings: Settings, path: str = UI_PATH) -> FastAPI:
-    """Mount the UI at `path` with its theme and CSS, and no Gradio footer links."""
+    """Mount the UI at `path` with its theme and CSS, and no Gradio footer links.
+
+    Gradio's own upload route is outside the API's body limit: `max_file_size` bounds it, with room for
+    the Documents tab to report a file just over POLICYQA_MAX_UPLOAD_BYTES in its own words.
+    """
+    shelf: DocumentShelf | None = getattr(app.state, "document_shelf", None)
     mounted: FastAPI = gr.mount_gradio_app(
         app,
-        build_ui(service, settings),
+        build_ui(service, settings, shelf),
+        max_file_size=UPLOAD_BACKSTOP * settings.max_upload_bytes,
         path=path,
         theme=THEME,
         css=CSS,

@@ -66,4 +66,18 @@ CSS = """
 .task-card .task-text p { margin: 0.5em 0; }
 .task-card .responsibility { font-size: 0.88em; color: var(--body-text-color-subdued); }
 .task-card mark { background: #fde68a; color: inherit; padding: 0.05em 0.15em; border-radius: 3px; }
+
+/* the Documents tab: how a notice was parsed */
+#documents-status:empty { display: none; }
+.doc-card { font-size: 0.92em; line-height: 1.5; }
+.doc-card h4 { margin: 0.9em 0 0.3em; }
+.doc-card .task-facts { display: grid; grid-template-columns: max-content 1fr; gap: 0.2em 1em;
+  padding: 0.6em 0.8em; border-radius: 8px; background: var(--background-fill-secondary); }
+.doc-card .task-facts dt { font-weight: 600; color: var(--body-text-color-subdued); }
+.doc-card .task-facts dd { margin: 0; }
+.doc-card .muted { color: var(--body-text-color-subdued); }
+.doc-card .doc-warnings li { color: #92400e; }
+.doc-card .doc-tasks { width: 100%; border-collapse: collapse; font-size: 0.92em; }
+.doc-card .doc-tasks th, .doc-card .doc-tasks td { text-align: left; vertical-align: top;
+  padding: 0.3em 0.4em; border-bottom: 1px solid var(--border-color-primary); }
 """

@@ -1,0 +1,106 @@
+"""Questions over the format zoo on a real index of eval/zoo/documents: task references that must pick the
+right one of two documents of one year, and questions written in Chinese about the Chinese notice."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from assistant.core.understand.chinese import chinese_task_refs, chinese_years, is_chinese
+from assistant.service import PolicyQA
+from assistant.settings import Settings
+from index.ingest import ingest
+from index.settings import REPO_ROOT
+
+
+@pytest.fixture(scope="module")
+def zoo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PolicyQA]:
+    settings = Settings(
+        documents_dir=REPO_ROOT / "eval" / "zoo" / "documents",
+        data_dir=tmp_path_factory.mktemp("zoo-data"),
+        warm_max_units=0,
+    )
+    report = ingest(settings)
+    assert not report.errors, report.errors
+    service = PolicyQA(settings)
+    assert service.load(warm=False), service.load_error
+    yield service
+
+
+def cited(service: PolicyQA, question: str) -> list[str]:
+    answer = service.ask(question)
+    assert not answer.refused, (question, answer.answer)
+    return [c.id for c in answer.citations]
+
+
+# two documents of one year: 2023 (Word) and 2023h2 (PDF); 2019 (HTML) and 2019-summary (text)
+
+
+def test_a_qualified_task_reference_picks_its_document(zoo: PolicyQA) -> None:
+    assert cited(zoo, "What does task 4 of the 2023 second-half notice say?") == ["2023h2-4"]
+    assert cited(zoo, "Who leads task 3 of the 2019 news summary?") == ["2019-summary-3"]
+
+
+def test_a_document_id_in_the_question_is_the_task_it_names(zoo: PolicyQA) -> None:
+    assert cited(zoo, "What does 2019-summary-3 say?") == ["2019-summary-3"]
+    assert cited(zoo, "Who is responsible for 2023h2-1?") == ["2023h2-1"]
+
+
+def test_an_ambiguous_year_is_answered_for_each_document(zoo: PolicyQA) -> None:
+    answer = zoo.ask("Who is responsible for 2023 task 1?")
+    assert [c.id for c in answer.citations] == ["2023-1", "2023h2-1"]
+    # each document's own lead departments, as its file states them
+    assert "National Medical Products Administration" in answer.answer  # 2023-1
+    assert "Ministry of Education" in answer.answer  # 2023h2-1
+
+
+def test_a_task_number_no_document_of_that_year_has_is_refused(zoo: PolicyQA) -> None:
+    answer = zoo.ask("What does task 9 of the 2023 second-half notice say?")
+    assert answer.refused
+
+
+# Chinese questions about the Chinese notice (key-tasks-2024-zh.txt)
+
+
+def test_chinese_question_reading() -> None:
+    assert is_chinese("谁负责第三项任务？") and not is_chinese("Who leads task 3 (第三项)?")
+    assert chinese_years("在2024年底前") == [2024]
+    assert chinese_task_refs("2024年第三项任务由谁负责？", [2024]) == [(2024, 3)]
+    assert chinese_task_refs("任务（六）的期限", []) == [(None, 6)]
+
+
+@pytest.mark.parametrize(
+    ("question", "task", "facts"),
+    [
+        ("完善门诊共济保障机制由哪个部门负责？", "2024-4", ["国家医保局"]),
+        ("2024年第三项任务由谁负责？", "2024-3", ["国家医保局"]),
+        ("清泉监测网络什么时候实现数据按日报送？", "2024-5", ["2024年12月底前"]),
+        ("清泉监测网络要扩展到多少个城市？", "2024-5", ["200个城市"]),
+    ],
+)
+def test_chinese_questions_are_answered_from_the_chinese_notice(
+    zoo: PolicyQA, question: str, task: str, facts: list[str]
+) -> None:
+    answer = zoo.ask(question)
+    assert not answer.refused, answer.answer
+    assert task in [c.id for c in answer.citations]
+    for fact in facts:
+        assert fact in answer.answer, (fact, answer.answer)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["明灯药房的药品价格由哪家企业制定？", "2024年全国共有多少名乡村医生退休？"],
+)
+def test_chinese_questions_the_notice_does_not_answer_are_refused(zoo: PolicyQA, question: str) -> None:
+    answer = zoo.ask(question)
+    assert answer.refused, answer.answer
+
+
+def test_a_document_named_by_more_than_its_year_is_searched_first(zoo: PolicyQA) -> None:
+    # 2019-4 (the notice) and 2019-summary-2 (its news summary) both cover cheaper generic medicines
+    answer = zoo.ask("In the 2019 news summary, who takes the lead on cheaper generic medicines?")
+    assert [c.id for c in answer.citations] == ["2019-summary-2"]
+    answer = zoo.ask("In the 2019 notice, who is responsible for pooled purchasing of generic drugs?")
+    assert [c.id for c in answer.citations] == ["2019-4"]
