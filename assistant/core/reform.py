@@ -243,7 +243,8 @@ NEW_WORDS = re.compile(
     r"|\bnew in (?:20\d\d|this year)\b"
 )
 DROPPED_WORDS = re.compile(
-    r"\b(dropped|removed|disappeared|discontinued|no longer (?:appear|listed|included)|left out|omitted)\b"
+    r"\b(dropped|removed|disappeared|discontinued|no longer (?:appear|listed|included)|left out|omitted"
+    r"|(?:not|never) (?:been )?(?:continued|carried (?:over|forward)|kept|retained)|no counterpart)\b"
 )
 CONTINUED_WORDS = re.compile(
     r"\b(continued?|carried (?:over|forward)|kept|keep|retained?|still (?:there|listed|included))\b"
@@ -470,15 +471,10 @@ class ReformComposer:
             if joined and link is not None:
                 sentences += [cite(s, task.id) for s in change_sentences(task, link) if s != stage.sentence]
             earlier.add(task.id)
-        if len(line.stages) == 1:
-            only = line.stages[0].task
-            later = [d for d in self.view.documents if self.view.document_year(d) > only.year]
-            note = (
-                f"no later notice continues it ({', '.join(later)})"
-                if later
-                else "no later notice is indexed"
-            )
-            sentences[0] = sentences[0].replace(f" [{only.id}].", f"; {note} [{only.id}].")
+        if len(line.stages) == 1 and line.absent:
+            # the other notices have nothing on it: said without naming them, so the sentence claims
+            # nothing its cited task does not say
+            sentences[0] = "Only " + sentences[0][:1].lower() + sentences[0][1:]
         return list(dict.fromkeys(sentences))
 
     def _topic_task(self) -> Task | None:
