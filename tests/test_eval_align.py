@@ -6,9 +6,10 @@ from eval.align import TARGET, GoldPair, evaluate, load_gold, score_pair
 from index.align import LinkStatus, PairAlignment, TaskLink
 
 
-def test_the_fictional_pairs_meet_the_target() -> None:
+def test_the_test_pair_meets_the_target() -> None:
+    """The test pair (eval/zoo/align-test) was written and labelled before the aligner ran on it."""
     result = evaluate("test")
-    assert result["pairs"] == 2
+    assert result["pairs"] == 1
     assert result["precision"] >= TARGET and result["recall"] >= TARGET, result["per_pair"]
     assert result["change_kind_accuracy"] >= TARGET, result["per_pair"]
 

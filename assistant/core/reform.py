@@ -22,6 +22,7 @@ from pathlib import Path
 
 from assistant.core.answer.base import cite
 from assistant.core.answer.pipeline import Draft
+from assistant.core.evolution import MATCH_FLOOR, TopicFollower, when
 from assistant.core.library import Library
 from assistant.core.types import Filters, RefusalCode
 from assistant.core.types import Refusal as AnswerRefusal
@@ -242,13 +243,20 @@ NEW_WORDS = re.compile(
     r"|\bnew in (?:20\d\d|this year)\b"
 )
 DROPPED_WORDS = re.compile(
-    r"\b(dropped|removed|disappeared|discontinued|no longer (?:appear|listed|included)|left out|omitted)\b"
+    r"\b(dropped|removed|disappeared|discontinued|no longer (?:appear|listed|included)|left out|omitted"
+    r"|(?:not|never) (?:been )?(?:continued|carried (?:over|forward)|kept|retained)|no counterpart)\b"
 )
 CONTINUED_WORDS = re.compile(
     r"\b(continued?|carried (?:over|forward)|kept|keep|retained?|still (?:there|listed|included))\b"
 )
 EVOLVED_WORDS = re.compile(
-    r"\b(evolved?|evolution|developed over|over the years|across (?:the )?years|over time)\b"
+    r"\b(evolved?|evolution|developed over|over the years|across (?:the )?(?:years|notices)|over time"
+    r"|from year to year|year (?:by|on|to) year|(?:in|across) (?:each|every) (?:year|notice))\b"
+)
+# the framing of a comparison question, left out of the topic it asks about
+COMPARISON_FRAME = re.compile(
+    r"^\W*(?:how\s+(?:has|have|did|do|does)|compare|what\s+(?:has|have)\s+changed\s+in)\b"
+    r"|\b(?:changed|changes?|developed|compared?|in each notice|from year to year|year (?:by|on|to) year)\b"
 )
 DUE_WORDS = re.compile(
     rf"\b(?:due|deadlines?|to be (?:done|completed|finished))\b[^?]*\b(?:before|by|until)\b"
@@ -334,6 +342,7 @@ class ReformComposer:
         self.text = text
         self.glossary_path = glossary_path
         self.years = [int(y) for y in re.findall(r"\b(20\d\d)\b", text)]
+        self._embedded: tuple[str, list[float]] | None = None
 
     def compose(self, intent: ReformIntent) -> list[str] | Refusal:
         return {
@@ -423,48 +432,59 @@ class ReformComposer:
             sentence += f" with changed {', '.join(c.value for c in link.changes)}"
         return f"{sentence.rstrip('.')} [{old.id}] [{new.id}]."
 
+    def _topic(self) -> str:
+        """What an evolution question is about: the question without its framing, the glossary applied."""
+        topic = COMPARISON_FRAME.sub(" ", EVOLVED_WORDS.sub(" ", self.text))
+        if self.glossary_path is not None:
+            topic = read_question(topic, [], self.glossary_path).query  # glossary applied, framing removed
+        return topic
+
+    def _topic_embedding(self) -> tuple[str, list[float]]:
+        """The topic and its query embedding, computed once per question."""
+        if self._embedded is None:
+            topic = self._topic()
+            self._embedded = (topic, self.view.library.retriever.embed(topic))
+        return self._embedded
+
     def _evolved(self) -> list[str] | Refusal:
+        """The topic's task in every document, in reform order, each part cited: what the alignment links
+        (saying what changed), and each other document's own task on the topic (`TopicFollower`)."""
         start = self._topic_task()
         if start is None:
             return Refusal("No task matches this topic.")
+        topic, embedding = self._topic_embedding()
+        line = TopicFollower(self.view).follow(topic, anchor=start, embedding=embedding)
+        if not line.stages or max(stage.similarity for stage in line.stages) < MATCH_FLOOR:
+            return Refusal("No task of the indexed notices matches this topic.", RefusalCode.WEAK_MATCH)
         sentences: list[str] = []
-        for task, link in self.view.history(start.id):
-            first = task.sentences[0] if task.sentences else task.title
-            if link is None:
-                sentences.append(cite(f"In {task.year}, {quoted(task)}: {first}", task.id))
-                continue
-            change = f" ({', '.join(c.value for c in link.changes)} changed)" if link.changes else ""
-            sentences.append(
-                cite(f"In {task.year}, it continues as {quoted(task)}{change}: {first}", task.id)
-            )
-            for kind in link.changes:
-                old, new = link.before.get(kind.value, []), link.after.get(kind.value, [])
-                if kind.value == "deadlines" and task.deadlines:
-                    sentences.append(cite(task.deadlines[0].sentence, task.id))
-                elif new:
-                    sentences.append(cite(f"{capitalised(kind.value)} now: {', '.join(new)}", task.id))
-                elif old:
-                    sentences.append(cite(f"It no longer names {', '.join(old)}", task.id))
-        if len(sentences) == 1:
-            later = [d for d in self.view.alignment.chain if self.view.document_year(d) > start.year]
-            note = (
-                f"no later notice continues it ({', '.join(later)})"
-                if later
-                else "no later notice is indexed"
-            )
-            sentences[0] = sentences[0].replace(f" [{start.id}].", f"; {note} [{start.id}].")
-        return sentences
+        earlier: set[str] = set()
+        for stage in line.stages:
+            task, link = stage.task, stage.link
+            joined = link is not None and link.from_id in earlier
+            moment = capitalised(f"in {when(self.view, stage.doc_id)}")
+            if joined and link is not None:
+                change = f" ({', '.join(c.value for c in link.changes)} changed)" if link.changes else ""
+                lead = f"{moment}, it continues as {quoted(task)}{change}"
+            else:
+                lead = f"{moment}, {quoted(task)}"
+            sentences.append(cite(f"{lead}: {stage.sentence}", task.id))
+            if joined and link is not None:
+                sentences += [cite(s, task.id) for s in change_sentences(task, link) if s != stage.sentence]
+            earlier.add(task.id)
+        if len(line.stages) == 1 and line.absent:
+            # the other notices have nothing on it: said without naming them, so the sentence claims
+            # nothing its cited task does not say
+            sentences[0] = "Only " + sentences[0][:1].lower() + sentences[0][1:]
+        return list(dict.fromkeys(sentences))
 
     def _topic_task(self) -> Task | None:
         """The task an evolution question is about: the best-matching task, or one that matches almost as
         well (dense similarity within `CLOSE_MATCH`) and has a counterpart in another notice, since the
         question presumes one."""
-        topic = EVOLVED_WORDS.sub(" ", self.text)
-        if self.glossary_path is not None:
-            topic = read_question(topic, [], self.glossary_path).query  # glossary applied, framing removed
+        topic, embedding = self._topic_embedding()
         hits = [
             h
-            for h in self.view.library.retriever.search(topic, Filters(), top_k=8)
+            for h in self.view.library.retriever.search(topic, Filters(), top_k=8, embedding=embedding)
             if h.unit.kind is UnitKind.TASK
         ]
         if not hits:
@@ -519,6 +539,25 @@ class ReformComposer:
             detail = f" ({', '.join(written)})" if written else ""
             sentences.append(cite(f"{capitalised(quoted(task))}{detail}", task.id))
         return sentences
+
+
+def change_sentences(task: Task, link: TaskLink) -> list[str]:
+    """What the later task of a changed link says where it changed, in its own sentences: the sentence
+    with a new figure, the new deadline's sentence, the lead departments as the source writes them."""
+    sentences: list[str] = []
+    for kind in link.changes:
+        if kind.value == "targets":
+            new = [re.sub(r"\D+$", "", v) for v in link.after.get(kind.value, [])]
+            sentences += [
+                s
+                for s in task.sentences
+                if any(re.search(rf"(?<![\d,.]){re.escape(v)}(?!\d)", s.replace(",", "")) for v in new if v)
+            ][:1]
+        elif kind.value == "deadlines":
+            sentences += [d.sentence for d in task.deadlines][:1]
+        elif kind.value == "departments" and task.departments_as_written:
+            sentences.append(f"Led by {', '.join(task.departments_as_written)}")
+    return sentences
 
 
 def framed(frame: str, tasks: list[Task]) -> list[str]:
