@@ -29,6 +29,7 @@ from eval.records import (
     RunConfig,
     RunResult,
     Split,
+    is_sealed,
     load_split,
 )
 from eval.report import write_report
@@ -255,7 +256,7 @@ def sealed(result: RunResult) -> RunResult:
 
     The test split is sealed: a file listing its questions with what failed would be read, and tuned to.
     """
-    return result.model_copy(update={"records": []}) if result.config.split == "test" else result
+    return result.model_copy(update={"records": []}) if is_sealed(result.config.split) else result
 
 
 def write_run(result: RunResult, out_dir: Path) -> Path:

@@ -51,7 +51,8 @@ class Leak:
     score: float
 
     def __str__(self) -> str:
-        return f"test {self.sealed_id} ~ {self.where} ({self.score:.2f}): {self.text[:100]!r}"
+        # Ids and the score only: printing either text would show the sealed question to whoever reads the log.
+        return f"sealed {self.sealed_id} ~ {self.where} ({self.score:.2f})"
 
 
 def find_leaks(

@@ -71,6 +71,11 @@ def available_splits(gold_dir: Path = GOLD_DIR) -> list[str]:
     return sorted(p.stem for p in gold_dir.glob("*.jsonl") if SPLIT_NAME.fullmatch(p.stem))
 
 
+def is_sealed(split: Split) -> bool:
+    """A test split — `test` or any `<name>-test` (fresh-test, reform-test) — is sealed: aggregates only."""
+    return split == "test" or split.endswith("-test")
+
+
 def split_path(split: Split, gold_dir: Path = GOLD_DIR) -> Path:
     """The gold file of `split`: `<gold_dir>/<split>.jsonl`, so a new gold file is a new split without code.
 

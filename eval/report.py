@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from eval.gate import THRESHOLDS, check_gate
 from eval.metrics import ANSWER_METRICS, RETRIEVAL_METRICS, facts_present
-from eval.records import PRODUCT, MetricValues, QuestionRecord, RunResult
+from eval.records import PRODUCT, MetricValues, QuestionRecord, RunResult, is_sealed
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -160,7 +160,7 @@ def came_back(record: QuestionRecord) -> str:
 
 
 def _failures_section(result: RunResult) -> list[str]:
-    if result.config.split == "test":  # sealed: aggregates only, never which test questions failed
+    if is_sealed(result.config.split):  # sealed: aggregates only, never which test questions failed
         return ["## Failing questions", "", "Not shown: the test split is sealed (see eval/README.md)."]
     rows = [
         [

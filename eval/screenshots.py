@@ -20,6 +20,7 @@ from typing import Annotated
 import typer
 
 from assistant.settings import Settings
+from eval.records import is_sealed
 from index.settings import REPO_ROOT
 
 DOCS_SCREENSHOTS = REPO_ROOT / "docs" / "screenshots"
@@ -52,8 +53,8 @@ def main(
     baselines: Annotated[bool, typer.Option(help="Also score the retrieval baselines (slower).")] = True,
 ) -> None:
     """Run the full evaluation, then the browser tests writing their screenshots into `out`."""
-    if split == "test":
-        raise typer.BadParameter("the test split is sealed; screenshots show a dev run")
+    if is_sealed(split):
+        raise typer.BadParameter(f"the {split} split is sealed; screenshots show a dev run")
     with TemporaryDirectory(prefix="policyqa-screenshot-results-") as results:
         run_dir = full_run(Settings(), Path(results), split, baselines)
         typer.echo(f"Full {split} run: {run_dir.name}")

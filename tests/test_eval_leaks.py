@@ -1,7 +1,9 @@
-"""The sealed test split does not leak: no test question, or near-copy, in dev or in a pytest file.
+"""The sealed test splits do not leak: no sealed question, or near-copy, in an open split or a pytest file.
 
-Runs in CI. A near-copy is judged by `eval.leaks.similarity` (word-set Jaccard or difflib ratio on
-normalised text, >= eval.leaks.NEAR_COPY); the planted-copy tests show the check can fail.
+Every `test` and `<name>-test` split of every gold set is sealed; every other split (dev, fresh-dev,
+reform-dev) is open. Runs in CI. A near-copy is judged by `eval.leaks.similarity` (word-set Jaccard or
+difflib ratio on normalised text, >= eval.leaks.NEAR_COPY); the planted-copy tests show the check can fail.
+A failure names ids and scores only, never the sealed text.
 """
 
 from __future__ import annotations
@@ -10,27 +12,28 @@ import json
 from pathlib import Path
 
 from eval.leaks import NEAR_COPY, find_leaks, similarity, string_literals
-from eval.records import GOLD_SETS, GoldItem, load_split
+from eval.records import GOLD_SETS, GoldItem, available_splits, is_sealed, load_split
 
 TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent
 
 
 def sealed_questions() -> list[tuple[str, str]]:
-    """(set/id, question) of every test split that exists."""
+    """(set/split/id, question) of every sealed split of every gold set."""
     return [
-        (f"{gold_set.name}/{item.id}", item.question)
+        (f"{gold_set.name}/{split}/{item.id}", item.question)
         for gold_set in GOLD_SETS.values()
-        if gold_set.split_path("test").is_file()
-        for item in load_split("test", gold_set.gold_dir)
+        for split in available_splits(gold_set.gold_dir)
+        if is_sealed(split)
+        for item in load_split(split, gold_set.gold_dir)
     ]
 
 
-def dev_texts(name: str, gold_dir: Path) -> list[tuple[str, str]]:
-    """("dev <name>/<id>", text) of every dev question and every user turn of its history."""
-    items = load_split("dev", gold_dir)
+def dev_texts(name: str, gold_dir: Path, split: str = "dev") -> list[tuple[str, str]]:
+    """("<split> <name>/<id>", text) of every question of an open split and every user turn of its history."""
+    items = load_split(split, gold_dir)
     return [
-        (f"dev {name}/{item.id}", text)
+        (f"{split} {name}/{item.id}", text)
         for item in items
         for text in [item.question, *(t.content for t in item.history if t.role == "user")]
     ]
@@ -43,14 +46,17 @@ def pytest_literals(folder: Path) -> list[tuple[str, str]]:
 def test_no_test_question_or_near_copy_in_dev_or_pytest() -> None:
     sealed = sealed_questions()
     assert len(sealed) >= 100, "the sealed test split is missing"
+    assert {name.split("/")[1] for name, _ in sealed} >= {"test", "fresh-test", "reform-test"}
     dev = [
         text
         for gold_set in GOLD_SETS.values()
-        if gold_set.split_path("dev").is_file()
-        for text in dev_texts(gold_set.name, gold_set.gold_dir)
+        for split in available_splits(gold_set.gold_dir)
+        if not is_sealed(split)
+        for text in dev_texts(gold_set.name, gold_set.gold_dir, split)
     ]
-    leaks = find_leaks(sealed, [*dev, *pytest_literals(TESTS)])
-    assert not leaks, "\n".join(str(leak) for leak in leaks)
+    # Compared as id strings: pytest would print a list of Leak objects, sealed text included.
+    leaks = [str(leak) for leak in find_leaks(sealed, [*dev, *pytest_literals(TESTS)])]
+    assert leaks == []
 
 
 def test_a_planted_copy_in_dev_is_found(tmp_path: Path) -> None:
