@@ -16,8 +16,8 @@ from assistant.core.library import Library
 from assistant.core.retrieve import Hit, Timings
 from assistant.core.text import content_words
 from assistant.core.types import Filters, Refusal, RefusalCode, Turn
-from assistant.core.understand.checks import Found, RefusalChecks, Vocabulary
-from assistant.core.understand.question import Intent, Question, QuestionReader
+from assistant.core.understand.checks import Found, RefusalChecks, Support, Vocabulary, present
+from assistant.core.understand.question import Intent, Question, QuestionReader, focus_terms
 from index.model import Task, UnitKind
 
 
@@ -77,7 +77,8 @@ class EvidenceGatherer:
             question.query, filters, top_k, embedding=evidence.query_vector.tolist(), timings=evidence.timings
         )
         if not evidence.direct and question.intent not in (Intent.LIST, Intent.STRUCTURE):
-            found = Found.of(question, [h.unit for h in evidence.hits[:3]], self._confidence(evidence))
+            units = [h.unit for h in evidence.hits[:3]]
+            found = self.found(question, units, self._confidence(evidence))
             evidence.refusal = self.checks.first(self.checks.retrieved, question, found)
         if question.intent is Intent.COMPARE and not evidence.refusal:
             evidence.direct = self.per_year_tasks(question, evidence)
@@ -100,7 +101,7 @@ class EvidenceGatherer:
         if not evidence.direct and question.context_ids:
             # a follow-up is still checked for what the documents never mention, and for a figure
             context = [self.library.units[i] for i in question.context_ids[:1] if i in self.library.units]
-            found = Found(units=context, confidence=0.0, covered=False)
+            found = self.found(question, context, 0.0)
             if refusal := self.checks.first(self.checks.follow_up, question, found):
                 return refusal
             # "And what did the 2021 plan say about it?" after a 2022 answer: search that year instead
@@ -170,6 +171,26 @@ class EvidenceGatherer:
             if words and matches:
                 return matches
         return []
+
+    def found(self, question: Question, units: list[Task], confidence: float) -> Found:
+        """What the checks judge by: the units, and how well their sentences support the question's focus
+        and premise."""
+        asked = " ".join(focus_terms(question))
+        return Found.of(
+            question,
+            units,
+            confidence,
+            focus=self.support(asked, units) if asked else None,
+            premise=self.support(question.premise, units) if question.premise else None,
+        )
+
+    def support(self, phrase: str, units: list[Task]) -> Support:
+        """How well one sentence of `units` supports `phrase`: by its words, or by meaning (embeddings)."""
+        if not units:
+            return Support(similarity=0.0, present=False)
+        vector = np.asarray(self.library.retriever.embed(phrase), dtype=np.float32)
+        sentences = np.vstack([self.library.sentence_vectors(u) for u in units])
+        return Support(similarity=float(np.max(sentences @ vector)), present=present(phrase, units))
 
     def _confidence(self, evidence: Evidence) -> float:
         """How well the best passage matches: the best unit, or the best single sentence of the top units.
