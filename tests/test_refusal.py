@@ -60,7 +60,9 @@ REFUSED = [
         "no dated deadline",
         "no_deadline",
     ),
-    ("How much money is set aside for it?", CANCER, "\u201cmoney\u201d", "not_in_documents"),
+    ("How much money is set aside for it?", CANCER, "no figure for money", "figure_not_given"),
+    # a question taking as given what no sentence says: refused for that, not for a word it uses
+    ("When will hospital care become free for everyone?", [], "free for everyone", "false_premise"),
     ("What's the budget for that?", CANCER, "no figure for budget", "figure_not_given"),
 ]
 
@@ -84,6 +86,8 @@ ANSWERED = [
     ("Task 19 of 2021 is the responsibility of which departments?", [], "2021-19", "Ministry of Industry"),
     ("What is the earliest deadline in the 2021 plan?", [], "2021-2", "August 2021"),
     ("Will hospitals keep services for older people who struggle with smartphones?", [], "2021-16", ""),
+    # everyday words the corpus never uses ("stock") refuse nothing when a sentence supports the question
+    ("What will be done about drugs that are often out of stock?", [], "2021-19", "shortage"),
     ("Can you summarise it?", PRICES, "2021-3", "medical service prices"),
     ("Is that the only deadline in that section?", PRICES, "2021-3", "September 2021"),
     ("When is it due?", PRICES, "2021-3", "September 2021"),
@@ -168,3 +172,16 @@ def test_a_notice_header_does_not_lead_an_answer_about_policy_content(service):
     answer = service.ask("Which appraisal applies to maternal and child health institutions in 2022?")
     assert answer.citations[0].id == "2022-1", [c.id for c in answer.citations]
     assert "performance appraisal" in answer.answer
+
+
+def test_the_ui_shows_a_refusal_with_the_heading_of_its_code_and_the_message(service):
+    from assistant.core.types import RefusalCode
+    from assistant.surfaces.ui.render import NOT_COVERED, REFUSAL_HEADINGS, refusal_markdown
+
+    premise = service.ask("When will hospital care become free for everyone?")
+    assert premise.refusal is not None and premise.refusal.code is RefusalCode.FALSE_PREMISE
+    shown = refusal_markdown(premise)
+    assert REFUSAL_HEADINGS[RefusalCode.FALSE_PREMISE] in shown
+    assert "free for everyone" in shown
+    figure = service.ask("How many nurses will be trained in 2022?")
+    assert NOT_COVERED in refusal_markdown(figure)
