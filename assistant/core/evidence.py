@@ -17,7 +17,7 @@ from assistant.core.retrieve import Hit, Timings
 from assistant.core.text import content_words
 from assistant.core.types import Filters, Refusal, RefusalCode, Turn
 from assistant.core.understand.checks import Found, RefusalChecks, Support, Vocabulary, present
-from assistant.core.understand.question import Intent, Question, QuestionReader, focus_terms
+from assistant.core.understand.question import Intent, Question, QuestionReader, focus_terms, key_terms
 from index.model import Task, UnitKind
 
 
@@ -180,7 +180,8 @@ class EvidenceGatherer:
             question,
             units,
             confidence,
-            focus=self.support(asked, units) if asked else None,
+            # a pronoun or framing words alone ("about it", "that section") name nothing to look up
+            focus=self.support(asked, units) if key_terms(asked) else None,
             premise=self.support(question.premise, units) if question.premise else None,
         )
 

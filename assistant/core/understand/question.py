@@ -40,20 +40,7 @@ ORDINALS = [
     "nineteenth",
     "twentieth",
 ]
-MONTHS = [
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-]
+MONTHS = [m.lower() for m in calendar.month_name[1:]]
 
 # Case-insensitive: "Task 19 of 2021" as often as "task 19"
 TASK_REFS = [
@@ -114,7 +101,7 @@ DOCUMENT_REFERENCE = re.compile(
 )
 
 
-SECTION_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6}
+SECTION_ORDINALS = {word: number for number, word in enumerate(ORDINALS[:6], start=1)}
 SECTION_REF = re.compile(
     r"\bsection\s+(\d)\b|\b(first|second|third|fourth|fifth|sixth|last|final)\s+(?:and\s+\w+\s+)?section\b",
     re.IGNORECASE,
@@ -156,8 +143,11 @@ NOTICE_FACTS = {
     "addressees": r"addressed|to whom",
     "issuer": r"who|issuer|issued by",
 }
-STRUCTURE_COUNT = re.compile(r"\bhow many\b.*\b(tasks|items)\b|\b(last|final) (numbered |key )?(task|item)")
-STRUCTURE_FIRST = re.compile(r"\bfirst (numbered |key )?(task|item)\b")
+# Which numbered task a structure question asks about: "how many tasks", "the last task", "the first item"
+STRUCTURE_TARGET = re.compile(
+    r"(?P<count>\bhow many\b.*\b(?:tasks|items)\b)"
+    r"|\b(?:(?P<first>first)|last|final) (?:numbered |key )?(?:task|item)"
+)
 
 PERSON = re.compile(
     r"\b(director|minister|head of|chairman|chairwoman|spokesperson|who signed|"
@@ -369,10 +359,9 @@ def _context_ids(history: list[Turn], question: str) -> list[str]:
             dict.fromkeys(re.findall(r"\[(20\d\d-(?:\d{1,2}|notice|preamble|closing))\]", turn.content))
         )
         if ids:
-            if re.search(r"\b(last|final) (one|task|item)\b", question, re.IGNORECASE):
-                return ids[-1:]
-            if re.search(r"\bfirst (one|task|item)\b", question, re.IGNORECASE):
-                return ids[:1]
+            picked = re.search(r"\b(?:(first)|last|final) (?:one|task|item)\b", question, re.IGNORECASE)
+            if picked:
+                return ids[:1] if picked[1] else ids[-1:]
             return ids
     return []
 
@@ -433,9 +422,10 @@ def _instances(text: str) -> str | None:
 
 
 def _structure_target(lowered: str) -> str | None:
-    if STRUCTURE_COUNT.search(lowered):
-        return "count" if "how many" in lowered else "last"
-    return "first" if STRUCTURE_FIRST.search(lowered) else None
+    match = STRUCTURE_TARGET.search(lowered)
+    if match is None:
+        return None
+    return "count" if match["count"] else "first" if match["first"] else "last"
 
 
 def read_question(

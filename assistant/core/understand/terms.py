@@ -17,37 +17,35 @@ from collections.abc import Iterable
 from index.departments import DEPARTMENT_ALIASES, canonical_department
 from index.model import Task
 
-# "National Bureau of Disease Control and Prevention (hereinafter referred to as the National Bureau…)"
-HEREINAFTER = re.compile(
-    r"(?P<full>(?:[A-Z][\w-]*\s+)(?:(?:of|and|for|the|on|in|[A-Z][\w-]*)\s+){0,10}[A-Z][\w-]*)\s*"
-    r"\(hereinafter (?:referred to as|called)\s+(?:the\s+)?[\"\u201c]?(?P<short>[^\"\u201d)]+?)[\"\u201d]?\)"
+# A name, then in brackets the short name it defines: "National Bureau of Disease Control and Prevention
+# (hereinafter referred to as the National Bureau…)", "Diagnosis Related Groups (DRG)"
+DEFINITION = re.compile(
+    r"(?P<full>[A-Z][\w-]*(?:\s+(?:of|and|for|the|on|in|[A-Z][\w-]*))*)\s*\("
+    r"(?:hereinafter (?:referred to as|called)\s+(?:the\s+)?[\"\u201c]?(?P<short>[^\"\u201d)]+?)[\"\u201d]?"
+    r"|(?P<acronym>[A-Z]{2,8})s?)\)"
 )
-# "Diagnosis Related Groups (DRG)": the capitals of the words before the brackets spell the acronym
-ACRONYM_IN_BRACKETS = re.compile(r"(?P<full>(?:[A-Za-z][\w-]*\s+){1,10})\((?P<short>[A-Z]{2,8})s?\)")
 MINOR_WORDS = {"of", "and", "for", "the", "on", "in", "to"}
 
 
 def acronym(name: str) -> str:
     """The initials of a name's words, minor words aside: "National Healthcare Security Administration" →
     "NHSA"."""
-    return "".join(w[0] for w in re.split(r"[\s-]+", name) if w and w.lower() not in MINOR_WORDS).upper()
+    return "".join(w[0] for w in name.replace("-", " ").split() if w.lower() not in MINOR_WORDS).upper()
 
 
 def defined_terms(sentences: Iterable[str]) -> dict[str, str]:
     """Short name → full name for every term the sentences define."""
     terms: dict[str, str] = {}
     for sentence in sentences:
-        for match in HEREINAFTER.finditer(sentence):
-            terms.setdefault(match["short"].strip().lower(), match["full"].strip())
-        for match in ACRONYM_IN_BRACKETS.finditer(sentence):
+        for match in DEFINITION.finditer(sentence):
+            if match["short"]:
+                terms.setdefault(match["short"].strip().lower(), match["full"].strip())
+                continue
+            # an acronym: the last words of the name whose initials spell it
             words = match["full"].split()
-            short = match["short"]
-            # the last len(short)-ish words whose initials spell it
-            for start in range(len(words)):
-                full = " ".join(words[start:])
-                if acronym(full) == short:
-                    terms.setdefault(short.lower(), full)
-                    break
+            spelled = (" ".join(words[i:]) for i in range(len(words)))
+            if full := next((f for f in spelled if acronym(f) == match["acronym"]), None):
+                terms.setdefault(match["acronym"].lower(), full)
     return terms
 
 
