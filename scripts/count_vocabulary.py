@@ -43,7 +43,11 @@ def count_file(path: Path) -> tuple[int, int]:
             continue
         for inner in ast.walk(value):
             if isinstance(inner, ast.Call) and getattr(inner.func, "id", "") == "content_words":
-                words += sum(len(a.value.split()) for a in inner.args if isinstance(a, ast.Constant))
+                words += sum(
+                    len(a.value.split())
+                    for a in inner.args
+                    if isinstance(a, ast.Constant) and isinstance(a.value, str)
+                )
             elif isinstance(inner, ast.List | ast.Set | ast.Tuple):
                 words += sum(1 for e in inner.elts if isinstance(getattr(e, "value", None), str))
             elif isinstance(inner, ast.Dict):
