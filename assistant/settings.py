@@ -46,12 +46,16 @@ class Settings(IndexSettings):
     refuse_below_similarity: float = Field(
         0.30, description="Refuse when the best dense similarity is lower."
     )
-    refuse_missing_terms: float = Field(
-        0.5,
-        description="Refuse when more than this share of the question's key terms is absent from the corpus.",
+    refuse_unsupported_focus: float = Field(
+        0.3,
+        description="Refuse when no found sentence holds what a question asks about, nor one this similar.",
+    )
+    premise_similarity: float = Field(
+        0.55,
+        description="A when/why question's premise counts as stated when a found sentence is this similar.",
     )
     trust_similarity: float = Field(
-        0.5, description="Above this dense similarity, unknown words in a question do not cause a refusal."
+        0.6, description="Above this sentence similarity, an unsupported focus does not cause a refusal."
     )
     warm_max_units: int = Field(
         5000, ge=0, description="Embed every unit's sentences after loading when there are at most this many."

@@ -51,7 +51,7 @@ class Leak:
     score: float
 
     def __str__(self) -> str:
-        # Ids and the score only: printing either text would show the sealed question to whoever reads the log.
+        # Ids and the score only: either text would show the sealed question to whoever reads the log.
         return f"sealed {self.sealed_id} ~ {self.where} ({self.score:.2f})"
 
 

@@ -361,7 +361,7 @@ class IndexStore:
                 ids=[r.id for r in batch],
                 embeddings=vectors,  # type: ignore[arg-type]
                 documents=[r.text for r in batch],
-                metadatas=[r.metadata for r in batch],  # type: ignore[misc]
+                metadatas=[r.metadata for r in batch],
             )
             if progress:
                 progress(len(batch))

@@ -585,3 +585,45 @@ def test_generated_requests_conform_to_the_openapi_schema(api: Server, tmp_path:
     run = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stdout[-8000:] + run.stderr[-2000:]
     assert re.search(r"Selected: (\d+)/\d+\s+Tested: \1\b", run.stdout), run.stdout[-3000:]
+
+
+# refusal reasons: a stable code and the message, on /ask, /ask/stream and in the schema
+
+FALSE_PREMISE_QUESTION = "When will hospital care become free for everyone?"
+FIGURE_QUESTION = "How many nurses will be trained in 2022?"
+
+
+@pytest.mark.parametrize(
+    ("question", "code"),
+    [
+        (FALSE_PREMISE_QUESTION, "false_premise"),
+        (FIGURE_QUESTION, "figure_not_given"),
+        ("What does 2021 task (27) require?", "no_such_task"),
+    ],
+)
+def test_a_refusal_carries_its_code_and_message_on_ask_and_the_stream(
+    client: httpx.Client, question: str, code: str
+) -> None:
+    body = client.post("/ask", json={"question": question}).json()
+    assert body["refused"] is True
+    assert body["refusal"]["code"] == code
+    assert body["refusal"]["message"] and body["refusal"]["message"] in body["answer"]
+    with client.stream("POST", "/ask/stream", json={"question": question}) as response:
+        events = parse_sse(response.read().decode())
+    assert json.loads(events[-1][1])["refusal"] == body["refusal"]
+
+
+def test_an_answer_has_no_refusal(client: httpx.Client) -> None:
+    body = client.post("/ask", json={"question": PRICE_QUESTION}).json()
+    assert body["refused"] is False and body["refusal"] is None
+
+
+def test_the_refusal_codes_are_an_enum_in_the_openapi_schema(client: httpx.Client) -> None:
+    from assistant.core.types import RefusalCode
+
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    assert set(schemas["RefusalCode"]["enum"]) == {c.value for c in RefusalCode}
+    assert {"not_in_documents", "no_such_task", "figure_not_given", "false_premise", "out_of_scope"} <= set(
+        schemas["RefusalCode"]["enum"]
+    )
+    assert schemas["Refusal"]["properties"]["code"] == {"$ref": "#/components/schemas/RefusalCode"}

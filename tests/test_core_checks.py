@@ -9,17 +9,20 @@ from pathlib import Path
 
 from assistant.core.types import Refusal, RefusalCode
 from assistant.core.understand.checks import (
+    FalsePremise,
     FigureNotGiven,
     Found,
     InstancesNotNamed,
-    MissingTerms,
     RefusalChecks,
-    UnknownFocus,
+    Support,
+    UnsupportedFocus,
     Vocabulary,
     WeakMatch,
+    present,
     refusal_checks,
 )
 from assistant.core.understand.question import Question, read_question
+from assistant.core.understand.terms import acronym, defined_terms, department_terms
 from index.model import Task, UnitKind
 
 NO_GLOSSARY = Path("/nonexistent/glossary.json")
@@ -94,26 +97,69 @@ def test_which_provinces_needs_a_named_province_in_the_best_passage():
     assert InstancesNotNamed().check(question, Found([named], 0.9, False)) is None
 
 
-def test_the_thing_asked_for_must_be_a_word_the_corpus_uses():
-    vocabulary = Vocabulary({"nurs", "train", "hospit"}, {})
+def test_the_thing_asked_for_needs_a_supporting_sentence_not_a_known_word():
     question = ask("What penalties do hospitals face?")
     assert question.focus == ["penalties"]
-    refusal = UnknownFocus(vocabulary).check(question, Found([NURSES], 0.9, True))
+    check = UnsupportedFocus(min_similarity=0.3, trust_similarity=0.6)
+    unsupported = Found([NURSES], 0.4, True, focus=Support(similarity=0.1, present=False))
+    refusal = check.check(question, unsupported)
     assert refusal is not None and refusal.code is RefusalCode.NOT_IN_DOCUMENTS
     assert "penalties" in refusal.message
-    assert UnknownFocus(Vocabulary({"penalti"}, {})).check(question, Found([NURSES], 0.9, True)) is None
+    # a sentence meaning much the same supports it, whatever words it uses
+    assert check.check(question, Found([NURSES], 0.4, True, focus=Support(0.45, False))) is None
+    # so does one holding its words, and a question whose whole wording matches a sentence closely
+    assert check.check(question, Found([NURSES], 0.4, True, focus=Support(0.1, True))) is None
+    assert check.check(question, Found([NURSES], 0.7, True, focus=Support(0.1, False))) is None
 
 
-def test_missing_terms_refuse_only_without_a_close_match():
-    check = MissingTerms(Vocabulary({"nurs"}, {}), refuse_missing_terms=0.5, trust_similarity=0.5)
-    question = ask("Will nurses get crypto bonuses?")
-    refusal = check.check(question, Found([NURSES], 0.2, False))
-    assert refusal is not None and refusal.code is RefusalCode.NOT_IN_DOCUMENTS
-    assert check.check(question, Found([NURSES], 0.6, False)) is None  # a close match is trusted
+def test_a_word_present_needs_all_its_terms_in_one_sentence():
+    assert present("nurses for clinics", [NURSES])
+    assert not present("nurses for pharmacies", [NURSES])
+    assert not present("the plan", [NURSES])  # framing words alone are no evidence
+
+
+def test_a_when_question_about_what_no_sentence_says_is_a_false_premise():
+    question = ask("When will nurse training become free for everyone?")
+    assert question.premise == "nurse training become free for everyone"
+    check = FalsePremise(min_similarity=0.55)
+    refusal = check.check(question, Found([NURSES], 0.5, False, premise=Support(0.4, False)))
+    assert refusal is not None and refusal.code is RefusalCode.FALSE_PREMISE
+    assert "nurse training become free for everyone" in refusal.message
+    assert check.check(question, Found([NURSES], 0.5, False, premise=Support(0.7, False))) is None
+    assert check.check(question, Found([NURSES], 0.5, False, premise=Support(0.4, True))) is None
+
+
+def test_only_when_and_why_questions_and_since_clauses_carry_a_premise():
+    assert ask("Why did the plan stop nurse training in 2022?").premise == "stop nurse training in 2022"
+    assert ask("Since the plan caps drug prices, how do firms cope?").premise == "caps drug prices"
+    assert ask("What does the plan say about nurse training?").premise is None
+    assert ask("When is it due?").premise is None  # too little to look up
+
+
+def test_departments_are_searched_as_each_document_writes_them():
+    written = NURSES.model_copy(
+        update={"departments_as_written": ["National Medical Insurance Bureau", "Ministry of Finance"]}
+    )
+    terms = department_terms([written])
+    assert terms["nhsa"] == "National Medical Insurance Bureau"
+    assert terms["national healthcare security administration"] == "National Medical Insurance Bureau"
+    assert "mof" not in terms  # written under its official name: nothing to translate
+    assert acronym("National Development and Reform Commission") == "NDRC"
+
+
+def test_terms_the_text_defines_are_learned():
+    terms = defined_terms(
+        [
+            "The Reform Leading Group Secretariat (hereinafter referred to as the Secretariat) reports.",
+            "Pay by Diagnosis Related Groups (DRG) in pilot cities.",
+        ]
+    )
+    assert terms["secretariat"] == "The Reform Leading Group Secretariat"
+    assert terms["drg"] == "Diagnosis Related Groups"
 
 
 def test_weak_match_is_the_last_resort_of_the_default_list():
-    checks = refusal_checks(Vocabulary(set(), {}), 0.5, 0.5, 0.3)
+    checks = refusal_checks(Vocabulary(set(), {}), 0.6, 0.3, 0.3, 0.55)
     assert isinstance(checks.retrieved[-1], WeakMatch)
     refusal = RefusalChecks.first(checks.retrieved, ask("Tell me about it"), Found([NURSES], 0.1, False))
     assert refusal is not None and refusal.code is RefusalCode.WEAK_MATCH

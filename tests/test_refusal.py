@@ -60,7 +60,9 @@ REFUSED = [
         "no dated deadline",
         "no_deadline",
     ),
-    ("How much money is set aside for it?", CANCER, "\u201cmoney\u201d", "not_in_documents"),
+    ("How much money is set aside for it?", CANCER, "no figure for money", "figure_not_given"),
+    # a question taking as given what no sentence says: refused for that, not for a word it uses
+    ("When will hospital care become free for everyone?", [], "free for everyone", "false_premise"),
     ("What's the budget for that?", CANCER, "no figure for budget", "figure_not_given"),
 ]
 
@@ -118,6 +120,17 @@ def test_a_topic_both_years_address_cites_both(service):
     assert {"2021-19", "2022-4"} <= {c.id for c in answer.citations}
 
 
+def test_an_everyday_word_the_corpus_never_uses_refuses_nothing_when_a_sentence_supports_the_question(
+    service,
+):
+    # "stock" is in neither notice; their shortage-drug sentences answer the question
+    answer = service.ask("What will be done about drugs that are often out of stock?")
+    assert not answer.refused, answer.answer
+    assert answer.refusal is None
+    assert {"2021-19", "2022-4"} & {c.id for c in answer.citations}
+    assert "shortage" in answer.answer
+
+
 def test_a_list_question_matches_the_words_it_asks_for_not_their_glossary_translation(service):
     # the glossary adds "old" to "elderly"; the tasks that mention the elderly need not say "old"
     answer = service.ask("Which 2021 tasks mention the elderly?")
@@ -168,3 +181,16 @@ def test_a_notice_header_does_not_lead_an_answer_about_policy_content(service):
     answer = service.ask("Which appraisal applies to maternal and child health institutions in 2022?")
     assert answer.citations[0].id == "2022-1", [c.id for c in answer.citations]
     assert "performance appraisal" in answer.answer
+
+
+def test_the_ui_shows_a_refusal_with_the_heading_of_its_code_and_the_message(service):
+    from assistant.core.types import RefusalCode
+    from assistant.surfaces.ui.render import NOT_COVERED, REFUSAL_HEADINGS, refusal_markdown
+
+    premise = service.ask("When will hospital care become free for everyone?")
+    assert premise.refusal is not None and premise.refusal.code is RefusalCode.FALSE_PREMISE
+    shown = refusal_markdown(premise)
+    assert REFUSAL_HEADINGS[RefusalCode.FALSE_PREMISE] in shown
+    assert "free for everyone" in shown
+    figure = service.ask("How many nurses will be trained in 2022?")
+    assert NOT_COVERED in refusal_markdown(figure)

@@ -16,10 +16,10 @@ from assistant.core.library import Library
 from assistant.core.retrieve import Hit, Timings
 from assistant.core.text import content_words
 from assistant.core.types import Filters, Refusal, RefusalCode, Turn
-from assistant.core.understand.checks import Found, RefusalChecks, Vocabulary
+from assistant.core.understand.checks import Found, RefusalChecks, Support, Vocabulary, present
 from assistant.core.understand.chinese import not_covered
 from assistant.core.understand.documents import documents_meant, documents_named, unit_ids_named
-from assistant.core.understand.question import Intent, Question, QuestionReader
+from assistant.core.understand.question import Intent, Question, QuestionReader, focus_terms, key_terms
 from index.model import Task, UnitKind
 
 
@@ -80,11 +80,11 @@ class EvidenceGatherer:
         )
         evidence.hits = self._named_documents_first(question, evidence.hits)
         if not evidence.direct and question.intent not in (Intent.LIST, Intent.STRUCTURE):
-            top = [h.unit for h in evidence.hits[:3]]
+            units = [h.unit for h in evidence.hits[:3]]
             if question.chinese:  # the English vocabulary checks do not apply: does a passage hold its words?
-                evidence.refusal = _chinese_refusal(question, top)
+                evidence.refusal = _chinese_refusal(question, units)
             else:
-                found = Found.of(question, top, self._confidence(evidence))
+                found = self.found(question, units, self._confidence(evidence))
                 evidence.refusal = self.checks.first(self.checks.retrieved, question, found)
         if question.intent is Intent.COMPARE and not evidence.refusal:
             evidence.direct = self.per_year_tasks(question, evidence)
@@ -125,7 +125,7 @@ class EvidenceGatherer:
         if not evidence.direct and question.context_ids:
             # a follow-up is still checked for what the documents never mention, and for a figure
             context = [self.library.units[i] for i in question.context_ids[:1] if i in self.library.units]
-            found = Found(units=context, confidence=0.0, covered=False)
+            found = self.found(question, context, 0.0)
             if refusal := self.checks.first(self.checks.follow_up, question, found):
                 return refusal
             # "And what did the 2021 plan say about it?" after a 2022 answer: search that year instead
@@ -195,6 +195,27 @@ class EvidenceGatherer:
             if words and matches:
                 return matches
         return []
+
+    def found(self, question: Question, units: list[Task], confidence: float) -> Found:
+        """What the checks judge by: the units, and how well their sentences support the question's focus
+        and premise."""
+        asked = " ".join(focus_terms(question))
+        return Found.of(
+            question,
+            units,
+            confidence,
+            # a pronoun or framing words alone ("about it", "that section") name nothing to look up
+            focus=self.support(asked, units) if key_terms(asked) else None,
+            premise=self.support(question.premise, units) if question.premise else None,
+        )
+
+    def support(self, phrase: str, units: list[Task]) -> Support:
+        """How well one sentence of `units` supports `phrase`: by its words, or by meaning (embeddings)."""
+        if not units:
+            return Support(similarity=0.0, present=False)
+        vector = np.asarray(self.library.retriever.embed(phrase), dtype=np.float32)
+        sentences = np.vstack([self.library.sentence_vectors(u) for u in units])
+        return Support(similarity=float(np.max(sentences @ vector)), present=present(phrase, units))
 
     def _confidence(self, evidence: Evidence) -> float:
         """How well the best passage matches: the best unit, or the best single sentence of the top units.

@@ -49,7 +49,8 @@ class RefusalCode(StrEnum):
     NOTHING_MATCHES = "nothing_matches"  # retrieval found no passage at all
     FIGURE_NOT_GIVEN = "figure_not_given"  # it asks how many/how much and the passages give no such figure
     INSTANCES_NOT_NAMED = "instances_not_named"  # it asks which provinces, hospitals… and none is named
-    NOT_IN_DOCUMENTS = "not_in_documents"  # it asks about names or terms the documents never use
+    NOT_IN_DOCUMENTS = "not_in_documents"  # no found sentence supports what it asks about, or a name it uses
+    FALSE_PREMISE = "false_premise"  # it takes as given what no found sentence says ("when will … be free")
     PERSON_NOT_NAMED = "person_not_named"  # it asks for a person; the documents name departments
     WEAK_MATCH = "weak_match"  # the best passages match it too loosely
     NO_DEPARTMENTS = "no_departments"  # it asks who is responsible and the passages name no department

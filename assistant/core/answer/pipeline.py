@@ -21,6 +21,7 @@ from assistant.core.retrieve import Timings
 from assistant.core.types import Answer, Filters, Refusal, RefusalCode, Turn
 from assistant.core.understand.checks import RefusalChecks, Vocabulary, refusal_checks
 from assistant.core.understand.question import QuestionReader
+from assistant.core.understand.terms import learned_terms
 from assistant.settings import Settings
 from index.model import Task
 
@@ -47,13 +48,14 @@ def build_parts(library: Library, settings: Settings) -> Parts:
     """The shared parts on `library`: the corpus vocabulary is read here, once."""
     from assistant.core.reform import ReformAnswers  # it builds Drafts, so it imports this module
 
-    reader = QuestionReader(settings.glossary_path)
+    reader = QuestionReader(settings.glossary_path, learned_terms(library.units.values()))
     vocabulary = Vocabulary(library.retriever.lexical.vocabulary, reader.glossary)
     checks = refusal_checks(
         vocabulary,
-        refuse_missing_terms=settings.refuse_missing_terms,
         trust_similarity=settings.trust_similarity,
         refuse_below_similarity=settings.refuse_below_similarity,
+        focus_similarity=settings.refuse_unsupported_focus,
+        premise_similarity=settings.premise_similarity,
     )
     return Parts(
         library=library,

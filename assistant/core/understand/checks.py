@@ -15,7 +15,7 @@ from typing import Protocol
 
 from assistant.core.text import content_words
 from assistant.core.types import Refusal, RefusalCode
-from assistant.core.understand.question import GENERIC_TERMS, Question
+from assistant.core.understand.question import GENERIC_TERMS, Question, focus_terms
 from index.model import Task
 
 INSTANCE_NAME = {
@@ -41,21 +41,19 @@ NUMBER = re.compile(
 )
 
 
-def as_written(text: str, stems: list[str]) -> list[str]:
-    """The words of `text` whose stems are `stems`, as the user wrote them ("money", not "monei")."""
-    words = re.findall(r"[\w'-]+", text.replace("-", " "))
-    return list(dict.fromkeys(w for w in words if content_words(w) & set(stems))) or stems
-
-
-def join_quoted(words: list[str]) -> str:
-    return ", ".join(f"\u201c{w}\u201d" for w in words)
-
-
 def covered(question: Question, units: Sequence[Task]) -> bool:
     """Whether one sentence of `units` holds every key term of the question (two at least)."""
     key = set(question.key_terms)
     sentences = (content_words(s.replace("-", " ")) for u in units for s in u.sentences)
     return len(key) >= 2 and any(key <= words for words in sentences)
+
+
+@dataclass(frozen=True)
+class Support:
+    """How well the sentences of the found units support a phrase of the question (its focus, its premise)."""
+
+    similarity: float  # the best cosine similarity of the phrase to one sentence
+    present: bool  # one sentence holds every key term of the phrase
 
 
 @dataclass(frozen=True)
@@ -65,24 +63,34 @@ class Found:
     units: list[Task]  # the best units, best first (at most three)
     confidence: float  # how closely the best passage matches, 0 when not measured
     covered: bool  # one sentence of `units` holds every key term of the question
+    focus: Support | None = None  # support for what the question asks about, when it names it
+    premise: Support | None = None  # support for what a when/why question takes as given
 
     @classmethod
-    def of(cls, question: Question, units: list[Task], confidence: float) -> Found:
-        return cls(units=units, confidence=confidence, covered=covered(question, units))
+    def of(
+        cls,
+        question: Question,
+        units: list[Task],
+        confidence: float,
+        focus: Support | None = None,
+        premise: Support | None = None,
+    ) -> Found:
+        return cls(units, confidence, covered(question, units), focus, premise)
+
+
+def present(phrase: str, units: Sequence[Task]) -> bool:
+    """Whether one sentence of `units` holds every key term of `phrase` (its stems; framing words aside)."""
+    terms = content_words(phrase.replace("-", " ")) - GENERIC_TERMS
+    sentences = (content_words(s.replace("-", " ")) for u in units for s in u.sentences)
+    return bool(terms) and any(terms <= words for words in sentences)
 
 
 class Vocabulary:
-    """The words the corpus uses, and the everyday terms its glossary translates."""
+    """The words the corpus uses (BM25's vocabulary, stemmed) and the glossary's everyday terms."""
 
     def __init__(self, words: set[str], glossary: dict[str, str]) -> None:
         self.words = words
         self.glossary = glossary
-
-    def knows(self, word: str) -> bool:
-        """Whether the corpus uses `word` (each part of a hyphenated one), or the glossary translates it."""
-        if word.lower() in self.glossary:
-            return True
-        return content_words(word.replace("-", " ")) - GENERIC_TERMS <= self.words
 
 
 class RefusalCheck(Protocol):
@@ -171,53 +179,48 @@ class PersonNotNamed:
         return Refusal(code=RefusalCode.PERSON_NOT_NAMED, message=message)
 
 
-class UnknownFocus:
-    """Words naming what the question asks for ("what [penalties] do…") that the corpus never uses.
+class UnsupportedFocus:
+    """No sentence of the found units supports what the question asks about ("what [penalties] do…").
 
-    The thing asked for must be in the documents for them to answer, however close the rest matches.
+    Judged on the evidence, not the corpus vocabulary: the focus is supported when one sentence holds its
+    words or one sentence means much the same (a paraphrase: "out of stock" for "shortage"), or when the
+    whole question matches a sentence closely. A word the corpus happens not to use refuses nothing alone.
     """
 
-    def __init__(self, vocabulary: Vocabulary) -> None:
-        self.vocabulary = vocabulary
-
-    def check(self, question: Question, found: Found) -> Refusal | None:
-        if (unknown := self.unknown(question)) is None:
-            return None
-        return Refusal(
-            code=RefusalCode.NOT_IN_DOCUMENTS, message=f"The documents never mention {join_quoted(unknown)}."
-        )
-
-    def unknown(self, question: Question) -> list[str] | None:
-        if question.focus is not None:
-            return [w for w in question.focus if not self.vocabulary.knows(w)] or None
-        # the closing topic counts only when none of its words is known: "in young people" still is
-        words = question.topic_tail
-        unknown = [w for w in words if not self.vocabulary.knows(w)]
-        return unknown if words and len(unknown) == len(words) else None
-
-
-class MissingTerms:
-    """Most of the question's key terms absent from the corpus, and no passage matching it closely."""
-
-    def __init__(self, vocabulary: Vocabulary, refuse_missing_terms: float, trust_similarity: float) -> None:
-        self.vocabulary = vocabulary
-        self.refuse_missing_terms = refuse_missing_terms
+    def __init__(self, min_similarity: float, trust_similarity: float) -> None:
+        self.min_similarity = min_similarity
         self.trust_similarity = trust_similarity
 
     def check(self, question: Question, found: Found) -> Refusal | None:
-        if found.covered or found.confidence >= self.trust_similarity:
+        support = found.focus
+        if support is None or support.present or support.similarity >= self.min_similarity:
             return None
-        key, missing = question.key_terms, self.missing(question)
-        if not key or len(missing) / len(key) <= self.refuse_missing_terms:
+        if found.confidence >= self.trust_similarity:
             return None
-        message = f"The documents do not mention {join_quoted(as_written(question.text, missing))}."
-        return Refusal(code=RefusalCode.NOT_IN_DOCUMENTS, message=message)
+        asked = " ".join(focus_terms(question))
+        return Refusal(
+            code=RefusalCode.NOT_IN_DOCUMENTS, message=f"The documents say nothing about \u201c{asked}\u201d."
+        )
 
-    def missing(self, question: Question) -> list[str]:
-        """The key terms absent from the corpus; a word the glossary translates ("covid") is not missing."""
-        translated = " ".join(question.glossary_terms)
-        known = self.vocabulary.words | content_words(translated.replace("-", " "))
-        return [w for w in question.key_terms if w not in known]
+
+class FalsePremise:
+    """A when/why question whose premise no found sentence states: "when will care become free for all?".
+
+    The premise is supported when one sentence holds its words or means much the same; otherwise the
+    question presupposes what the documents do not say, and any answer would seem to confirm it.
+    """
+
+    def __init__(self, min_similarity: float) -> None:
+        self.min_similarity = min_similarity
+
+    def check(self, question: Question, found: Found) -> Refusal | None:
+        support = found.premise
+        if question.premise is None or support is None:
+            return None
+        if support.present or support.similarity >= self.min_similarity:
+            return None
+        message = f"The question assumes \u201c{question.premise}\u201d, which the documents do not say."
+        return Refusal(code=RefusalCode.FALSE_PREMISE, message=message)
 
 
 class WeakMatch:
@@ -251,25 +254,26 @@ class RefusalChecks:
 
 def refusal_checks(
     vocabulary: Vocabulary,
-    refuse_missing_terms: float,
     trust_similarity: float,
     refuse_below_similarity: float,
+    focus_similarity: float,
+    premise_similarity: float,
 ) -> RefusalChecks:
     """Every refusal check PolicyQA runs, configured here and nowhere else."""
-    foreign: list[RefusalCheck] = [
+    asked_for: list[RefusalCheck] = [
         UnknownNames(vocabulary),
         PersonNotNamed(),
-        UnknownFocus(vocabulary),
-        MissingTerms(vocabulary, refuse_missing_terms, trust_similarity),
+        FalsePremise(premise_similarity),
+        UnsupportedFocus(focus_similarity, trust_similarity),
     ]
     return RefusalChecks(
         retrieved=[
             NothingMatches(),
             FigureNotGiven(),
             InstancesNotNamed(),
-            *foreign,
+            *asked_for,
             WeakMatch(refuse_below_similarity),
         ],
         # a follow-up answered from the units the conversation was about: no retrieval to judge by
-        follow_up=[*foreign, FigureNotGiven()],
+        follow_up=[*asked_for, FigureNotGiven()],
     )

@@ -41,20 +41,7 @@ ORDINALS = [
     "nineteenth",
     "twentieth",
 ]
-MONTHS = [
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-]
+MONTHS = [m.lower() for m in calendar.month_name[1:]]
 
 # Case-insensitive: "Task 19 of 2021" as often as "task 19"
 TASK_REFS = [
@@ -115,7 +102,7 @@ DOCUMENT_REFERENCE = re.compile(
 )
 
 
-SECTION_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6}
+SECTION_ORDINALS = {word: number for number, word in enumerate(ORDINALS[:6], start=1)}
 SECTION_REF = re.compile(
     r"\bsection\s+(\d)\b|\b(first|second|third|fourth|fifth|sixth|last|final)\s+(?:and\s+\w+\s+)?section\b",
     re.IGNORECASE,
@@ -157,8 +144,11 @@ NOTICE_FACTS = {
     "addressees": r"addressed|to whom",
     "issuer": r"who|issuer|issued by",
 }
-STRUCTURE_COUNT = re.compile(r"\bhow many\b.*\b(tasks|items)\b|\b(last|final) (numbered |key )?(task|item)")
-STRUCTURE_FIRST = re.compile(r"\bfirst (numbered |key )?(task|item)\b")
+# Which numbered task a structure question asks about: "how many tasks", "the last task", "the first item"
+STRUCTURE_TARGET = re.compile(
+    r"(?P<count>\bhow many\b.*\b(?:tasks|items)\b)"
+    r"|\b(?:(?P<first>first)|last|final) (?:numbered |key )?(?:task|item)"
+)
 
 PERSON = re.compile(
     r"\b(director|minister|head of|chairman|chairwoman|spokesperson|who signed|"
@@ -211,6 +201,13 @@ NAMED_INSTANCES = re.compile(
     r"|^\s*where\b(?!.*\bfrom\b)(?P<place>)",
     re.IGNORECASE,
 )
+# What a when/why question takes as given: "when will [hospital care become free for everyone]?", "since [the
+# plan caps drug prices], how…": the documents must say it for the question to have an answer
+PREMISE = re.compile(
+    rf"^\s*(?:when|why)\s+{AUXILIARY}\s+(?P<asked>.+?)\s*[?.!]*$"
+    r"|^\s*(?:since|given that|now that)\s+(?P<given>[^,]+),",
+    re.IGNORECASE,
+)
 CALENDAR_WORDS = {m.lower() for m in calendar.month_name[1:]} | {d.lower() for d in calendar.day_name}
 
 
@@ -256,6 +253,7 @@ class Question:
     names: list[str] = field(default_factory=list)  # capitalised words past the first: names it uses
     focus: list[str] | None = None  # words naming what it asks for ("what [penalties] do…"), when it says
     topic_tail: list[str] = field(default_factory=list)  # words of the topic it ends on, without numbers
+    premise: str | None = None  # what a when/why question takes as given ("hospital care become free")
     instances: str | None = None  # "provinces", "hospitals"…: it asks which particular ones ("places": where)
     asks_deadline: bool = False  # it says "deadline" or "dated"
     about_notice: bool = False  # it is about the notice itself (issued, document number…)
@@ -363,10 +361,9 @@ def _context_ids(history: list[Turn], question: str) -> list[str]:
             dict.fromkeys(re.findall(r"\[(20\d\d-(?:\d{1,2}|notice|preamble|closing))\]", turn.content))
         )
         if ids:
-            if re.search(r"\b(last|final) (one|task|item)\b", question, re.IGNORECASE):
-                return ids[-1:]
-            if re.search(r"\bfirst (one|task|item)\b", question, re.IGNORECASE):
-                return ids[:1]
+            picked = re.search(r"\b(?:(first)|last|final) (?:one|task|item)\b", question, re.IGNORECASE)
+            if picked:
+                return ids[:1] if picked[1] else ids[-1:]
             return ids
     return []
 
@@ -405,6 +402,20 @@ def _focus(text: str) -> list[str] | None:
     return None
 
 
+def _premise(text: str) -> str | None:
+    """The claim a when/why question presupposes, when it holds at least two words to look up."""
+    match = PREMISE.search(text)
+    if match is None:
+        return None
+    claim = DOCUMENT_REFERENCE.sub(" ", match["asked"] or match["given"]).strip()
+    return claim if len(key_terms(claim)) >= 2 else None
+
+
+def focus_terms(question: Question) -> list[str]:
+    """What the question asks about, as written: the thing it names, else the topic it ends on."""
+    return question.focus if question.focus is not None else question.topic_tail
+
+
 def _instances(text: str) -> str | None:
     match = NAMED_INSTANCES.search(text)
     if match is None:
@@ -413,13 +424,20 @@ def _instances(text: str) -> str | None:
 
 
 def _structure_target(lowered: str) -> str | None:
-    if STRUCTURE_COUNT.search(lowered):
-        return "count" if "how many" in lowered else "last"
-    return "first" if STRUCTURE_FIRST.search(lowered) else None
+    match = STRUCTURE_TARGET.search(lowered)
+    if match is None:
+        return None
+    return "count" if match["count"] else "first" if match["first"] else "last"
 
 
-def read_question(text: str, history: list[Turn], glossary_path: Path) -> Question:
-    """Analyse a question (and the conversation before it) for retrieval and answering."""
+def read_question(
+    text: str, history: list[Turn], glossary_path: Path, learned: dict[str, str] | None = None
+) -> Question:
+    """Analyse a question (and the conversation before it) for retrieval and answering.
+
+    `learned` is the vocabulary read from the indexed documents (`understand.terms`): the glossary's general
+    knowledge first, then how the documents themselves write a term.
+    """
     injection = bool(INJECTION.search(text))
     cleaned = without_injection(text)
     years = [int(y) for y in re.findall(r"\b(20\d\d)(?!\s*-\s*\d)", cleaned)]
@@ -432,7 +450,7 @@ def read_question(text: str, history: list[Turn], glossary_path: Path) -> Questi
         query = f"{last_user} {cleaned}"
     section = SECTION_REF.search(cleaned)
     searchable = DOCUMENT_REFERENCE.sub(" ", query)
-    terms = glossary(glossary_path)
+    terms = {**(learned or {}), **glossary(glossary_path)}
     lowered = text.lower()
     q = Question(
         text=text,
@@ -461,6 +479,7 @@ def read_question(text: str, history: list[Turn], glossary_path: Path) -> Questi
         if (tail := TOPIC_TAIL.search(text))
         else [],
         instances=_instances(text),
+        premise=None if context_ids else _premise(cleaned),
         asks_deadline=bool(DEADLINE_WORD.search(text)),
         about_notice=bool(NOTICE_WORDS.search(text)),
         notice_facts=[name for name, asked in NOTICE_FACTS.items() if re.search(asked, lowered)],
@@ -491,11 +510,13 @@ def without_injection(text: str) -> str:
 
 
 class QuestionReader:
-    """Reads questions with one glossary: built once per loaded index, shared by every answerer."""
+    """Reads questions with one glossary and the vocabulary learned from the loaded index: built once per
+    loaded index, shared by every answerer."""
 
-    def __init__(self, glossary_path: Path) -> None:
+    def __init__(self, glossary_path: Path, learned: dict[str, str] | None = None) -> None:
         self.glossary_path = glossary_path
-        self.glossary = glossary(glossary_path)
+        self.learned = learned or {}
+        self.glossary = {**self.learned, **glossary(glossary_path)}
 
     def read(self, text: str, history: list[Turn]) -> Question:
-        return read_question(text, history, self.glossary_path)
+        return read_question(text, history, self.glossary_path, self.learned)

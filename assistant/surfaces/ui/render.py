@@ -14,12 +14,17 @@ from collections.abc import Iterable
 
 from assistant.core.answer.extractive import ExtractiveComposer
 from assistant.core.text import MARKER
-from assistant.core.types import Answer, Citation
+from assistant.core.types import Answer, Citation, RefusalCode
 from assistant.failures import describe_failure
 from index.model import DocumentInfo, Task
 
 CITE_ANCHOR = "#cite-"
 NOT_COVERED = "Not covered by these documents."
+# The heading of a refusal whose reason is not that the documents lack the answer
+REFUSAL_HEADINGS = {
+    RefusalCode.FALSE_PREMISE: "The documents do not say what this question assumes.",
+    RefusalCode.INSTRUCTION_IGNORED: "Instructions to the assistant are ignored; ask about the documents.",
+}
 NOT_BUILT = "The index is not built yet: run `policyqa ingest`, then reload this page."
 STILL_LOADING = "The index is still loading; reload this page in a few seconds."
 OFFLINE_MODEL = ExtractiveComposer.name
@@ -92,8 +97,10 @@ def grounding_note(answer: Answer) -> str:
 
 
 def refusal_markdown(answer: Answer) -> str:
-    """The "not covered" state: a quote block (styled amber) with the reason."""
-    return f"> **{NOT_COVERED}**\n> {escape_markdown(answer.answer)}"
+    """The "not covered" state: a quote block (styled amber) with a heading for the refusal's code and the
+    reason the answer gives."""
+    heading = REFUSAL_HEADINGS.get(answer.refusal.code, NOT_COVERED) if answer.refusal else NOT_COVERED
+    return f"> **{heading}**\n> {escape_markdown(answer.answer)}"
 
 
 def answer_markdown(answer: Answer) -> str:
