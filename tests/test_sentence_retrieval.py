@@ -78,9 +78,11 @@ def test_an_answer_leads_with_the_sentence_asked_about_and_leaves_out_padding(se
     task = service.library.units["2021-18"]
     school, residents = task.sentences[5], task.sentences[2]
     assert "school doctors" in school and "resident doctors" in residents
-    label_end = answer.answer.index("addresses this [2021-18]") + len("addresses this [2021-18]")
-    # the task label stays, then the sentence on school doctors comes first; resident training is left out
-    assert answer.answer[label_end:].lstrip(". ").startswith(school.rstrip("."))
+    label = f"{task.label}, \u201c{task.title}\u201d: "
+    # the task label stays, leading the sentence on school doctors; resident training is left out
+    assert label in answer.answer, answer.answer
+    after = answer.answer[answer.answer.index(label) + len(label) :]
+    assert after[1:].startswith(school.rstrip(".")[1:]), answer.answer
     assert residents[:40] not in answer.answer
 
 

@@ -418,4 +418,10 @@ class HybridRetriever:
             hit = hits.setdefault(found.unit_id, Hit(unit=unit, score=0.0, chunk=unit.text))
             hit.score += self.sentence_weight / (self.rrf_k + rank)
             hit.sentence_similarity, hit.sentence_position = found.similarity, found.position
+        if sentences:
+            # The sentence ranking judges tasks only; a notice, preamble or closing would otherwise lose a
+            # third of its votes by its kind alone. Such a unit is scored by the rankings that judge it.
+            for hit in hits.values():
+                if hit.unit.kind is not UnitKind.TASK:
+                    hit.score *= (2 + self.sentence_weight) / 2
         return sorted(hits.values(), key=lambda h: h.score, reverse=True)

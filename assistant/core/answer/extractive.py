@@ -67,6 +67,18 @@ def quoted(unit: Task) -> str:
     return f"{unit.label}, \u201c{unit.title}\u201d"
 
 
+def labelled(unit: Task, best: list[str], framing: str) -> list[str]:
+    """The unit's sentences, cited, the first led by its label: "2021 task (7), “…”: start the pilot …".
+
+    The label names where the answer comes from; on a sentence of its own ("… addresses this") it would be a
+    claim with no content. It stands alone only when no sentence of the unit answers.
+    """
+    if not best:
+        return [cite(f"{capitalised(quoted(unit))} {framing}", unit.id)]
+    first = cite(f"{capitalised(quoted(unit))}: {lower_first(best[0])}", unit.id)
+    return [first, *(cite(s, unit.id) for s in best[1:])]
+
+
 def join_names(names: list[str]) -> str:
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
@@ -206,16 +218,17 @@ class ExtractiveComposer:
     def _what(self, evidence: Evidence) -> list[str]:
         sentences: list[str] = []
         for unit in self._primary(evidence):
+            best = self._best(unit, evidence, 3)
             if unit.kind is UnitKind.TASK:
-                sentences.append(cite(f"{capitalised(quoted(unit))}, addresses this", unit.id))
-            sentences.extend(cite(s, unit.id) for s in self._best(unit, evidence, 3))
+                sentences.extend(labelled(unit, best, "addresses this"))
+            else:
+                sentences.extend(cite(s, unit.id) for s in best)
         return sentences
 
     def _which(self, evidence: Evidence) -> list[str]:
         sentences = []
         for unit in self._primary(evidence):
-            sentences.append(cite(f"This is covered by {quoted(unit)}", unit.id))
-            sentences.extend(cite(s, unit.id) for s in self._best(unit, evidence, 1))
+            sentences.extend(labelled(unit, self._best(unit, evidence, 1), "covers this"))
         return sentences
 
     def _who(self, evidence: Evidence) -> list[str]:
