@@ -150,7 +150,7 @@ class ExtractiveComposer:
         if exact is not None and not covered(evidence.question, [hits[0].unit]):
             hits.remove(exact)
             hits.insert(0, exact)
-        elif (answering := self._answering_sentence(hits)) is not None:
+        elif (answering := self._answering_sentence(hits, evidence)) is not None:
             hits.remove(answering)
             hits.insert(0, answering)
         best = hits[0]
@@ -166,13 +166,13 @@ class ExtractiveComposer:
                 and hit.similarity >= best.similarity - 0.1
             )
             # a second task joins only when one of its sentences answers about as well as the best's
-            answers_too = hit.sentence_similarity >= best.sentence_similarity - SENTENCE_PAR
+            leading = self._sentence_match(best, evidence)
+            answers_too = self._sentence_match(hit, evidence) >= leading - SENTENCE_PAR
             if ((close and len(units) == 1) or other_year) and answers_too:
                 units.append(hit.unit)
         return units
 
-    @staticmethod
-    def _answering_sentence(hits: list[Hit]) -> Hit | None:
+    def _answering_sentence(self, hits: list[Hit], evidence: Evidence) -> Hit | None:
         """A close runner-up whose one sentence answers the question clearly better than any sentence of
         the best hit: a task only broadly related to a question does not lead over the task that answers it.
         """
@@ -181,11 +181,18 @@ class ExtractiveComposer:
             if (
                 hit.unit.kind is UnitKind.TASK
                 and hit.sentence_position  # a sentence, not the title
-                and hit.sentence_similarity >= best.sentence_similarity + SENTENCE_LEAD
+                and hit.sentence_similarity >= self._sentence_match(best, evidence) + SENTENCE_LEAD
                 and hit.score >= best.score * 0.9
             ):
                 return hit
         return None
+
+    def _sentence_match(self, hit: Hit, evidence: Evidence) -> float:
+        """How close the hit's best sentence is to the question. The sentence search ranks tasks only, so
+        a notice, preamble or closing is measured here, not taken as 0 (which any task would beat)."""
+        if hit.sentence_similarity or evidence.query_vector is None:
+            return hit.sentence_similarity
+        return float(np.max(self.library.sentence_vectors(hit.unit) @ evidence.query_vector))
 
     def _ranked_sentences(self, unit: Task, evidence: Evidence) -> list[tuple[float, int, str]]:
         """(score, position, sentence) of a unit's body, best first: embedding plus word overlap."""
