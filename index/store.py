@@ -276,6 +276,7 @@ class IndexStore:
                 sentences_name(name), embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
             )
             reused_units = self._copy(reuse, collection)
+            report.reused = len(reuse)
             if fresh:
                 if stage:
                     stage("embedding", len(fresh))
