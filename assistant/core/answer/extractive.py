@@ -155,6 +155,7 @@ class ExtractiveComposer:
             hits.insert(0, answering)
         best = hits[0]
         units = [best.unit]
+        leading = self._sentence_match(best, evidence)
         for hit in hits[1:3]:
             close = (
                 hit is hits[1] and hit.score >= best.score * 0.97 and hit.similarity >= best.similarity - 0.02
@@ -166,7 +167,6 @@ class ExtractiveComposer:
                 and hit.similarity >= best.similarity - 0.1
             )
             # a second task joins only when one of its sentences answers about as well as the best's
-            leading = self._sentence_match(best, evidence)
             answers_too = self._sentence_match(hit, evidence) >= leading - SENTENCE_PAR
             if ((close and len(units) == 1) or other_year) and answers_too:
                 units.append(hit.unit)
