@@ -90,6 +90,10 @@ class WordIndex:
                 postings[word].append(position)
         self._postings = {w: np.frombuffer(p, dtype=np.int32) for w, p in postings.items()}
 
+    def share(self, word: str) -> float:
+        """The share of tasks whose title or sentences hold `word` (stemmed)."""
+        return len(self._postings.get(word, ())) / max(len(self._tasks), 1)
+
     def containing(self, words: set[str]) -> list[Task]:
         """The tasks, in catalog order, whose title and sentences hold every one of `words` (stemmed)."""
         if not words or any(w not in self._postings for w in words):

@@ -17,16 +17,32 @@ import threading
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
-from enum import StrEnum
 from pathlib import Path
 
 from assistant.core.answer.base import cite
 from assistant.core.answer.pipeline import Draft
 from assistant.core.evolution import MATCH_FLOOR, TopicFollower, when
 from assistant.core.library import Library
+from assistant.core.text import content_words
 from assistant.core.types import Filters, RefusalCode
 from assistant.core.types import Refusal as AnswerRefusal
 from assistant.core.understand.question import read_question
+from assistant.core.understand.reform import (
+    CHANGE_QUESTION,
+    COMPARISON_FRAME,
+    CONTINUED_WORDS,
+    DROPPED_WORDS,
+    EVOLVED_WORDS,
+    FRAMING,
+    NEW_WORDS,
+    RARE_SHARE,
+    DeadlineWindow,
+    ReformIntent,
+    ReformQuestion,
+    mentioned_departments,
+    read_reform_question,
+    topic_words,
+)
 from index.align import (
     Alignment,
     LinkStatus,
@@ -40,10 +56,9 @@ from index.align import (
     read_stored,
     tasks_by_document,
 )
-from index.departments import DEPARTMENT_ALIASES, canonical_department, department_names
+from index.departments import DEPARTMENT_ALIASES, canonical_department
 from index.model import Deadline, Task, UnitKind
 
-MONTHS = [m.lower() for m in calendar.month_name[1:]]
 CLOSE_MATCH = 0.05  # dense similarity within which another task matches a topic "almost as well"
 
 
@@ -178,7 +193,9 @@ class ReformView:
         """The canonical department `name` stands for (official name or alias, any case)."""
         canonical = canonical_department(name)
         known = {d.lower(): d for d in self.departments}
-        found = known.get(canonical.lower()) or next(iter(department_names(name)), None)
+        found = known.get(canonical.lower()) or next(
+            iter(mentioned_departments(name, self.departments, self.library.task_words.share)), None
+        )
         if found is None or found not in self.departments:
             raise UnknownDepartmentError(name)
         return found
@@ -229,65 +246,6 @@ def reform_view(library: Library) -> ReformView:
 # questions
 
 
-class ReformIntent(StrEnum):
-    NEW = "new"
-    DROPPED = "dropped"
-    CONTINUED = "continued"
-    EVOLVED = "evolved"
-    DUE = "due"
-    LEADS = "leads"
-
-
-NEW_WORDS = re.compile(
-    r"\bwhat(?:'s| is| are) new\b|\bnew (?:tasks|items)\b|\b(?:tasks|items) (?:are|were) new\b"
-    r"|\bnew in (?:20\d\d|this year)\b"
-)
-DROPPED_WORDS = re.compile(
-    r"\b(dropped|removed|disappeared|discontinued|no longer (?:appear|listed|included)|left out|omitted"
-    r"|(?:not|never) (?:been )?(?:continued|carried (?:over|forward)|kept|retained)|no counterpart)\b"
-)
-CONTINUED_WORDS = re.compile(
-    r"\b(continued?|carried (?:over|forward)|kept|keep|retained?|still (?:there|listed|included))\b"
-)
-EVOLVED_WORDS = re.compile(
-    r"\b(evolved?|evolution|developed over|over the years|across (?:the )?(?:years|notices)|over time"
-    r"|from year to year|year (?:by|on|to) year|(?:in|across) (?:each|every) (?:year|notice))\b"
-)
-# the framing of a comparison question, left out of the topic it asks about
-COMPARISON_FRAME = re.compile(
-    r"^\W*(?:how\s+(?:has|have|did|do|does)|compare|what\s+(?:has|have)\s+changed\s+in)\b"
-    r"|\b(?:changed|changes?|developed|compared?|in each notice|from year to year|year (?:by|on|to) year)\b"
-)
-DUE_WORDS = re.compile(
-    rf"\b(?:due|deadlines?|to be (?:done|completed|finished))\b[^?]*\b(?:before|by|until)\b"
-    rf"(?: the end of)?\s+(?P<month>{'|'.join(MONTHS)})(?:\s+(?P<year>20\d\d))?"
-)
-LEADS_WORDS = re.compile(
-    r"\b(?:what|which)\b[^?]*\b(?:does|do|did|will)\b[^?]*\b(?:lead|head|take charge of|responsible for)\b"
-)
-
-
-def reform_intent(text: str) -> ReformIntent | None:
-    """Which reform question `text` asks, if any (lower-cased text)."""
-    if EVOLVED_WORDS.search(text):
-        return ReformIntent.EVOLVED
-    if DROPPED_WORDS.search(text):
-        return ReformIntent.DROPPED
-    if NEW_WORDS.search(text):
-        return ReformIntent.NEW
-    if (
-        CONTINUED_WORDS.search(text)
-        and re.search(r"\b(tasks|items)\b", text)
-        and re.search(r"\b20\d\d\b", text)
-    ):
-        return ReformIntent.CONTINUED
-    if DUE_WORDS.search(text):
-        return ReformIntent.DUE
-    if department_names(text) and LEADS_WORDS.search(text):
-        return ReformIntent.LEADS
-    return None
-
-
 class ReformAnswers:
     """The reform questions' step of the extractive pipeline, built once per loaded library (`build_parts`).
 
@@ -302,11 +260,11 @@ class ReformAnswers:
         self.glossary_path = glossary_path
 
     def draft(self, question: str) -> Draft | None:
-        text = re.sub(r"\s+", " ", question.lower()).strip()
-        intent = reform_intent(text)
-        if intent is None:
+        view = reform_view(self.library)
+        read = read_reform_question(question, view.departments, self.library.task_words.share)
+        if read is None:
             return None
-        result = ReformComposer(reform_view(self.library), text, self.glossary_path).compose(intent)
+        result = ReformComposer(view, read, self.glossary_path).compose()
         if isinstance(result, Refusal):
             return Draft(refusal=AnswerRefusal(code=result.code, message=result.reason))
         answer = " ".join(result)
@@ -337,14 +295,23 @@ def capitalised(text: str) -> str:
 class ReformComposer:
     """The sentences of a reform answer, one method per intent; each sentence cites the task it names."""
 
-    def __init__(self, view: ReformView, text: str, glossary_path: Path | None = None) -> None:
+    def __init__(self, view: ReformView, question: ReformQuestion, glossary_path: Path | None = None) -> None:
         self.view = view
-        self.text = text
+        self.question = question
+        self.text = question.text
         self.glossary_path = glossary_path
-        self.years = [int(y) for y in re.findall(r"\b(20\d\d)\b", text)]
+        self.years = question.years
         self._embedded: tuple[str, list[float]] | None = None
 
-    def compose(self, intent: ReformIntent) -> list[str] | Refusal:
+    def compose(self) -> list[str] | Refusal:
+        intent = self.question.intent
+        if intent is not ReformIntent.DUE and (missing := self._missing_year()):
+            return missing
+        if self.question.topic and intent in (ReformIntent.NEW, ReformIntent.DROPPED, ReformIntent.CONTINUED):
+            # "was the COVID-19 task dropped in 2022?": the topic's line through the notices says it
+            return self._evolved()
+        if intent is ReformIntent.EVOLVED and not self.question.topic:
+            return self._pair_summary()
         return {
             ReformIntent.NEW: self._new,
             ReformIntent.DROPPED: self._dropped,
@@ -353,6 +320,17 @@ class ReformComposer:
             ReformIntent.DUE: self._due,
             ReformIntent.LEADS: self._leads,
         }[intent]()
+
+    def _missing_year(self) -> Refusal | None:
+        """A refusal naming the first year the question names that no indexed document is of."""
+        indexed = sorted({self.view.document_year(d) for d in self.view.documents})
+        missing = [y for y in sorted(set(self.years)) if y not in indexed]
+        if not missing:
+            return None
+        return Refusal(
+            f"No notice for {missing[0]} is indexed (years: {', '.join(map(str, indexed))}).",
+            RefusalCode.YEAR_NOT_INDEXED,
+        )
 
     # which pair of notices
 
@@ -432,9 +410,47 @@ class ReformComposer:
             sentence += f" with changed {', '.join(c.value for c in link.changes)}"
         return f"{sentence.rstrip('.')} [{old.id}] [{new.id}]."
 
+    def _pair_summary(self) -> list[str] | Refusal:
+        """How one notice's tasks changed in the next, as a whole: what continued (and what changed in
+        it), what was not continued, what is new."""
+        pair = self._pair()
+        if isinstance(pair, Refusal):
+            return pair
+        units = self.view.library.units
+        sentences = [self._link_sentence(link) for link in pair.links if link.from_id and link.to_id]
+        dropped = [units[lk.from_id] for lk in pair.of_status(LinkStatus.DROPPED) if lk.from_id]
+        new = [units[lk.to_id] for lk in pair.of_status(LinkStatus.NEW) if lk.to_id]
+        if dropped:
+            sentences += framed(f"Not continued in {self._label_year(pair.to_doc)}", dropped)
+        if new:
+            sentences += framed(f"New compared with {self._label_year(pair.from_doc)}", new)
+        return sentences or Refusal("The two notices share no task and have none of their own.")
+
+    def _names_topic(self, task: Task) -> bool:
+        """Whether `task` holds at least half of the topic's rare words (in under a fifth of all tasks):
+        a name such as "Sanming" is evidence the embedding may score low."""
+        words = self.view.library.task_words
+        rare = {w for w in topic_words(self._topic()) if words.share(w) < RARE_SHARE}
+        held = rare & content_words(" ".join([task.title, *task.sentences]))
+        return bool(held) and 2 * len(held) >= len(rare)
+
     def _topic(self) -> str:
-        """What an evolution question is about: the question without its framing, the glossary applied."""
-        topic = COMPARISON_FRAME.sub(" ", EVOLVED_WORDS.sub(" ", self.text))
+        """What a question on one topic is about: the question without its framing, the glossary applied."""
+        topic = self.text
+        for frame in (
+            EVOLVED_WORDS,
+            CHANGE_QUESTION,
+            DROPPED_WORDS,
+            CONTINUED_WORDS,
+            NEW_WORDS,
+            COMPARISON_FRAME,
+        ):
+            topic = frame.sub(" ", topic)
+        topic = re.sub(r"\b20\d\d\b", " ", topic)
+        if self.question.intent is not ReformIntent.EVOLVED:
+            # a status question's topic is short: without the words that frame it ("was the … task in")
+            kept = [w for w in topic.split() if not content_words(w) <= FRAMING]
+            topic = " ".join(kept) or topic
         if self.glossary_path is not None:
             topic = read_question(topic, [], self.glossary_path).query  # glossary applied, framing removed
         return topic
@@ -454,7 +470,8 @@ class ReformComposer:
             return Refusal("No task matches this topic.")
         topic, embedding = self._topic_embedding()
         line = TopicFollower(self.view).follow(topic, anchor=start, embedding=embedding)
-        if not line.stages or max(stage.similarity for stage in line.stages) < MATCH_FLOOR:
+        weak = not line.stages or max(stage.similarity for stage in line.stages) < MATCH_FLOOR
+        if weak and not any(self._names_topic(stage.task) for stage in line.stages):
             return Refusal("No task of the indexed notices matches this topic.", RefusalCode.WEAK_MATCH)
         sentences: list[str] = []
         earlier: set[str] = set()
@@ -493,36 +510,33 @@ class ReformComposer:
         return next((t for t in close if len(self.view.history(t.id)) > 1), hits[0].unit)
 
     def _due(self) -> list[str] | Refusal:
-        match = DUE_WORDS.search(self.text)
-        assert match is not None
-        month_number = MONTHS.index(match["month"]) + 1
+        """Every dated deadline in the question's window (and of the department it names), by month."""
         view = self.view
         dated_years = sorted({d.deadline.month[:4] for d in view.deadlines()})
         if not dated_years:
-            return Refusal("No task of the indexed notices sets a dated deadline.")
-        year = match["year"] or (str(self.years[-1]) if self.years else dated_years[-1])
-        before = f"{year}-{month_number:02d}"
-        department = next(iter(department_names(self.text)), None)
+            return Refusal("No task of the indexed notices sets a dated deadline.", RefusalCode.NO_DEADLINE)
+        window = self.question.window or DeadlineWindow(None, None)
+        # a month named without a year: the latest year with deadlines
+        window = DeadlineWindow(
+            *(m.replace("????", dated_years[-1]) if m else None for m in (window.start, window.end))
+        )
+        department = self.question.departments[0] if self.question.departments else None
         try:
-            led = view.deadlines(before=before, department=department)
+            due = view.deadlines(before=window.end, after=window.start, department=department)
         except UnknownDepartmentError:
             return Refusal(f"No indexed task names the {department} as a lead department.")
-        due = [d for d in led if d.deadline.month[:4] == year]
         if not due:
-            return Refusal(
-                f"No task sets a deadline in {year} up to the end of {calendar.month_name[month_number]}."
-            )
-        sentences = []
-        for entry in due:
-            task = entry.task
-            sentences.append(
-                cite(f"{capitalised(quoted(task))}: {lower_first(entry.deadline.sentence)}", task.id)
-            )
+            led = f" for the {department}" if department else ""
+            return Refusal(f"No task sets a deadline{led} {window.describe()}.", RefusalCode.NO_DEADLINE)
+        sentences = [
+            cite(f"{capitalised(quoted(entry.task))}: {lower_first(entry.deadline.sentence)}", entry.task.id)
+            for entry in due
+        ]
         return list(dict.fromkeys(sentences))
 
     def _leads(self) -> list[str] | Refusal:
         view = self.view
-        name = department_names(self.text)[0]
+        name = self.question.departments[0]
         try:
             tasks = view.department_tasks(name)
         except UnknownDepartmentError:

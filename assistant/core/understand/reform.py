@@ -1,0 +1,301 @@
+"""Reading a question that follows the reform across notices: which view it asks for (what is new, dropped,
+continued, how a topic evolved, what falls due, what a department leads), the deadline window, the
+departments it names, and the topic it is about, if any.
+
+Departments are recognised the way people name them, not only by their official names and the aliases of
+`index.departments`: by acronym ("NMPA", "MOF") and by the words that set a name apart from the others'
+("the market regulator", "the science ministry", "customs"), among the departments the indexed documents
+make responsible. Nothing here depends on one document's wording.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from assistant.core.text import content_words
+from index.departments import department_names
+
+MONTHS = [m.lower() for m in calendar.month_name[1:]]
+_MONTH = "|".join(MONTHS)
+_YEAR = r"(?:\s+(?:of\s+)?(?P<year>20\d\d))?"
+
+
+class ReformIntent(StrEnum):
+    NEW = "new"
+    DROPPED = "dropped"
+    CONTINUED = "continued"
+    EVOLVED = "evolved"
+    DUE = "due"
+    LEADS = "leads"
+
+
+NEW_WORDS = re.compile(
+    r"\bwhat(?:'s| is| are) new\b|\bnew (?:tasks|items)\b|\b(?:tasks|items) (?:are|were) new\b"
+    r"|\bnew in (?:20\d\d|this year)\b|\bis (?:it|the [\w\s-]+) new\b"
+)
+DROPPED_WORDS = re.compile(
+    r"\b(dropp?(?:ed|s|ing)?|removed|disappeared|discontinued|no longer (?:appear|listed|included)|left out"
+    r"|omitted|(?:not|never) (?:been )?(?:continued|carried (?:over|forward)|kept|retained)|no counterpart)\b"
+)
+CONTINUED_WORDS = re.compile(
+    r"\b(continued?|carr(?:y|ied) (?:over|forward|on)|kept|keep|retained?|still (?:there|listed|included)"
+    r"|stay(?:ed|s)? (?:on|in)|remain(?:ed|s)? (?:on|in))\b"
+)
+EVOLVED_WORDS = re.compile(
+    r"\b(evolved?|evolution|developed over|over the years|across (?:the )?(?:years|notices)|over time"
+    r"|from year to year|year (?:by|on|to) year|(?:in|across) (?:each|every) (?:year|notice)"
+    r"|(?:trace|track|follow)(?:s|ed|ing)?(?=\b[^?]*\b(?:through|across|over) the (?:notices|years|docu))"
+    r"|(?:through|across|over) the (?:notices|documents))\b"
+)
+CHANGE_QUESTION = re.compile(r"\bhow (?:did|has|have|do|does)\b(?=[^?]*\bchang(?:e|ed|es)\b)")
+# the framing of a comparison question, left out of the topic it asks about
+COMPARISON_FRAME = re.compile(
+    r"^\W*(?:how\s+(?:has|have|did|do|does)|compare|what\s+(?:has|have)\s+changed\s+in)\b"
+    r"|\b(?:changed|changes?|developed|compared?|in each notice|from year to year|year (?:by|on|to) year)\b"
+)
+DEADLINE_WORDS = re.compile(
+    r"\b(?:due|deadlines?|dates?|(?:be|being) (?:done|completed|finished|issued|delivered|met))\b"
+)
+LISTS_DEADLINES = re.compile(r"\b(?:every|all|each|list)\b[^?]*\b(?:deadlines?|dates)\b|\bdeadlines\b")
+LEAD_WORDS = re.compile(
+    r"\b(?:lead(?:s|ing)?|led|head(?:s|ed|ing)?|in charge|take charge|responsib\w*|involved|assigned"
+    r"|given to|jobs?|duties|role)\b"
+)
+# a question that asks for a department rather than about one ("which ministry is responsible for …")
+ASKS_FOR_DEPARTMENT = re.compile(
+    r"^\W*who\b|\b(?:which|what)\s+(?:\w+\s+)?(?:departments?|ministr(?:y|ies)|agenc(?:y|ies)|bod(?:y|ies)"
+    r"|organi[sz]ations?|authorit(?:y|ies)|regulators?)\b"
+)
+ORG_NOUN = re.compile(
+    r"^(?:ministry|ministries|regulators?|administration|authorit(?:y|ies)|agenc(?:y|ies)|bureau"
+    r"|department|commission|office|secretariat)$"
+)
+# words of an official name that say what kind of body it is, not which one
+NAME_GENERIC = content_words(
+    "national state general ministry administration commission bureau office department china central "
+    "council secretariat"
+)
+# words of a reform question that are its framing, not a topic
+FRAMING = content_words(
+    "which what how when does did do was were is are has have tasks task items item topics topic agenda "
+    "list lists notice notices plan plans year years work jobs job duties duty role anything something "
+    "everything lead leads leading led head heads headed charge responsible responsibility involved "
+    "assigned given take takes play reform reforms government due deadline deadlines date dates order "
+    "every all each done completed finished issued delivered met must need needs still new dropped drop "
+    "continue continued carried carry kept keep keeps stayed remained evolved changed change compare "
+    "trace track "
+    "follow notices documents time period please month months hit meet reach fall falls set sets expected "
+    "regulator regulators authority authorities agency agencies body bodies ministry department "
+    "from between into onto through across over since until during within about any some"
+)
+RARE_SHARE = 0.2  # a name word that appears in fewer tasks than this names its department on its own
+
+
+@dataclass(frozen=True)
+class DeadlineWindow:
+    """The months a deadline question asks about, both ends inclusive ("YYYY-MM"); None is open."""
+
+    start: str | None
+    end: str | None
+
+    def describe(self) -> str:
+        def name(month: str) -> str:
+            year, number = month.split("-")
+            return f"{calendar.month_name[int(number)]} {year}"
+
+        if self.start and self.end:
+            if self.start == self.end:
+                return f"in {name(self.start)}"
+            if self.start[5:] == "01" and self.end[5:] == "12" and self.start[:4] == self.end[:4]:
+                return f"in {self.start[:4]}"
+            return f"between {name(self.start)} and the end of {name(self.end)}"
+        if self.end:
+            return f"up to the end of {name(self.end)}"
+        return f"from {name(self.start)} on" if self.start else "at all"
+
+
+@dataclass(frozen=True)
+class ReformQuestion:
+    """What a reform question asks, read once."""
+
+    intent: ReformIntent
+    text: str  # lower-cased, single-spaced
+    years: list[int]
+    departments: list[str] = ()  # type: ignore[assignment]
+    window: DeadlineWindow | None = None
+    topic: bool = False  # it names a topic (a task's subject) beyond its framing
+
+
+def read_reform_question(
+    question: str, departments: Sequence[str], share: Callable[[str], float]
+) -> ReformQuestion | None:
+    """The reform question `question` asks, or None when it is not one.
+
+    `departments` are the departments the indexed tasks name; `share(word)` is the share of tasks whose
+    text holds a (stemmed) word, so that a rare name word ("customs") can name its department alone.
+    """
+    text = re.sub(r"\s+", " ", question.lower()).strip()
+    years = [int(y) for y in re.findall(r"\b(20\d\d)\b", text)]
+    named = mentioned_departments(question, departments, share)
+    topic = bool(topic_words(text, named))
+    change = _change_intent(text, topic)
+    if change is not None:
+        return ReformQuestion(change, text, years, named, topic=topic)
+    window = deadline_window(text, years)
+    listed = (named or LISTS_DEADLINES.search(text)) and not topic  # "NDRC deadlines", "every deadline"
+    if DEADLINE_WORDS.search(text) and (window is not None or listed):
+        if window is None and years:
+            window = DeadlineWindow(f"{min(years)}-01", f"{max(years)}-12")
+        return ReformQuestion(ReformIntent.DUE, text, years, named, window)
+    if named and LEAD_WORDS.search(text) and not ASKS_FOR_DEPARTMENT.search(text) and not topic:
+        return ReformQuestion(ReformIntent.LEADS, text, years, named)
+    return None
+
+
+def _change_intent(text: str, topic: bool) -> ReformIntent | None:
+    if EVOLVED_WORDS.search(text) or (CHANGE_QUESTION.search(text) and not topic):
+        return ReformIntent.EVOLVED
+    # a topic with "dropped" or "kept" is a change question only when it names when ("in 2022", "the
+    # notices"): "have drug prices dropped?" asks about prices
+    dated = re.search(r"\b20\d\d\b|\bnotices?\b|\b(?:last|this|next) year\b", text)
+    if DROPPED_WORDS.search(text) and (dated or not topic):
+        return ReformIntent.DROPPED
+    if NEW_WORDS.search(text):
+        return ReformIntent.NEW
+    listed = re.search(r"\b(tasks|items|topics|themes|priorities)\b", text)
+    if CONTINUED_WORDS.search(text) and dated and (topic or listed):
+        return ReformIntent.CONTINUED
+    return None
+
+
+def topic_words(text: str, departments: Sequence[str] = ()) -> set[str]:
+    """Content words of a reform question beyond its framing, years and the departments it names."""
+    named = set().union(*(content_words(d) for d in departments)) if departments else set()
+    words = content_words(re.sub(r"\b20\d\d\b", " ", text))
+    words -= {w for w in words if _is_acronym_of_any(w, departments)}
+    return {w for w in words - FRAMING - named - NAME_GENERIC - set(MONTHS) if not w.isdigit()}
+
+
+def _is_acronym_of_any(word: str, departments: Sequence[str]) -> bool:
+    return any(word.upper() in acronyms(d) for d in departments)
+
+
+# deadline windows
+
+_QUARTER = re.compile(
+    r"\b(?:(?P<nth>first|second|third|fourth|1st|2nd|3rd|4th) quarter|q(?P<q>[1-4]))" + _YEAR
+)
+_HALF = re.compile(r"\b(?:in|during|within|over|by|before) the (?P<nth>first|second) half" + _YEAR)
+_BEFORE = re.compile(
+    rf"\b(?P<op>before|by|until|till|no later than)(?P<end> the end of)?\s+(?P<month>{_MONTH})" + _YEAR
+)
+_IN = re.compile(rf"\b(?:in|during|for|within)\s+(?P<month>{_MONTH})" + _YEAR)
+_AFTER = re.compile(rf"\b(?P<op>after|from|since)\s+(?:the end of\s+)?(?P<month>{_MONTH})" + _YEAR)
+_ORDINAL = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4}
+
+
+def deadline_window(text: str, years: Sequence[int]) -> DeadlineWindow | None:
+    """The months a deadline question names ("before the end of September 2021", "in August", "in the
+    third quarter of 2021", "from July"); None when it names none. A month
+    without a year takes the question's year; with none named, the year is left as "????" for the caller
+    to resolve."""
+    default = str(years[-1]) if years else "????"
+    if match := _QUARTER.search(text):
+        quarter = int(match["q"]) if match["q"] else _ORDINAL[match["nth"]]
+        year = match["year"] or default
+        return DeadlineWindow(f"{year}-{3 * quarter - 2:02d}", f"{year}-{3 * quarter:02d}")
+    if match := _HALF.search(text):
+        half = _ORDINAL[match["nth"]]
+        year = match["year"] or default
+        return DeadlineWindow(f"{year}-{6 * half - 5:02d}", f"{year}-{6 * half:02d}")
+    if match := _BEFORE.search(text):
+        end = f"{match['year'] or default}-{MONTHS.index(match['month']) + 1:02d}"
+        strict = match["op"] == "before" and not match["end"]  # "before March": March is too late
+        return DeadlineWindow(None, previous_month(end) if strict else end)
+    if match := _IN.search(text):
+        month = f"{match['year'] or default}-{MONTHS.index(match['month']) + 1:02d}"
+        return DeadlineWindow(month, month)
+    if match := _AFTER.search(text):
+        start = f"{match['year'] or default}-{MONTHS.index(match['month']) + 1:02d}"
+        return DeadlineWindow(next_month(start) if match["op"] == "after" else start, None)
+    return None
+
+
+def previous_month(month: str) -> str:
+    if month.startswith("????"):
+        return month[:5] + f"{max(int(month[5:]) - 1, 0):02d}"
+    year, number = int(month[:4]), int(month[5:])
+    return f"{year - 1}-12" if number == 1 else f"{year}-{number - 1:02d}"
+
+
+def next_month(month: str) -> str:
+    if month.startswith("????"):
+        return month[:5] + f"{int(month[5:]) + 1:02d}"
+    year, number = int(month[:4]), int(month[5:])
+    return f"{year + 1}-01" if number == 12 else f"{year}-{number + 1:02d}"
+
+
+# departments as people name them
+
+MINOR_WORDS = {"of", "and", "for", "the", "on", "in", "to"}
+
+
+def acronyms(name: str) -> set[str]:
+    """A name's acronyms: initials without minor words ("NMPA", "SAMR") and with "of" ("MOF", "MOHRSS")."""
+    words = name.replace("-", " ").split()
+    plain = "".join(w[0] for w in words if w.lower() not in MINOR_WORDS).upper()
+    with_of = "".join(w[0] for w in words if w.lower() not in MINOR_WORDS - {"of"}).upper()
+    return {plain, with_of} - {""}
+
+
+def mentioned_departments(
+    question: str, departments: Sequence[str], share: Callable[[str], float]
+) -> list[str]:
+    """Departments `question` names: by an official name or known alias (any department), else, among
+    `departments`, by acronym or by the words that set its name apart. An informal name counts next to a
+    word for a body ("the science ministry", "the market regulator", "the ministry of finance") or, when
+    its words are rare in the tasks' text, alone ("customs"); the department whose distinctive words it
+    names most wins, and a tie names none."""
+    if named := department_names(question):
+        return named
+    tokens = re.findall(r"[A-Za-z]+", question)
+    by_acronym = [
+        d
+        for d in departments
+        if any((t.isupper() or len(t) >= 4) and t.upper() in acronyms(d) for t in tokens if len(t) >= 2)
+    ]
+    if by_acronym:
+        return by_acronym[:1]
+    lowered = [t.lower() for t in tokens]
+    near_body = _words_near_a_body(lowered)
+    every = content_words(" ".join(lowered))
+    scored: list[tuple[int, str]] = []
+    for department in departments:
+        distinct = content_words(department) - NAME_GENERIC
+        near = distinct & near_body
+        alone = distinct & every
+        if near:
+            scored.append((len(near), department))
+        elif alone == distinct and distinct and all(share(w) < RARE_SHARE for w in alone):
+            scored.append((len(alone), department))
+    if not scored:
+        return []
+    best = max(score for score, _ in scored)
+    winners = [d for score, d in scored if score == best]
+    return winners if len(winners) == 1 else []
+
+
+def _words_near_a_body(tokens: list[str]) -> set[str]:
+    """Stemmed words just before a word for a body ("science ministry") or just after "<body> of"."""
+    near: list[str] = []
+    for i, token in enumerate(tokens):
+        if not ORG_NOUN.match(token):
+            continue
+        near += tokens[max(i - 3, 0) : i]
+        if i + 1 < len(tokens) and tokens[i + 1] == "of":
+            near += tokens[i + 2 : i + 6]
+    return content_words(" ".join(near))
