@@ -575,10 +575,15 @@ def change_sentences(task: Task, link: TaskLink) -> list[str]:
 
 
 def framed(frame: str, tasks: list[Task]) -> list[str]:
-    """One sentence per task, the frame only before the first: the others say nothing their task does not
-    (so the grounding check passes them on their words alone, without embedding every sentence)."""
+    """One sentence per task, the frame only before the first, each with the task's first sentence: what
+    the task is about in its own words (a label and title alone say nothing a reader can check)."""
     return [
-        cite(f"{frame}: {quoted(t)}" if i == 0 else capitalised(quoted(t)), t.id) for i, t in enumerate(tasks)
+        cite(
+            (f"{frame}: {quoted(t)}" if i == 0 else capitalised(quoted(t)))
+            + (f": {lower_first(t.sentences[0])}" if t.sentences else ""),
+            t.id,
+        )
+        for i, t in enumerate(tasks)
     ]
 
 

@@ -249,13 +249,7 @@ class ExtractiveComposer:
         chosen = with_departments if evidence.direct else with_departments[:1]
         sentences = []
         for unit in chosen:
-            names = join_names(
-                [f"the {n}" if not n.startswith("the ") else n for n in unit.departments_as_written]
-            )
-            others = (
-                ", among others" if re.search(r"\betc\b|relevant departments", unit.departments_text) else ""
-            )
-            sentences.append(cite(f"{capitalised(quoted(unit))}, is led by {names}{others}", unit.id))
+            sentences.append(cite(f"{capitalised(quoted(unit))}: {responsible(unit)}", unit.id))
         return sentences
 
     def _when(self, evidence: Evidence) -> list[str]:
@@ -353,3 +347,16 @@ class ExtractiveComposer:
                 found = self._best(notice, evidence, 2)
             sentences.extend(cite(s, notice.id) for s in found)
         return sentences
+
+
+def responsible(unit: Task) -> str:
+    """Who leads a task, in its responsibility note's own words ("the X and the Y are responsible", "…
+    and relevant departments are responsible"), so that the claim reads as the source states it."""
+    written = unit.departments_as_written
+    names = join_names([n if n.startswith("the ") else f"the {n}" for n in written])
+    if re.search(r"relevant departments", unit.departments_text):
+        names += " and relevant departments"
+    elif re.search(r"\betc\b", unit.departments_text):
+        names += ", etc.,"
+    plural = len(written) > 1 or names.endswith(("departments", "etc.,"))
+    return f"{names} {'are' if plural else 'is'} responsible"
