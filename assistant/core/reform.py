@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+import numpy as np
+
 from assistant.core.answer.base import cite
 from assistant.core.answer.pipeline import Draft
 from assistant.core.evolution import MATCH_FLOOR, TopicFollower, when
@@ -408,7 +410,17 @@ class ReformComposer:
         sentence = f"{capitalised(quoted(new))}, continues {quoted(old)}"
         if link.changes:
             sentence += f" with changed {', '.join(c.value for c in link.changes)}"
+        if shared := self._continuing_sentence(old, new):
+            sentence += f": {lower_first(shared)}"
         return f"{sentence.rstrip('.')} [{old.id}] [{new.id}]."
+
+    def _continuing_sentence(self, old: Task, new: Task) -> str | None:
+        """The later task's sentence nearest the earlier task's title: where it says what it carries on."""
+        if not new.sentences:
+            return None
+        library = self.view.library
+        title = library.sentence_vectors(old)[0]
+        return TopicFollower(self.view).nearest(new, title / (np.linalg.norm(title) or 1.0))[0]
 
     def _pair_summary(self) -> list[str] | Refusal:
         """How one notice's tasks changed in the next, as a whole: what continued (and what changed in

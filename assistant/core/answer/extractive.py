@@ -271,8 +271,7 @@ class ExtractiveComposer:
         sentences = []
         for unit in dated if evidence.direct else dated[:1]:  # each task the question names
             deadline_sentences = list(dict.fromkeys(d.sentence for d in unit.deadlines))
-            sentences.append(cite(f"{capitalised(quoted(unit))}, sets this deadline", unit.id))
-            sentences.extend(cite(s, unit.id) for s in deadline_sentences)
+            sentences.extend(labelled(unit, deadline_sentences, "sets this deadline"))
         return sentences
 
     def _compare(self, evidence: Evidence) -> list[str]:
