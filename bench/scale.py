@@ -239,6 +239,8 @@ def add_notice(data_dir: Path) -> dict[str, Any]:
         raise RuntimeError(f"adding {ADDED_NOTICE.name} failed: {report.errors}")
     return {
         "add_s": seconds / 1000,
+        "store_s": report.build.seconds,  # stored-id check, embedding and Chroma writes
+        "alignment_computed": len(report.alignment.computed) if report.alignment else 0,
         "model_s": model_ms / 1000,
         "in_place": report.build.added,
         "embedded": report.build.embedded,
