@@ -11,10 +11,11 @@ build and swapped with its generation, so a reader never sees chunks without the
 
 Adding documents (nothing removed or changed) does not copy a generation: copying a million stored vectors
 takes many minutes. The new chunks and sentences are written into the serving generation, tagged with the
-next *revision*, and the pointer's revision is moved only when all are written. Readers only take rows whose
-revision is at most the pointer's (the catalog read skips the others; retrieval ignores ids missing from the
-reader's catalog), so an add in progress is invisible, a failed add deletes what it wrote, and rows left by
-an add that crashed are deleted by the next one, under the same build lock. The revision never goes down,
+next *revision* (the pointer marks it as being added), and the pointer's revision is moved only when all are
+written. Readers only take rows whose revision is at most the pointer's (the catalog read skips the others;
+retrieval ignores ids missing from the reader's catalog), so an add in progress is invisible, a failed add
+deletes what it wrote, and rows left by an add that crashed are deleted by the next one (the mark tells it
+to look), under the same build lock. The revision never goes down,
 also across a rebuild (a copied row keeps its tag), so a copied row is never mistaken for a leftover.
 """
 
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
 
 SENTENCES = "sentences"  # suffix of a generation's sentence collection
 REVISION = "revision"  # pointer key and row metadata key: the add that wrote a row (none: the build)
+ADDING = "adding"  # pointer key: the revision an add is writing, until it commits or rolls back
 # row metadata kept for llama-index (its node JSON and references) and the unit and document JSON, left out of
 # a catalog's chunks (the units and documents are parsed into the catalog): at 150k chunks they are most of
 # its memory, and without them a chunk's catalog metadata is the metadata it was chunked with
@@ -373,9 +375,14 @@ class IndexStore:
         assert name is not None  # the caller found stored chunks
         collection, sentences = self.generation(name), self._sentence_collection(name)
         assert sentences is not None  # the caller found the sentence collection
-        _delete_later_revisions(collection, revision)  # left by an add that crashed: never served
-        _delete_later_revisions(sentences, revision)
+        previous = self.previous_name() or name
+        if int((self._pointer().metadata or {}).get(ADDING, 0) or 0) > revision:
+            # an add that crashed left rows of a later revision (never served): delete them first. Only
+            # then: finding them scans every row's metadata (seconds at 1M sentence vectors)
+            _delete_later_revisions(collection, revision)
+            _delete_later_revisions(sentences, revision)
         target = revision + 1
+        self._set_pointer(name, previous, revision, adding=target)
         records = [
             SentenceRecord(r.id, r.text, r.metadata | {REVISION: target})
             for cid, unit in _first_chunk_units(fresh)
@@ -389,17 +396,23 @@ class IndexStore:
             if stage:
                 stage("embedding sentences", len(records))
             report.sentences_embedded = self._embed_sentences(records, sentences, model, batch_size, progress)
-            self._set_pointer(name, self.previous_name() or name, target)
+            self._set_pointer(name, previous, target)
         except BaseException:
             collection.delete(ids=[c.node_id for c in fresh])
             sentences.delete(ids=[r.id for r in records])
+            self._set_pointer(name, previous, revision)
             raise
         report.chunks = collection.count()
         report.sentences = sentences.count()
         report.added, report.revision = True, target
 
-    def _set_pointer(self, active: str, previous: str, revision: int) -> None:
-        self._pointer().modify(metadata={"active": active, "previous": previous, REVISION: revision})
+    def _set_pointer(self, active: str, previous: str, revision: int, adding: int | None = None) -> None:
+        """Point queries at `active` up to `revision`; `adding` marks an add in progress (its rows are
+        deleted by the next add if this one never ends)."""
+        metadata: dict[str, str | int] = {"active": active, "previous": previous, REVISION: revision}
+        if adding is not None:
+            metadata[ADDING] = adding
+        self._pointer().modify(metadata=metadata)
 
     def _collection_names(self) -> set[str]:
         return {c if isinstance(c, str) else c.name for c in self.client.list_collections()}

@@ -170,7 +170,9 @@ def test_rows_left_by_a_crashed_add_are_never_served_and_the_next_add_clears_the
     generation, revision = store.serving()
     assert generation is not None
     put_back(settings, aside)
-    # what a process killed in the middle of an add leaves: rows of the next revision, pointer unmoved
+    # what a process killed in the middle of an add leaves: rows of the next revision, the pointer marked as
+    # adding it but its revision unmoved
+    store._set_pointer(generation, store.previous_name() or generation, revision, adding=revision + 1)
     from index.chunk import chunk_units
     from index.embed import embedding_name, token_counter
 
@@ -198,6 +200,7 @@ def test_rows_left_by_a_crashed_add_are_never_served_and_the_next_add_clears_the
 
     report = ingest(settings)
     assert report.build is not None and report.build.added
+    assert "adding" not in (store._pointer().metadata or {})
     catalog = store.read_catalog()
     assert len({c.id for c in catalog.chunks}) == len(catalog.chunks) == store.generation(generation).count()
     assert sentences.count() == sum(1 + len(u.sentences) for u in catalog.units)
