@@ -35,7 +35,7 @@ class Plan:
     duration_s: float  # per concurrency level
     cold_repeats: int
     embed_chunks: int  # synthetic chunks embedded by the model, for the ingest rate
-    sizes: tuple[int, ...]  # synthetic corpus sizes, in chunks
+    sizes: tuple[int, ...]  # synthetic corpus sizes, in sentence vectors
     scale_rounds: int
     scale_budget_s: float  # timed asks per size, at most
     backend_rounds: int  # passes over the dev questions, per embedding backend
@@ -43,8 +43,8 @@ class Plan:
 
 
 LOAD_SAMPLE_S = 5.0
-FULL = Plan(5, 3, 3, (1, 4, 16), 10.0, 3, 500, (10_000, 100_000), 3, 240.0, 2, None)
-QUICK = Plan(1, 1, 1, (1, 4), 3.0, 1, 64, (2_000,), 1, 60.0, 1, 40)
+FULL = Plan(5, 3, 3, (1, 4, 16), 10.0, 3, 500, (100_000, 1_000_000), 3, 240.0, 2, None)
+QUICK = Plan(1, 1, 1, (1, 4), 3.0, 1, 64, (20_000,), 1, 60.0, 1, 40)
 
 
 class LoadSampler:
@@ -115,11 +115,11 @@ def main() -> None:
     parser = arg_parser(__doc__, data_dir=False)
     parser.add_argument("--out", type=Path, required=True, help="The Markdown report to write.")
     parser.add_argument(
-        "--quick", action="store_true", help="A smoke run: fewer rounds, sizes up to 2k chunks."
+        "--quick", action="store_true", help="A smoke run: fewer rounds, 20k sentence vectors."
     )
     parser.add_argument("--work-dir", type=Path, help="Where temporary indexes go (default: the system's).")
     parser.add_argument(
-        "--vectors", type=int, nargs="+", help="Scale step sizes in vectors (default: 10,000 and 100,000)."
+        "--vectors", type=int, nargs="+", help="Scale step sizes in sentence vectors (default: 100k and 1M)."
     )
     args = parser.parse_args()
     plan = QUICK if args.quick else FULL

@@ -57,11 +57,16 @@ def free_port() -> int:
 
 
 @contextmanager
-def uvicorn_server(data_dir: Path, log: Path, env: dict[str, str] | None = None) -> Iterator[Server]:
-    """`uvicorn assistant.api:create_app --factory` serving `data_dir`, plus `env`; stopped at exit."""
+def uvicorn_server(
+    data_dir: Path, log: Path, env: dict[str, str] | None = None, workers: int = 1
+) -> Iterator[Server]:
+    """`uvicorn assistant.api:create_app --factory` serving `data_dir`, plus `env`, with `workers` worker
+    processes (beside uvicorn's supervisor when more than one); stopped at exit."""
     port = free_port()
     command = [sys.executable, "-m", "uvicorn", "assistant.api:create_app", "--factory"]
     command += ["--host", HOST, "--port", str(port)]
+    if workers > 1:
+        command += ["--workers", str(workers)]
     environment = child_env({"POLICYQA_DATA_DIR": str(data_dir), **SERVER_ENV, **(env or {})})
     with log.open("wb") as output:
         started = time.perf_counter()
@@ -70,6 +75,24 @@ def uvicorn_server(data_dir: Path, log: Path, env: dict[str, str] | None = None)
         )
         try:
             yield Server(process, f"http://{HOST}:{port}", log, started)
+        finally:
+            stop(process)
+
+
+@contextmanager
+def chroma_server(path: Path, log: Path, timeout: float = 600.0) -> Iterator[Server]:
+    """`chroma run --path <path>` on a free loopback port, once its heartbeat answers; stopped at exit."""
+    port = free_port()
+    command = [str(Path(sys.executable).with_name("chroma")), "run", "--path", str(path)]
+    command += ["--host", HOST, "--port", str(port)]
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            command, cwd=REPO, env=child_env(), stdout=output, stderr=subprocess.STDOUT
+        )
+        try:
+            server = Server(process, f"http://{HOST}:{port}", log, time.perf_counter())
+            server.wait_for("GET", "/api/v2/heartbeat", timeout)
+            yield server
         finally:
             stop(process)
 

@@ -37,7 +37,7 @@ from index.model import Task, UnitKind
 if TYPE_CHECKING:
     from chromadb.api.models.Collection import Collection
 
-    from index.store import IndexStore
+    from index.store import Catalog, IndexStore
 
 logger = logging.getLogger("policyqa.align")
 
@@ -433,17 +433,21 @@ def embedding_lookup(tasks: list[Task], embed: EmbedBatch) -> Vectors:
     return lambda task: rows[task.id]
 
 
-def align_generation(store: IndexStore, embed: Callable[[], EmbedBatch], model: str) -> AlignmentBuild:
-    """Align the serving generation's documents and store the result in its metadata.
+def align_generation(
+    store: IndexStore, embed: Callable[[], EmbedBatch], model: str, catalog: Catalog | None = None
+) -> AlignmentBuild:
+    """Align the serving generation's documents (`catalog`, when the caller has it) and store the result
+    in its metadata.
 
-    Pairs unchanged since the previous generation are copied from its stored alignment; `embed` (which
-    may load the model) is called only when some pair must be recomputed.
+    Pairs unchanged since the previous generation, or since the previous revision of this one (an in-place
+    add), are copied from its stored alignment; `embed` (which may load the model) is called only when some
+    pair must be recomputed.
     """
-    catalog = store.read_catalog()
+    catalog = catalog or store.read_catalog()
     collection = store.client.get_collection(catalog.collection, embedding_function=None)
     previous_name = store.previous_name()
-    previous = None
-    if previous_name and previous_name != catalog.collection:
+    previous = read_stored(collection)  # this generation's own, from before an in-place add
+    if previous is None and previous_name and previous_name != catalog.collection:
         try:
             previous = read_stored(store.client.get_collection(previous_name, embedding_function=None))
         except Exception:  # the previous generation may be gone: then every pair is recomputed

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from index.align import AlignmentBuild, align_generation
-from index.chunk import chunk_units
+from index.catalog_cache import catalog_folder, save_catalog, serving_catalog
+from index.chunk import Chunk, chunk_units
 from index.clean import clean_text
 from index.embed import embedding_name, settings_embedder, token_counter
 from index.identity import base_id
@@ -19,7 +20,7 @@ from index.metadata import HALF, SUMMARY, find_year
 from index.model import Document
 from index.parse import ParseError, parse_document
 from index.settings import IndexSettings
-from index.store import BuildReport, open_store
+from index.store import REVISION, BuildReport, Catalog, IndexMissingError, open_store
 
 
 @dataclass
@@ -122,7 +123,14 @@ def _build_generation(
         {d.info.id: d.info for d in documents},
     )
     store = open_store(settings)
-    stored = store.stored_ids()
+    folder = catalog_folder(settings.data_dir)
+    try:
+        # what is stored, from the saved catalog when there is one: paging 150k chunks' metadata out of
+        # Chroma alone would take longer than adding a notice may
+        catalog: Catalog | None = serving_catalog(store, folder)
+    except IndexMissingError:
+        catalog = None
+    stored = {c.id: str(c.metadata["document"]) for c in catalog.chunks} if catalog else {}
     indexed_docs = set(stored.values())
     parsed = {d.info.id for d in documents}
     # Keep what this run did not replace: everything when not pruning, else only the failed files' documents.
@@ -145,11 +153,34 @@ def _build_generation(
         stage=progress.start,
         embedding=embedding_name(settings),
     )
-    if report.build.swapped:  # the new generation's task alignment, reusing the unchanged pairs'
+    if report.build.swapped or report.build.added:
+        if report.build.added and catalog is not None:  # the saved catalog plus what was just written
+            catalog = with_added(
+                catalog, [n for n in nodes if n.node_id not in stored], report.build.revision
+            )
+            save_catalog(folder, catalog)
+        else:  # a new generation: read once here, saved for the next start
+            catalog = serving_catalog(store, folder)
+        # the task alignment, reusing the unchanged pairs'
         embedder = lambda: settings_embedder(settings).get_text_embedding_batch  # noqa: E731
-        report.alignment = align_generation(store, embedder, embedding_name(settings))
+        report.alignment = align_generation(store, embedder, embedding_name(settings), catalog)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def with_added(catalog: Catalog, chunks: list[Chunk], revision: int) -> Catalog:
+    """`catalog` after an in-place add wrote `chunks` as `revision`: what reading that state from Chroma
+    gives (the added rows come last, in the order they were written)."""
+    added = Catalog(
+        catalog.collection, list(catalog.units), list(catalog.chunks), list(catalog.documents), revision
+    )
+    added.add_rows(
+        [c.node_id for c in chunks],
+        [c.text for c in chunks],
+        [c.metadata | {REVISION: revision} for c in chunks],
+    )
+    added.sort()
+    return added
 
 
 def _doc_id_of(path: Path, settings: IndexSettings) -> str:

@@ -8,6 +8,15 @@ re-embedded. The same code drives the embedded store and a remote `chroma run` s
 Each generation has a companion collection (`<base>-<stamp>-sentences`) holding one vector per unit title and
 sentence, so retrieval can find a task by the one sentence that answers a question. It is written in the same
 build and swapped with its generation, so a reader never sees chunks without their sentences.
+
+Adding documents (nothing removed or changed) does not copy a generation: copying a million stored vectors
+takes many minutes. The new chunks and sentences are written into the serving generation, tagged with the
+next *revision* (the pointer marks it as being added), and the pointer's revision is moved only when all are
+written. Readers only take rows whose revision is at most the pointer's (the catalog read skips the others;
+retrieval ignores ids missing from the reader's catalog), so an add in progress is invisible, a failed add
+deletes what it wrote, and rows left by an add that crashed are deleted by the next one (the mark tells it
+to look), under the same build lock. The revision never goes down,
+also across a rebuild (a copied row keeps its tag), so a copied row is never mistaken for a leftover.
 """
 
 from __future__ import annotations
@@ -31,6 +40,14 @@ if TYPE_CHECKING:
     from index.chunk import Chunk
 
 SENTENCES = "sentences"  # suffix of a generation's sentence collection
+REVISION = "revision"  # pointer key and row metadata key: the add that wrote a row (none: the build)
+ADDING = "adding"  # pointer key: the revision an add is writing, until it commits or rolls back
+# row metadata kept for llama-index (its node JSON and references) and the unit and document JSON, left out of
+# a catalog's chunks (the units and documents are parsed into the catalog): at 150k chunks they are most of
+# its memory, and without them a chunk's catalog metadata is the metadata it was chunked with
+STORE_ONLY_METADATA = frozenset(
+    {"_node_content", "_node_type", "document_id", "doc_id", "ref_doc_id", "unit_json", "document_json"}
+)
 PAGE = 1000  # rows per Chroma read or write; stays under every client's batch limit
 # rows per paged read of a whole generation: Chroma pages by offset, so each page re-scans the rows
 # before it; larger pages read 100k chunks in 12 s instead of 18 s
@@ -66,6 +83,8 @@ class BuildReport:
     sentences: int = 0  # unit titles and sentences in the generation's sentence collection
     sentences_embedded: int = 0
     swapped: bool = False
+    added: bool = False  # written into the serving generation (a new revision) instead of a new one
+    revision: int = 0  # the serving revision after the build
     seconds: float = 0.0
 
 
@@ -77,6 +96,29 @@ class Catalog:
     units: list[Task] = field(default_factory=list)
     chunks: list[StoredChunk] = field(default_factory=list)
     documents: list[DocumentInfo] = field(default_factory=list)  # as read from the files at ingest
+    revision: int = 0  # the rows of revisions up to this one
+
+    def sort(self) -> None:
+        """Put units in reading order (documents by year and id; notice, preamble, tasks, closing) and
+        documents by year and id; chunks stay in the order they were stored (BM25 positions follow it)."""
+        order = {u.doc_id: i for i, u in enumerate(sorted(self.units, key=lambda u: (u.year, u.doc_id)))}
+        self.units.sort(key=lambda u: (order[u.doc_id], _unit_order(u)))
+        self.documents.sort(key=lambda d: (d.year, d.id))
+
+    def add_rows(self, ids: list[str], texts: list[str | None], metadatas: list[Any]) -> None:
+        """Take stored rows into the catalog: each chunk, and the unit or document its metadata carries."""
+        for chunk_id, text, metadata in zip(ids, texts, metadatas, strict=True):
+            light = {k: v for k, v in metadata.items() if k not in STORE_ONLY_METADATA}
+            self.chunks.append(StoredChunk(chunk_id, str(metadata["unit_id"]), text or "", light))
+            if "unit_json" in metadata:
+                self.units.append(Task.model_validate_json(str(metadata["unit_json"])))
+            if "document_json" in metadata:
+                self.documents.append(DocumentInfo.model_validate_json(str(metadata["document_json"])))
+
+
+def row_revision(metadata: Any) -> int:
+    """The revision that wrote a row (0: written by a build before revisions existed)."""
+    return int(metadata.get(REVISION, 0) or 0)
 
 
 _clients: dict[tuple[str, ...], ClientAPI] = {}
@@ -166,6 +208,20 @@ class IndexStore:
         metadata = self._pointer().metadata or {}
         return metadata.get("active")
 
+    def serving(self) -> tuple[str | None, int]:
+        """(generation, revision) queries should use, read together: that generation's rows of revisions up
+        to that one are complete (None before the first build)."""
+        metadata = self._pointer().metadata or {}
+        return metadata.get("active"), int(metadata.get(REVISION, 0) or 0)
+
+    def generation(self, name: str) -> Collection:
+        """A generation's chunk collection, by name."""
+        return self.client.get_collection(name, embedding_function=None)
+
+    def sentences_of(self, generation: str) -> Collection | None:
+        """A generation's sentence collection; None for a generation built without one."""
+        return self._sentence_collection(generation)
+
     def previous_name(self) -> str | None:
         """Name of the generation served before the active one (kept for queries still reading it)."""
         return (self._pointer().metadata or {}).get("previous")
@@ -197,36 +253,33 @@ class IndexStore:
         return str(recorded) if recorded else None
 
     def read_catalog(self) -> Catalog:
-        """Units and chunks of the serving generation (Chroma is the only source of truth)."""
-        collection = self.active()
-        catalog = Catalog(collection=collection.name)
-        for page in _pages(collection, ["documents", "metadatas"]):
-            for chunk_id, text, metadata in zip(
-                page["ids"], page["documents"], page["metadatas"], strict=True
-            ):
-                catalog.chunks.append(
-                    StoredChunk(chunk_id, str(metadata["unit_id"]), text or "", dict(metadata))
-                )
-                if "unit_json" in metadata:
-                    catalog.units.append(Task.model_validate_json(str(metadata["unit_json"])))
-                if "document_json" in metadata:
-                    catalog.documents.append(DocumentInfo.model_validate_json(str(metadata["document_json"])))
-        order = {u.doc_id: i for i, u in enumerate(sorted(catalog.units, key=lambda u: (u.year, u.doc_id)))}
-        catalog.units.sort(key=lambda u: (order[u.doc_id], _unit_order(u)))
-        catalog.documents.sort(key=lambda d: (d.year, d.id))
+        """Units and chunks of the serving generation and revision, read from Chroma (the source of truth;
+        index/catalog_cache.py keeps a machine-local copy that a start reads instead)."""
+        name, revision = self.serving()
+        if name is None:
+            raise IndexMissingError("no index has been built yet: run `policyqa ingest`")
+        catalog = Catalog(collection=name, revision=revision)
+        for page in _pages(self.generation(name), ["documents", "metadatas"]):
+            # rows of a later revision belong to an add still running (or one that crashed): not served
+            rows = [i for i, m in enumerate(page["metadatas"]) if row_revision(m) <= revision]
+            catalog.add_rows(
+                [page["ids"][i] for i in rows],
+                [page["documents"][i] for i in rows],
+                [page["metadatas"][i] for i in rows],
+            )
+        catalog.sort()
         return catalog
 
     def stored_ids(self, doc_ids: set[str] | None = None) -> dict[str, str]:
-        """Chunk id → doc id of the serving generation, optionally only for some documents."""
-        try:
-            collection = self.active()
-        except IndexMissingError:
+        """Chunk id → doc id of the serving generation and revision, optionally only for some documents."""
+        name, revision = self.serving()
+        if name is None:
             return {}
         stored: dict[str, str] = {}
-        for page in _pages(collection, ["metadatas"]):
+        for page in _pages(self.generation(name), ["metadatas"]):
             for chunk_id, metadata in zip(page["ids"], page["metadatas"], strict=True):
                 doc_id = str(metadata["document"])
-                if doc_ids is None or doc_id in doc_ids:
+                if row_revision(metadata) <= revision and (doc_ids is None or doc_id in doc_ids):
                     stored[chunk_id] = doc_id
         return stored
 
@@ -260,8 +313,11 @@ class IndexStore:
         fresh = [n for n in nodes if n.node_id not in old]
         report.removed = len(set(old) - wanted)
         old_sentences = self.active_sentences() if old else None
-        if not fresh and not report.removed and old and old_sentences is not None:
+        report.revision = self.serving()[1]
+        if not report.removed and old and old_sentences is not None:
             report.reused = len(reuse)
+            if fresh:  # only new documents: write them into the serving generation, nothing copied
+                self._add(fresh, embedder, batch_size, progress, stage, report)
             report.seconds = time.perf_counter() - started
             return report
         name = f"{self.base}-{time.time_ns()}"
@@ -303,6 +359,60 @@ class IndexStore:
         report.collection, report.swapped = name, True
         report.seconds = time.perf_counter() - started
         return report
+
+    def _add(
+        self,
+        fresh: list[Chunk],
+        embedder: Callable[[], BaseEmbedding],
+        batch_size: int,
+        progress: Progress | None,
+        stage: Stage | None,
+        report: BuildReport,
+    ) -> None:
+        """Write `fresh` chunks and their units' sentences into the serving generation as its next
+        revision, then move the pointer's revision; on any failure delete what was written."""
+        name, revision = self.serving()
+        assert name is not None  # the caller found stored chunks
+        collection, sentences = self.generation(name), self._sentence_collection(name)
+        assert sentences is not None  # the caller found the sentence collection
+        previous = self.previous_name() or name
+        if int((self._pointer().metadata or {}).get(ADDING, 0) or 0) > revision:
+            # an add that crashed left rows of a later revision (never served): delete them first. Only
+            # then: finding them scans every row's metadata (seconds at 1M sentence vectors)
+            _delete_later_revisions(collection, revision)
+            _delete_later_revisions(sentences, revision)
+        target = revision + 1
+        self._set_pointer(name, previous, revision, adding=target)
+        records = [
+            SentenceRecord(r.id, r.text, r.metadata | {REVISION: target})
+            for cid, unit in _first_chunk_units(fresh)
+            for r in unit_sentences(unit, cid)
+        ]
+        try:
+            if stage:
+                stage("embedding", len(fresh))
+            model = embedder()
+            report.embedded = self._embed_into(fresh, collection, model, batch_size, progress, target)
+            if stage:
+                stage("embedding sentences", len(records))
+            report.sentences_embedded = self._embed_sentences(records, sentences, model, batch_size, progress)
+            self._set_pointer(name, previous, target)
+        except BaseException:
+            collection.delete(ids=[c.node_id for c in fresh])
+            sentences.delete(ids=[r.id for r in records])
+            self._set_pointer(name, previous, revision)
+            raise
+        report.chunks = collection.count()
+        report.sentences = sentences.count()
+        report.added, report.revision = True, target
+
+    def _set_pointer(self, active: str, previous: str, revision: int, adding: int | None = None) -> None:
+        """Point queries at `active` up to `revision`; `adding` marks an add in progress (its rows are
+        deleted by the next add if this one never ends)."""
+        metadata: dict[str, str | int] = {"active": active, "previous": previous, REVISION: revision}
+        if adding is not None:
+            metadata[ADDING] = adding
+        self._pointer().modify(metadata=metadata)
 
     def _collection_names(self) -> set[str]:
         return {c if isinstance(c, str) else c.name for c in self.client.list_collections()}
@@ -375,7 +485,10 @@ class IndexStore:
         embedder: BaseEmbedding,
         batch_size: int,
         progress: Progress | None,
+        revision: int = 0,
     ) -> int:
+        """Embed and write `chunks`; with a `revision`, their rows are tagged with it (after embedding: the
+        tag is no part of the embedded text nor of the chunk's content hash)."""
         from llama_index.core.schema import MetadataMode
         from llama_index.vector_stores.chroma import ChromaVectorStore
 
@@ -385,6 +498,8 @@ class IndexStore:
             vectors = embedder.get_text_embedding_batch([n.get_content(MetadataMode.EMBED) for n in batch])
             for node, vector in zip(batch, vectors, strict=True):
                 node.embedding = vector
+                if revision:
+                    node.metadata[REVISION] = revision
             vector_store.add(batch)
             if progress:
                 progress(len(batch))
@@ -392,15 +507,22 @@ class IndexStore:
 
     def _swap(self, name: str) -> None:
         """Point queries at `name`; keep the previous generation for queries still reading it."""
-        pointer = self._pointer()
-        previous = (pointer.metadata or {}).get("active")
-        pointer.modify(metadata={"active": name, "previous": previous or name})
+        previous, revision = self.serving()
+        self._set_pointer(name, previous or name, revision)  # the revision never goes down
         keep = {name, previous, self.pointer_name}
         keep |= {sentences_name(g) for g in (name, previous) if g}
         for cname in self._collection_names():
             stamp = cname[len(self.base) + 1 :].removesuffix(f"-{SENTENCES}")
             if cname.startswith(f"{self.base}-") and cname not in keep and stamp.isdigit():
                 self.client.delete_collection(cname)
+
+
+def _delete_later_revisions(collection: Collection, revision: int) -> None:
+    """Delete the rows of `collection` tagged with a revision after `revision` (an unfinished add's)."""
+    later: Any = {REVISION: {"$gt": revision}}
+    leftovers = collection.get(where=later, include=[])["ids"]
+    if leftovers:
+        collection.delete(ids=leftovers)
 
 
 def _first_chunk_units(chunks: list[Chunk]) -> list[tuple[str, Task]]:

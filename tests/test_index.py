@@ -512,6 +512,6 @@ def test_the_same_store_code_runs_against_a_chroma_server(corpus, tmp_path, serv
         assert library.units["2021-20"].title == "Strict supervision"
         assert_filtered_dense_paths_agree(library.retriever, monkeypatch)
     # nothing was written to the embedded store; only machine-local files live in the data folder: the build
-    # lock and the BM25 index saved per generation (a cache, rebuilt from the store when missing)
+    # lock, and the catalog and BM25 index saved per generation (caches, read again from the store if missing)
     assert not settings.chroma_path.exists()
-    assert {p.name for p in (tmp_path / "unused").iterdir()} <= {"ingest.lock", "lexical"}
+    assert {p.name for p in (tmp_path / "unused").iterdir()} <= {"ingest.lock", "lexical", "catalog"}

@@ -24,6 +24,7 @@ from assistant.core.rerank import load_reranker
 from assistant.core.retrieve import HybridRetriever, LexicalIndex
 from assistant.core.text import content_words
 from assistant.settings import Settings
+from index.catalog_cache import catalog_folder, serving_catalog
 from index.embed import check_embedding, embedding_name, settings_embedder
 from index.model import Task, UnitKind
 from index.store import StoredChunk, open_store, sentence_id
@@ -120,13 +121,14 @@ class Library:
     def load(cls, settings: Settings) -> Library:
         """Open the serving generation; raises IndexMissingError when nothing is built yet."""
         store = open_store(settings)
-        collection = store.active()
         check_embedding(store.embedding(), settings)
-        catalog = store.read_catalog()
+        # the saved catalog of the serving generation and revision, else read from Chroma (and saved)
+        catalog = serving_catalog(store, catalog_folder(settings.data_dir))
+        collection = store.generation(catalog.collection)
         embedder = settings_embedder(settings)
         reranker = load_reranker(settings.reranker_model) if settings.reranker_model else None
         lexical = saved_lexical_index(settings.data_dir / "lexical", collection.name, catalog.chunks)
-        sentences = store.active_sentences()
+        sentences = store.sentences_of(catalog.collection)
         retriever = HybridRetriever(
             catalog,
             collection,
