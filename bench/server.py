@@ -57,11 +57,14 @@ def free_port() -> int:
 
 
 @contextmanager
-def uvicorn_server(data_dir: Path, log: Path, env: dict[str, str] | None = None) -> Iterator[Server]:
-    """`uvicorn assistant.api:create_app --factory` serving `data_dir`, plus `env`; stopped at exit."""
+def uvicorn_server(
+    data_dir: Path, log: Path, env: dict[str, str] | None = None, workers: int = 1
+) -> Iterator[Server]:
+    """`uvicorn assistant.api:create_app --factory [--workers N]` serving `data_dir`, plus `env`; stopped
+    at exit."""
     port = free_port()
     command = [sys.executable, "-m", "uvicorn", "assistant.api:create_app", "--factory"]
-    command += ["--host", HOST, "--port", str(port)]
+    command += ["--host", HOST, "--port", str(port)] + (["--workers", str(workers)] if workers > 1 else [])
     environment = child_env({"POLICYQA_DATA_DIR": str(data_dir), **SERVER_ENV, **(env or {})})
     with log.open("wb") as output:
         started = time.perf_counter()
