@@ -171,7 +171,8 @@ def outcome(samples: Samples, questions: int, rounds: int, backend: str) -> Outc
             f"{questions} are refused before composition, so compose/grounding have fewer samples.",
             "Stage rows come from Answer.timings_ms; 'query embedding alone' is the floor for one question. "
             "timings_ms[embed] counts every model call of an ask: the question's embedding, and a phrase "
-            "of it that a refusal check measures by meaning (only when its words are not found).",
+            "of it that a refusal check measures by meaning (only when its words are not found), and the "
+            "answer sentences the grounding check compares by meaning (also inside its own stage row).",
             "The torch embedding runs the same model and text in the same loop, question by question.",
             *(f"error ×{n}: {e}" for e, n in samples.errors.items()),
         ],
