@@ -77,7 +77,13 @@ class Settings(IndexSettings):
     # Serving
     host: str = Field("127.0.0.1", description="Address `policyqa serve` binds.")
     port: int = Field(8000, description="Port of `policyqa serve`.")
-    workers: int = Field(1, ge=1, description="uvicorn worker processes.")
+    workers: int = Field(
+        1,
+        ge=1,
+        description="uvicorn worker processes. Several: each gets its share of the CPUs for the model "
+        "(OMP_NUM_THREADS) and the rate limit is counted in one file they share; the UI needs one process "
+        "(Gradio's queue lives in it), so serve it with `POLICYQA_UI=false` or one worker.",
+    )
     api_keys: list[str] = Field(default_factory=list, description="Keys accepted by the API; empty: no auth.")
     admin_key: str | None = Field(None, description="Key for /admin/reindex; unset: endpoint disabled.")
     rate_limit_per_minute: int = Field(120, ge=0, description="Requests per client per minute; 0: off.")

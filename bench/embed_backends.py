@@ -226,24 +226,26 @@ def outcome(raw: dict[str, Any]) -> Outcome:
             "zoo build = ingest() of eval/zoo/documents into an empty folder, model already loaded.",
         ],
     )
-    checks = []
-    for backend in (EmbedBackend.ONNX, EmbedBackend.ONNX_INT8):
-        worst = 100 * min(  # in percentage points: 0.005 is 0.5 pp
-            raw["quality"][f"{g}/{s} {backend}"][m] - raw["quality"][f"{g}/{s} torch"][m]
-            for g, s in DEV_SPLITS
-            for m in ("recall@5", "mrr")
-        )
-        checks.append(
-            Check(
-                f"{backend}: worst dev recall@5 / MRR change vs torch",
-                worst,
-                -100 * RECALL_TOLERANCE,
-                "pp",
-                "over seeds dev, fresh-dev and zoo dev",
-                at_least=True,
-            )
-        )
-    return Outcome("embed_backends", [quality_table, speed_table], checks, raw)
+    # the default backend must rank like torch did: recall unchanged within the tolerance (issue 15)
+    default = Settings().embed_backend
+    worst = 100 * min(  # in percentage points: 0.005 is 0.5 pp
+        raw["quality"][f"{g}/{s} {default}"][m] - raw["quality"][f"{g}/{s} torch"][m]
+        for g, s in DEV_SPLITS
+        for m in ("recall@5", "mrr")
+    )
+    check = Check(
+        f"recall unchanged: default embedder ({default}), worst dev recall@5 / MRR change vs torch",
+        worst,
+        -100 * RECALL_TOLERANCE,
+        "pp",
+        "over seeds dev, fresh-dev and zoo dev (each backend on its own index)",
+        at_least=True,
+    )
+    quality_table.notes.append(
+        f"The default is {default}; onnx-int8 stays a setting: it may be the default only within "
+        f"{RECALL_TOLERANCE} of torch on every split (see its Δ columns)."
+    )
+    return Outcome("embed_backends", [quality_table, speed_table], [check], raw)
 
 
 def main() -> None:

@@ -4,12 +4,19 @@ The reference indexes the same cleaned text with llama-index defaults (SentenceS
 collection, the same embedding model) and retrieves `top_k` nodes; nothing else. PolicyQA's ask and its
 retrieval alone are timed in the same loop, question by question, so both see the same machine.
 
+Recall too: on each dev gold split (seeds dev and fresh-dev on the seeds, zoo dev on a fresh index of the
+format zoo), recall@5 and MRR of the reference retriever (each node stands for the units whose text it holds,
+as eval's fixed-chunk baseline maps them), of PolicyQA's hybrid retriever alone and of the ranking its
+answerers receive. Only dev splits are read (the test splits are sealed).
+
     python -m bench.reference [--data-dir DIR] [--rounds 3]
 """
 
 from __future__ import annotations
 
 import tempfile
+from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -33,8 +40,17 @@ if TYPE_CHECKING:
     from llama_index.core.schema import Document
 
     from assistant.service import PolicyQA
+    from eval.records import GoldItem
+    from index.model import Task
 
 COLLECTION = "llamaindex-reference"
+RANK_DEPTH = 10
+# the rankings compared on each split: key in `quality`'s scores → row label
+RANKERS = {
+    "reference": "llama-index VectorStoreIndex retriever",
+    "retriever": "PolicyQA retriever (hybrid)",
+    "product": "PolicyQA as answered (PolicyQA.rank)",
+}
 
 
 def cleaned_documents(settings: Settings) -> list[Document]:
@@ -78,17 +94,97 @@ def build_reference(
     return index.as_retriever(similarity_top_k=settings.top_k), collection.count()
 
 
+def reference_ranking(retriever: BaseRetriever, units: list[Task]) -> Callable[[str], list[str]]:
+    """Unit ids ranked by the reference retriever: each node's units (eval's mapping), each unit once."""
+    from eval.baselines import units_of_chunk
+
+    mapped: dict[str, list[str]] = {}
+
+    def rank(query: str) -> list[str]:
+        ranked: list[str] = []
+        for hit in retriever.retrieve(query):
+            if hit.node.node_id not in mapped:
+                mapped[hit.node.node_id] = units_of_chunk(hit.node.get_content(), units)
+            ranked.extend(mapped[hit.node.node_id])
+        return list(dict.fromkeys(ranked))
+
+    return rank
+
+
+def quality(service: PolicyQA, retriever: BaseRetriever, gold_set: str, split: str) -> dict[str, float]:
+    """recall@5 and MRR over a dev split's answerable questions: reference, PolicyQA retriever, product."""
+    from eval.harness import retrieval_query
+    from eval.metrics import recall_at_k, reciprocal_rank
+    from eval.records import GOLD_SETS, load_split
+
+    reference = reference_ranking(retriever, list(service.library.units.values()))
+    items = [i for i in load_split(split, GOLD_SETS[gold_set].gold_dir) if i.answerable and i.gold_ids]
+    rankings: dict[str, Callable[[GoldItem], list[str]]] = {
+        "reference": lambda i: reference(retrieval_query(i)),
+        "retriever": lambda i: [h.unit.id for h in service.search(retrieval_query(i), top_k=RANK_DEPTH)],
+        "product": lambda i: service.rank(i.question, history=i.history, top_k=RANK_DEPTH),
+    }
+    totals: dict[str, float] = defaultdict(float)
+    for item in items:
+        for name, ranking in rankings.items():
+            ranked = ranking(item)
+            totals[f"{name} recall@5"] += recall_at_k(ranked, item.gold_ids, 5)
+            totals[f"{name} mrr"] += reciprocal_rank(ranked, item.gold_ids)
+    return {name: value / max(len(items), 1) for name, value in totals.items()} | {"n": len(items)}
+
+
+def zoo_service(work_dir: Path, settings: Settings) -> PolicyQA:
+    """A loaded service on a fresh index of the format zoo, with `settings`' embedder."""
+    from eval.records import GOLD_SETS
+    from index.ingest import ingest
+
+    zoo = settings.model_copy(
+        update={"data_dir": work_dir / "zoo-data", "documents_dir": GOLD_SETS["zoo"].documents_dir}
+    )
+    report = ingest(zoo)
+    if report.errors:
+        raise RuntimeError(f"ingest of the format zoo failed: {report.errors}")
+    return load_service(zoo.data_dir, zoo)
+
+
+def recall_table(scores: dict[str, dict[str, float]]) -> Table:
+    """recall@5 and MRR of the reference retriever against PolicyQA's, per dev split."""
+    rows = []
+    for split, q in scores.items():
+        for name, label in RANKERS.items():
+            rows.append(
+                [f"{split} ({q['n']:.0f})", label, fmt(q[f"{name} recall@5"], 4), fmt(q[f"{name} mrr"], 4)]
+            )
+    return Table(
+        "Reference: plain llama-index retriever vs PolicyQA, dev recall (same run)",
+        ["split (answerable)", "ranking", "recall@5", "MRR"],
+        rows,
+        [
+            "Reference nodes stand for the units whose text they hold (eval.baselines.units_of_chunk); "
+            "the query is eval's retrieval query (a follow-up's earlier user turns, then the question).",
+            "PolicyQA retriever: HybridRetriever alone; PolicyQA as answered: the ranking its answerers "
+            "receive (PolicyQA.rank, eval's 'product'). Zoo dev is asked over a fresh index of eval/zoo.",
+        ],
+    )
+
+
 def run(
     service: PolicyQA, rounds: int, questions: list[str] | None = None, work_dir: Path | None = None
 ) -> Outcome:
-    """Time the reference retriever and PolicyQA side by side; ratios of their p50s."""
+    """Time the reference retriever and PolicyQA side by side; ratios of their p50s; dev recall of both."""
     questions = questions or load_questions()
+    scores: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory(prefix="pqbench-reference-", dir=work_dir) as tmp:
         build_ms, (retriever, nodes) = timed_ms(
             lambda: build_reference(service.settings, service.library.embedder, Path(tmp))
         )
         calls = {"search": service_calls(service)["search"], "reference": retriever.retrieve}
         samples = sample(service.ask, calls, questions, rounds)
+        for split in ("dev", "fresh-dev"):
+            scores[f"seeds/{split}"] = quality(service, retriever, "seeds", split)
+        zoo = zoo_service(Path(tmp), service.settings)
+        zoo_retriever, _ = build_reference(zoo.settings, zoo.library.embedder, Path(tmp) / "zoo-reference")
+        scores["zoo/dev"] = quality(zoo, zoo_retriever, "zoo", "dev")
     stats = {name: Stats.of(samples.ms[name]) for name in ("wall", "search", "reference")}
     reference = stats["reference"].p50
     rows = [
@@ -116,7 +212,8 @@ def run(
         ],
     )
     raw = {name: s.__dict__ for name, s in stats.items()} | {"nodes": nodes, "build_s": build_ms / 1000}
-    return Outcome("reference", [table], [], raw)
+    raw["quality"] = scores
+    return Outcome("reference", [table, recall_table(scores)], [], raw)
 
 
 def main() -> None:

@@ -147,11 +147,18 @@ def department_names(query: str) -> list[str]:
     """Canonical departments mentioned in free text, matching any known variant."""
     text = _key(query)
     found: list[str] = []
-    for variant_key, canonical in sorted(_CANONICAL.items(), key=lambda kv: -len(kv[0])):
-        pattern = re.escape(variant_key) if CJK.search(variant_key) else rf"\b{re.escape(variant_key)}\b"
-        if re.search(pattern, text) and canonical not in found:
+    for pattern, canonical in _VARIANT_PATTERNS:
+        if canonical not in found and pattern.search(text):
             found.append(canonical)
     return found
+
+
+# Each known variant's pattern, longest variant first, compiled once: there are more of them than `re`'s
+# own cache holds, so compiling them per call recompiled every one for every question.
+_VARIANT_PATTERNS = [
+    (re.compile(re.escape(key) if CJK.search(key) else rf"\b{re.escape(key)}\b"), canonical)
+    for key, canonical in sorted(_CANONICAL.items(), key=lambda kv: -len(kv[0]))
+]
 
 
 def split_department_names(names: str) -> list[str]:

@@ -1,9 +1,12 @@
 """The embedding model and its tokenizer, loaded from local files once per process.
 
-The model runs on one of three backends (IndexSettings.embed_backend): torch, or ONNX Runtime with fp32 or
-int8 weights (index/onnx_embed.py). The backend is part of the index's identity: `embedding_name` goes into
-every chunk's content hash and onto each generation's collection, and `check_embedding` refuses to query a
-generation with another embedder than the one that built it.
+The model runs on one of three backends (IndexSettings.embed_backend): ONNX Runtime with fp32 weights (the
+default), torch, or ONNX Runtime with int8 weights (index/onnx_embed.py). What vectors an embedder makes is
+the index's identity: `embedding_name` goes into every chunk's content hash and onto each generation's
+collection, and `check_embedding` refuses to query a generation with an embedder whose vectors differ.
+torch and ONNX fp32 run the same weights through the same graph and agree to cosine 1.0000 (float rounding
+only: tests/test_embed_backends.py), so they share one name and read each other's indexes; int8 changes the
+weights, so it has a name of its own.
 """
 
 from __future__ import annotations
@@ -80,22 +83,27 @@ class EmbeddingMismatchError(RuntimeError):
 
 
 def embedding_name(settings: IndexSettings) -> str:
-    """The index identity of the settings' embedder: the model name, plus the backend when not torch.
+    """The index identity of the settings' embedder: the model name, plus the backend when its vectors
+    differ from the model's own (int8 weights).
 
-    Torch keeps the bare model name, so indexes built before backends existed keep their chunk ids.
+    torch and ONNX fp32 keep the bare model name: their vectors agree, and indexes built before backends
+    existed (torch) keep their chunk ids under the ONNX default.
     """
     name = model_name(settings.embed_model_path)
-    return name if settings.embed_backend is EmbedBackend.TORCH else f"{name} ({settings.embed_backend})"
+    return f"{name} ({settings.embed_backend})" if settings.embed_backend in DISTINCT_VECTORS else name
+
+
+# backends whose vectors differ from the model's own; the others are interchangeable on one index
+DISTINCT_VECTORS = frozenset({EmbedBackend.ONNX_INT8})
+# what an ONNX fp32 index was recorded as before fp32 shared the model's name (read as the bare name)
+_LEGACY_FP32_SUFFIX = f" ({EmbedBackend.ONNX})"
 
 
 def check_embedding(recorded: str | None, settings: IndexSettings) -> None:
     """Raise EmbeddingMismatchError when a generation recorded as embedded by `recorded` would be queried
-    with another embedder. A generation without a record predates backends: it was embedded with torch."""
+    with an embedder whose vectors differ. A generation without a record predates backends (torch)."""
     expected = embedding_name(settings)
-    if recorded is None:
-        if settings.embed_backend is EmbedBackend.TORCH:
-            return
-        recorded = f"{model_name(settings.embed_model_path)} (torch, recorded before backends existed)"
+    recorded = (recorded or model_name(settings.embed_model_path)).removesuffix(_LEGACY_FP32_SUFFIX)
     if recorded != expected:
         raise EmbeddingMismatchError(
             f"the index was embedded with {recorded} but the settings name {expected}: its vectors would "

@@ -21,6 +21,7 @@ import os
 import shutil
 import tempfile
 import warnings
+from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -46,9 +47,6 @@ class OnnxExportError(RuntimeError):
 
 def _weights_digest(model_path: Path) -> str:
     """A short hash of the model's weights and config plus the exporter's versions: the cache key."""
-    import onnxruntime
-    import torch
-
     digest = hashlib.sha256()
     for name in ("config.json", "model.safetensors", "pytorch_model.bin", "tokenizer.json"):
         path = model_path / name
@@ -57,7 +55,10 @@ def _weights_digest(model_path: Path) -> str:
             with path.open("rb") as handle:
                 for block in iter(lambda: handle.read(1 << 20), b""):
                     digest.update(block)
-    digest.update(f"torch {torch.__version__} ort {onnxruntime.__version__} opset {OPSET}".encode())
+    # the versions from the installed metadata: importing torch (seconds) only to read its version would
+    # put it back on the start of every process that merely loads the cached export
+    exporters = f"torch {version('torch')} ort {version('onnxruntime')} opset {OPSET}"
+    digest.update(exporters.encode())
     return digest.hexdigest()[:16]
 
 
@@ -162,6 +163,12 @@ def exported_model(model_path: str, cache_dir: Path, backend: EmbedBackend) -> P
     return folder / name
 
 
+def intra_op_threads() -> int:
+    """The thread budget of one model call, as torch's: OMP_NUM_THREADS when set, else every CPU this
+    process may use (`policyqa serve` with several workers sets OMP_NUM_THREADS to share the CPUs)."""
+    return int(os.environ.get("OMP_NUM_THREADS") or len(os.sched_getaffinity(0)))
+
+
 class OnnxEmbedding(BaseEmbedding):
     """A llama-index embedding model running an exported sentence-transformers model in ONNX Runtime.
 
@@ -174,7 +181,14 @@ class OnnxEmbedding(BaseEmbedding):
     _tokenizer: Tokenizer = PrivateAttr()
     _inputs: list[str] = PrivateAttr()
 
-    def __init__(self, model_path: str, onnx_path: Path, embed_batch_size: int = 32, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        model_path: str,
+        onnx_path: Path,
+        embed_batch_size: int = 32,
+        threads: int | None = None,
+        **kwargs: Any,
+    ) -> None:
         import onnxruntime
         from tokenizers import Tokenizer
 
@@ -185,8 +199,7 @@ class OnnxEmbedding(BaseEmbedding):
             **kwargs,
         )
         options = onnxruntime.SessionOptions()
-        # the same thread budget as torch's: OMP_NUM_THREADS when set, else every CPU this process may use
-        options.intra_op_num_threads = int(os.environ.get("OMP_NUM_THREADS") or len(os.sched_getaffinity(0)))
+        options.intra_op_num_threads = threads or intra_op_threads()
         options.inter_op_num_threads = 1
         options.log_severity_level = 3  # errors only
         self._session = onnxruntime.InferenceSession(

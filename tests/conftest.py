@@ -16,6 +16,16 @@ enforce_offline()
 REPO = Path(__file__).resolve().parent.parent
 
 
+@pytest.fixture(scope="session", autouse=True)
+def onnx_export_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One folder for the embedding model's ONNX export (the default backend) for every test and the
+    processes they start: exported once per session instead of once per temporary index.
+    (tests/test_embed_backends.py checks the default: the export next to the index, made by first use.)"""
+    path = tmp_path_factory.mktemp("onnx-export")
+    os.environ["POLICYQA_EMBED_CACHE_DIR"] = str(path)
+    return path
+
+
 @pytest.fixture(scope="session")
 def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A data folder holding a real Chroma index of documents/, built once per session."""

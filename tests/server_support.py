@@ -71,6 +71,24 @@ def running_servers(env: Mapping[str, str], count: int, *, timeout: float = 300.
 
 
 @contextmanager
+def running_cli_server(
+    env: Mapping[str, str],
+    workers: int,
+    extra_env: Mapping[str, str] | None = None,
+    *,
+    timeout: float = 300.0,
+) -> Iterator[str]:
+    """``policyqa serve --workers N`` (uvicorn's supervisor and N worker processes) on a free loopback port;
+    its base URL once ``/readyz`` answers 200 (that is, once a worker has loaded the index)."""
+    port = free_port()
+    command = [sys.executable, "-m", "assistant.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    command += ["--workers", str(workers)]
+    launch = _Launch(command, {**env, **(extra_env or {})}, f"http://127.0.0.1:{port}", "/readyz")
+    with _running([launch], timeout):
+        yield launch.base_url
+
+
+@contextmanager
 def running_chroma(path: Path, env: Mapping[str, str], *, timeout: float = 120.0) -> Iterator[int]:
     """Run ``chroma run`` on a free loopback port with its data in ``path``; yield the port."""
     port = free_port()

@@ -84,7 +84,7 @@ class EvidenceGatherer:
             if question.chinese:  # the English vocabulary checks do not apply: does a passage hold its words?
                 evidence.refusal = _chinese_refusal(question, units)
             else:
-                found = self.found(question, units, self._confidence(evidence))
+                found = self.found(question, units, self._confidence(evidence), evidence.timings)
                 evidence.refusal = self.checks.first(self.checks.retrieved, question, found)
         if question.intent is Intent.COMPARE and not evidence.refusal:
             evidence.direct = self.per_year_tasks(question, evidence)
@@ -125,7 +125,7 @@ class EvidenceGatherer:
         if not evidence.direct and question.context_ids:
             # a follow-up is still checked for what the documents never mention, and for a figure
             context = [self.library.units[i] for i in question.context_ids[:1] if i in self.library.units]
-            found = self.found(question, context, 0.0)
+            found = self.found(question, context, 0.0, evidence.timings)
             if refusal := self.checks.first(self.checks.follow_up, question, found):
                 return refusal
             # "And what did the 2021 plan say about it?" after a 2022 answer: search that year instead
@@ -142,7 +142,9 @@ class EvidenceGatherer:
             years = self.library.years
         query = " ".join([question.query, *(u.title for u in evidence.direct)])
         if evidence.direct or evidence.query_vector is None:
+            started = time.perf_counter()
             vector = self.library.retriever.embed(query)
+            evidence.timings.add("embed", started)
         else:
             vector = evidence.query_vector.tolist()
         chosen: list[Task] = []
@@ -196,26 +198,39 @@ class EvidenceGatherer:
                 return matches
         return []
 
-    def found(self, question: Question, units: list[Task], confidence: float) -> Found:
+    def found(
+        self, question: Question, units: list[Task], confidence: float, timings: Timings | None = None
+    ) -> Found:
         """What the checks judge by: the units, and how well their sentences support the question's focus
-        and premise."""
+        and premise (measured only if a check needs it; the embedding time goes to `timings`' "embed")."""
         asked = " ".join(focus_terms(question))
         return Found.of(
             question,
             units,
             confidence,
             # a pronoun or framing words alone ("about it", "that section") name nothing to look up
-            focus=self.support(asked, units) if key_terms(asked) else None,
-            premise=self.support(question.premise, units) if question.premise else None,
+            focus=self.support(asked, units, timings) if key_terms(asked) else None,
+            premise=self.support(question.premise, units, timings) if question.premise else None,
         )
 
-    def support(self, phrase: str, units: list[Task]) -> Support:
-        """How well one sentence of `units` supports `phrase`: by its words, or by meaning (embeddings)."""
+    def support(self, phrase: str, units: list[Task], timings: Timings | None = None) -> Support:
+        """How well one sentence of `units` supports `phrase`: by its words, or by meaning (embeddings).
+
+        The meaning is measured lazily: the checks compare it only when the words are not all there, and
+        embedding the phrase costs as much as embedding the question.
+        """
         if not units:
             return Support(similarity=0.0, present=False)
-        vector = np.asarray(self.library.retriever.embed(phrase), dtype=np.float32)
-        sentences = np.vstack([self.library.sentence_vectors(u) for u in units])
-        return Support(similarity=float(np.max(sentences @ vector)), present=present(phrase, units))
+
+        def similarity() -> float:
+            started = time.perf_counter()
+            vector = np.asarray(self.library.retriever.embed(phrase), dtype=np.float32)
+            if timings is not None:
+                timings.add("embed", started)
+            sentences = np.vstack([self.library.sentence_vectors(u) for u in units])
+            return float(np.max(sentences @ vector))
+
+        return Support(similarity=similarity, present=present(phrase, units))
 
     def _confidence(self, evidence: Evidence) -> float:
         """How well the best passage matches: the best unit, or the best single sentence of the top units.

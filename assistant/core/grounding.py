@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -46,6 +47,7 @@ class SentenceSupport:
 class GroundingResult:
     score: float  # share of sentences supported, in [0, 1]
     sentences: list[SentenceSupport] = field(default_factory=list)
+    embed_ms: float = 0.0  # of the check's time, what the embedding model took (paraphrased sentences)
 
     @property
     def unsupported(self) -> list[str]:
@@ -71,12 +73,16 @@ class GroundingChecker:
 
     def check(self, answer: str, sources: dict[str, list[str]]) -> GroundingResult:
         """Grounding of `answer`, whose markers cite the ids of `sources` (id → support sentences)."""
-        results = [self._sentence(s, sources) for s in answer_sentences(answer)]
+        embed_ms = [0.0]
+        results = [self._sentence(s, sources, embed_ms) for s in answer_sentences(answer)]
         if not results:
             return GroundingResult(score=0.0)
-        return GroundingResult(score=sum(r.supported for r in results) / len(results), sentences=results)
+        score = sum(r.supported for r in results) / len(results)
+        return GroundingResult(score=score, sentences=results, embed_ms=embed_ms[0])
 
-    def _sentence(self, sentence: str, sources: dict[str, list[str]]) -> SentenceSupport:
+    def _sentence(
+        self, sentence: str, sources: dict[str, list[str]], embed_ms: list[float]
+    ) -> SentenceSupport:
         cited = [c for c in MARKER.findall(sentence) if c in sources]
         support = [s for c in cited for s in sources[c]]
         words = content_words(sentence)
@@ -87,7 +93,9 @@ class GroundingChecker:
         similarity = 0.0
         score = coverage
         if coverage < self.lexical_pass and self.embed is not None and support:
+            started = time.perf_counter()
             vectors = self.embed([MARKER.sub("", sentence), *support])
+            embed_ms[0] += (time.perf_counter() - started) * 1000
             similarity = float(np.max(vectors[1:] @ vectors[0]))
             score = (coverage + similarity) / 2
         return SentenceSupport(sentence, cited, coverage, similarity, score, score >= self.threshold)

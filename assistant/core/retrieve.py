@@ -360,18 +360,23 @@ class HybridRetriever:
                 units = self.filter_index.unit_set(selection)
                 where = _where(selection, units if len(units) <= MAX_ID_FILTER else None)
         embeddings: list[Sequence[float]] = [embedding]
+        # ids and distances only: a sentence id names its unit's first chunk and its position
+        # (index.store.sentence_id), and reading each result's metadata back costs more than the search
         result = self._sentences.query(
             query_embeddings=embeddings,
             n_results=min(count, self._sentence_count),
             where=where,
-            include=["distances", "metadatas"],
+            include=["distances"],
         )
         distances = result["distances"][0] if result["distances"] else []
-        metadatas = result["metadatas"][0] if result["metadatas"] else []
         hits: list[SentenceHit] = []
         seen: set[str] = set()
-        for distance, metadata in zip(distances, metadatas, strict=True):
-            unit_id = str(metadata["unit_id"])
+        for sentence, distance in zip(result["ids"][0], distances, strict=True):
+            chunk_id, _, sentence_position = sentence.rpartition(":")
+            chunk = self._chunk_position.get(chunk_id)
+            if chunk is None:
+                continue
+            unit_id = self._chunk_units[chunk]
             position = self._unit_position.get(unit_id)
             # tasks only: a notice, preamble or closing is found by its own chunk, and one of its short
             # framing sentences ("2024 is a key year") otherwise matches any question naming its year
@@ -380,7 +385,7 @@ class HybridRetriever:
             if selection is not None and not selection.units[position]:
                 continue
             seen.add(unit_id)
-            hits.append(SentenceHit(unit_id, 1 - float(distance), int(metadata["position"])))  # type: ignore[arg-type]
+            hits.append(SentenceHit(unit_id, 1 - float(distance), int(sentence_position)))
             if len(hits) == self.candidates:
                 break
         return hits

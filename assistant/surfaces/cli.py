@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import warnings
 from pathlib import Path
@@ -245,15 +246,31 @@ def serve(
 
     settings = _settings()
     host, port = host or settings.host, port or settings.port
+    workers = workers or settings.workers
+    prepare_workers(workers)
     errors.print(f"PolicyQA on http://{host}:{port}/ui (API docs: /docs)")
     uvicorn.run(
         "assistant.api:create_app",
         factory=True,
         host=host,
         port=port,
-        workers=workers or settings.workers,
+        workers=workers,
         log_level=settings.log_level.lower(),
     )
+
+
+def prepare_workers(workers: int) -> None:
+    """Give each of several worker processes its share of the CPUs for the embedding model's threads, and
+    tell them how many they are.
+
+    Each process would otherwise run every model call on all CPUs, and N workers' threads would wait for
+    each other's cores (measured in docs/benchmarks.md). The workers inherit OMP_NUM_THREADS, which torch
+    and the ONNX backend both read; a value the user set is kept.
+    """
+    if workers > 1 and "OMP_NUM_THREADS" not in os.environ:
+        os.environ["OMP_NUM_THREADS"] = str(max(1, len(os.sched_getaffinity(0)) // workers))
+    # the workers' settings say how many they are: several count the rate limit in one shared file
+    os.environ["POLICYQA_WORKERS"] = str(workers)
 
 
 def _register_eval() -> None:

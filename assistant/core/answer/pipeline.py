@@ -237,6 +237,8 @@ class AnswerPipeline:
             result = check_grounding(self.grounding, draft.text, draft.units)
             verdict = Verdict(result.score, result.unsupported)
             timings.add("grounding", step)
+            if result.embed_ms:  # every model call of an answer is under "embed" too
+                timings.values["embed"] = timings.values.get("embed", 0.0) + result.embed_ms
         scores = {hit.unit.id: hit.score for hit in evidence.hits} if evidence else {}
         return Answer(
             answer=draft.text,

@@ -9,8 +9,9 @@ the code of the check, or None. `refusal_checks` lists them, in the order they r
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Protocol
 
 from assistant.core.text import content_words
@@ -48,12 +49,25 @@ def covered(question: Question, units: Sequence[Task]) -> bool:
     return len(key) >= 2 and any(key <= words for words in sentences)
 
 
-@dataclass(frozen=True)
 class Support:
-    """How well the sentences of the found units support a phrase of the question (its focus, its premise)."""
+    """How well the sentences of the found units support a phrase of the question (its focus, its premise).
 
-    similarity: float  # the best cosine similarity of the phrase to one sentence
-    present: bool  # one sentence holds every key term of the phrase
+    `similarity` may be given as a function that measures it: it embeds the phrase (a model call as long as
+    the question's own), and the checks read it only when the phrase's words are not `present`.
+    """
+
+    def __init__(self, similarity: float | Callable[[], float], present: bool) -> None:
+        self._similarity = similarity
+        self.present = present  # one sentence holds every key term of the phrase
+
+    @cached_property
+    def similarity(self) -> float:
+        """The best cosine similarity of the phrase to one sentence, measured on first use."""
+        return self._similarity() if callable(self._similarity) else self._similarity
+
+    def __repr__(self) -> str:
+        measured = "similarity" in self.__dict__
+        return f"Support(similarity={self.similarity if measured else '…'}, present={self.present})"
 
 
 @dataclass(frozen=True)

@@ -276,7 +276,13 @@ def glossary(path: Path) -> dict[str, str]:
 def glossary_terms(text: str, terms: dict[str, str]) -> list[str]:
     """The everyday terms of the glossary that `text` uses."""
     lowered = text.lower()
-    return [k for k in terms if re.search(rf"(?<![\w-]){re.escape(k)}(?![\w-])", lowered)]
+    return [k for k in terms if _term_pattern(k).search(lowered)]
+
+
+@cache
+def _term_pattern(term: str) -> re.Pattern[str]:
+    """A glossary term as a whole word or phrase, compiled once (the glossary outgrows `re`'s cache)."""
+    return re.compile(rf"(?<![\w-]){re.escape(term)}(?![\w-])")
 
 
 def expand(text: str, terms: dict[str, str]) -> str:

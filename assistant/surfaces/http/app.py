@@ -49,7 +49,7 @@ from assistant.surfaces.http.schemas import (
     TaskList,
     TaskQuery,
 )
-from assistant.surfaces.http.security import BodySizeLimitMiddleware, RateLimiter, rate_limit
+from assistant.surfaces.http.security import BodySizeLimitMiddleware, rate_limit, rate_limiter
 from assistant.surfaces.ui import UI_PATH
 from index.offline import enforce_offline, quiet_libraries
 
@@ -224,9 +224,7 @@ def create_app(settings: Settings | None = None, service: PolicyQA | None = None
     )
     app.state.settings = settings
     app.state.service = service
-    app.state.rate_limiter = (
-        RateLimiter(settings.rate_limit_per_minute) if settings.rate_limit_per_minute else None
-    )
+    app.state.rate_limiter = rate_limiter(settings)
     app.state.reindex_job = admin.ReindexJob(service)
     app.state.document_shelf = DocumentShelf(service)
     app.state.ui_sessions = ui_auth.UISessions(settings)

@@ -8,10 +8,16 @@ body limit is a middleware, so that no route reads an oversized body.
 from __future__ import annotations
 
 import math
+import os
 import secrets
+import sqlite3
+import tempfile
+import threading
 import time
 from collections.abc import Iterable, Mapping
-from typing import Annotated
+from contextlib import closing
+from pathlib import Path
+from typing import Annotated, Protocol
 
 from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
@@ -23,6 +29,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assistant.settings import Settings
 from assistant.surfaces.http.errors import APIError, error_response
+
+WINDOW_S = 60.0  # the rate limit's moving window
 
 _api_key_header = APIKeyHeader(
     name="X-API-Key", auto_error=False, description="An API key from POLICYQA_API_KEYS."
@@ -74,6 +82,16 @@ def _unauthorized(message: str) -> APIError:
     return APIError(401, "unauthorized", message, headers={"WWW-Authenticate": "Bearer"})
 
 
+class Limiter(Protocol):
+    """Counts requests per client against a budget per minute."""
+
+    per_minute: int
+
+    def hit(self, client: str) -> float | None:
+        """Count one request; None when it is allowed, else the seconds until the client may retry."""
+        ...
+
+
 class RateLimiter:
     """A budget of requests per client per minute (moving window), counted in this process's memory."""
 
@@ -90,9 +108,72 @@ class RateLimiter:
         return max(reset_time - time.time(), 0.0)
 
 
+class SharedRateLimiter:
+    """The same moving-window budget, counted in a SQLite file that every worker process of one server
+    shares, so that N workers do not give a client N budgets.
+
+    `limits` (the in-memory limiter above) has no storage that processes on one machine share short of a
+    Redis or Memcached server; one small table does. Each request is one short write transaction (SQLite
+    serialises the workers); the counts are ephemeral, so nothing is synced to disk.
+    """
+
+    def __init__(self, per_minute: int, path: Path) -> None:
+        self.per_minute = per_minute
+        self._path = path
+        self._local = threading.local()  # one connection per thread of the threadpool
+        with closing(self._connect()) as connection, connection:
+            connection.execute("CREATE TABLE IF NOT EXISTS hits (client TEXT NOT NULL, at REAL NOT NULL)")
+            connection.execute("CREATE INDEX IF NOT EXISTS hits_by_client ON hits (client, at)")
+
+    def _connect(self) -> sqlite3.Connection:
+        connection = sqlite3.connect(self._path, timeout=10, isolation_level=None)
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("PRAGMA synchronous=OFF")
+        return connection
+
+    def _connection(self) -> sqlite3.Connection:
+        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = self._local.connection = self._connect()
+        return connection
+
+    def hit(self, client: str) -> float | None:
+        """Count one request; None when it is allowed, else the seconds until the client may retry."""
+        now = time.time()
+        connection = self._connection()
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            connection.execute("DELETE FROM hits WHERE client = ? AND at <= ?", (client, now - WINDOW_S))
+            count, oldest = connection.execute(
+                "SELECT COUNT(*), MIN(at) FROM hits WHERE client = ?", (client,)
+            ).fetchone()
+            allowed = count < self.per_minute
+            if allowed:
+                connection.execute("INSERT INTO hits VALUES (?, ?)", (client, now))
+            connection.execute("COMMIT")
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+        return None if allowed else max(oldest + WINDOW_S - now, 0.0)
+
+
+def shared_counter_path() -> Path:
+    """Where the workers of this server count: named by their parent, uvicorn's supervisor process."""
+    return Path(tempfile.gettempdir()) / f"policyqa-ratelimit-{os.getppid()}.sqlite3"
+
+
+def rate_limiter(settings: Settings) -> Limiter | None:
+    """The app's limiter: none when off, counted in memory for one process, shared by several workers."""
+    if not settings.rate_limit_per_minute:
+        return None
+    if settings.workers > 1:
+        return SharedRateLimiter(settings.rate_limit_per_minute, shared_counter_path())
+    return RateLimiter(settings.rate_limit_per_minute)
+
+
 async def rate_limit(request: Request, api_key: Annotated[str | None, Depends(require_api_key)]) -> None:
     """429 with Retry-After once a client (its API key, else its IP address) exceeds its budget."""
-    limiter: RateLimiter | None = request.app.state.rate_limiter
+    limiter: Limiter | None = request.app.state.rate_limiter
     if limiter is None:
         return
     client = f"key:{api_key}" if api_key else f"ip:{request.client.host if request.client else 'unknown'}"

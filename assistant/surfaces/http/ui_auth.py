@@ -39,7 +39,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from assistant.settings import Settings
 from assistant.surfaces.http.errors import ErrorDetail, error_response
-from assistant.surfaces.http.security import RateLimiter, matching_key
+from assistant.surfaces.http.security import Limiter, RateLimiter, matching_key
 
 SESSION_COOKIE = "policyqa_session"
 UI_PATH = "/ui"
@@ -158,7 +158,7 @@ class AuthGate:
 
     def _over_budget(self, scope: Scope, ui_path: str, key: str | None) -> Response | None:
         """A 429 response when this prediction call is over the client's budget; None when it may run."""
-        limiter: RateLimiter | None = getattr(scope["app"].state, "rate_limiter", None)
+        limiter: Limiter | None = getattr(scope["app"].state, "rate_limiter", None)
         if limiter is None or not PREDICTION_PATH.match(ui_path):
             return None
         client = f"key:{key}" if key else f"ip:{scope['client'][0] if scope.get('client') else 'unknown'}"
