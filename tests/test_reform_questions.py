@@ -46,7 +46,10 @@ def test_acronyms_with_and_without_of() -> None:
         ("tasks for the MOF?", "Ministry of Finance"),
         ("what is the market regulator in charge of", "State Administration for Market Regulation"),
         ("jobs given to the science ministry", "Ministry of Science and Technology"),
-        ("is the civil aviation regulator responsible for anything", "Civil Aviation Administration of China"),
+        (
+            "is the civil aviation regulator responsible for anything",
+            "Civil Aviation Administration of China",
+        ),
         ("which tasks is customs involved in", "General Administration of Customs"),
     ],
 )
@@ -131,7 +134,12 @@ def test_informally_named_departments_are_answered_with_the_tasks_they_lead(serv
 def test_deadline_windows_are_answered_or_refused_from_the_task_metadata(service: PolicyQA) -> None:
     # 2021 deadlines: task (2) August, (3) and (11) September, (7) October
     assert cited(service, "What falls due in the third quarter of 2021?") == ["2021-2", "2021-3", "2021-11"]
-    assert cited(service, "Every deadline of the 2021 notice, please") == ["2021-2", "2021-3", "2021-11", "2021-7"]
+    assert cited(service, "Every deadline of the 2021 notice, please") == [
+        "2021-2",
+        "2021-3",
+        "2021-11",
+        "2021-7",
+    ]
     assert set(cited(service, "Which dates does the NDRC have to meet?")) == {"2021-3", "2021-7", "2021-11"}
     early = service.ask("Is anything due to be finished before February 2021?")
     assert early.refused and early.refusal is not None and early.refusal.code is RefusalCode.NO_DEADLINE
