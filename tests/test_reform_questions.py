@@ -72,20 +72,21 @@ def test_words_that_do_not_single_out_a_department_name_none(question: str) -> N
 @pytest.mark.parametrize(
     ("text", "window"),
     [
-        ("what is due before the end of september 2021", DeadlineWindow(None, "2021-09")),
-        ("what is due by june 2030", DeadlineWindow(None, "2030-06")),
-        ("what must be completed before march 2021", DeadlineWindow(None, "2021-02")),
-        ("what must be completed before january 2021", DeadlineWindow(None, "2020-12")),
+        ("what is due before the end of september 2021", DeadlineWindow("2021-01", "2021-09")),
+        ("what is due by june 2030", DeadlineWindow("2030-01", "2030-06")),
+        ("what must be completed before march 2021", DeadlineWindow("2021-01", "2021-02")),
+        ("what must be completed before january 2021", DeadlineWindow("2021-01", "2020-12")),
         ("anything due in august 2021", DeadlineWindow("2021-08", "2021-08")),
         ("deadlines in the third quarter of 2021", DeadlineWindow("2021-07", "2021-09")),
         ("deadlines in q1 2024", DeadlineWindow("2024-01", "2024-03")),
         ("what is due in the second half of 2023", DeadlineWindow("2023-07", "2023-12")),
         ("deadlines after october 2021", DeadlineWindow("2021-11", None)),
-        ("what is due before the end of may", DeadlineWindow(None, "????-05")),
+        ("what is due before the end of may", DeadlineWindow("????-01", "????-05")),
         ("what are the 2021 deadlines", None),
     ],
 )
 def test_deadline_windows(text: str, window: DeadlineWindow | None) -> None:
+    # "due before the end of June 2022" asks what falls due in 2022 up to June: a window starts in January
     years = [int(w) for w in text.split() if w.isdigit()]
     assert deadline_window(text, years) == window
 
@@ -141,6 +142,7 @@ def test_deadline_windows_are_answered_or_refused_from_the_task_metadata(service
         "2021-7",
     ]
     assert set(cited(service, "Which dates does the NDRC have to meet?")) == {"2021-3", "2021-7", "2021-11"}
+    assert service.ask("Who leads the task that falls due in October 2021?").citations[0].id == "2021-7"
     early = service.ask("Is anything due to be finished before February 2021?")
     assert early.refused and early.refusal is not None and early.refusal.code is RefusalCode.NO_DEADLINE
     assert "January 2021" in early.answer

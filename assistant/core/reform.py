@@ -309,7 +309,8 @@ class ReformComposer:
         intent = self.question.intent
         if intent is not ReformIntent.DUE and (missing := self._missing_year()):
             return missing
-        if self.question.topic and intent in (ReformIntent.NEW, ReformIntent.DROPPED, ReformIntent.CONTINUED):
+        changes = (ReformIntent.NEW, ReformIntent.DROPPED, ReformIntent.CONTINUED)
+        if self.question.topic and not self.question.listing and intent in changes:
             # "was the COVID-19 task dropped in 2022?": the topic's line through the notices says it
             return self._evolved()
         if intent is ReformIntent.EVOLVED and not self.question.topic:

@@ -60,6 +60,7 @@ COMPARISON_FRAME = re.compile(
 DEADLINE_WORDS = re.compile(
     r"\b(?:due|deadlines?|dates?|(?:be|being) (?:done|completed|finished|issued|delivered|met))\b"
 )
+LISTING = re.compile(r"^\W*(?:which|what|list)\b[^?]*\b(?:tasks|items|topics|areas|ones)\b")
 LISTS_DEADLINES = re.compile(r"\b(?:every|all|each|list)\b[^?]*\b(?:deadlines?|dates)\b|\bdeadlines\b")
 LEAD_WORDS = re.compile(
     r"\b(?:lead(?:s|ing)?|led|head(?:s|ed|ing)?|in charge|take charge|responsib\w*|involved|assigned"
@@ -108,6 +109,8 @@ class DeadlineWindow:
             return f"{calendar.month_name[int(number)]} {year}"
 
         if self.start and self.end:
+            if self.end < self.start:  # "before January": nothing of that year
+                return f"before {name(self.start)}"
             if self.start == self.end:
                 return f"in {name(self.start)}"
             if self.start[5:] == "01" and self.end[5:] == "12" and self.start[:4] == self.end[:4]:
@@ -128,6 +131,7 @@ class ReformQuestion:
     departments: list[str] = ()  # type: ignore[assignment]
     window: DeadlineWindow | None = None
     topic: bool = False  # it names a topic (a task's subject) beyond its framing
+    listing: bool = False  # it asks for a list of tasks ("which 2021 tasks on … were dropped")
 
 
 def read_reform_question(
@@ -144,10 +148,11 @@ def read_reform_question(
     topic = bool(topic_words(text, named))
     change = _change_intent(text, topic)
     if change is not None:
-        return ReformQuestion(change, text, years, named, topic=topic)
+        return ReformQuestion(change, text, years, named, topic=topic, listing=bool(LISTING.search(text)))
     window = deadline_window(text, years)
     listed = (named or LISTS_DEADLINES.search(text)) and not topic  # "NDRC deadlines", "every deadline"
-    if DEADLINE_WORDS.search(text) and (window is not None or listed):
+    asks_who = ASKS_FOR_DEPARTMENT.search(text)  # "who leads the task due in October?": not a deadline list
+    if DEADLINE_WORDS.search(text) and (window is not None or listed) and not asks_who:
         if window is None and years:
             window = DeadlineWindow(f"{min(years)}-01", f"{max(years)}-12")
         return ReformQuestion(ReformIntent.DUE, text, years, named, window)
@@ -215,7 +220,8 @@ def deadline_window(text: str, years: Sequence[int]) -> DeadlineWindow | None:
     if match := _BEFORE.search(text):
         end = f"{match['year'] or default}-{MONTHS.index(match['month']) + 1:02d}"
         strict = match["op"] == "before" and not match["end"]  # "before March": March is too late
-        return DeadlineWindow(None, previous_month(end) if strict else end)
+        # "due before the end of June 2022" asks what falls due in 2022 up to June, not what fell due before
+        return DeadlineWindow(f"{end[:4]}-01", previous_month(end) if strict else end)
     if match := _IN.search(text):
         month = f"{match['year'] or default}-{MONTHS.index(match['month']) + 1:02d}"
         return DeadlineWindow(month, month)
