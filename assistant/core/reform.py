@@ -17,6 +17,7 @@ import threading
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -185,11 +186,10 @@ class ReformView:
         ]
         return sorted(due, key=lambda d: (d.deadline.month, d.task.year, d.task.number or 0, d.task.id))
 
-    @property
+    @cached_property
     def departments(self) -> list[str]:
         """Canonical names of every department that leads some task, by how many tasks it leads."""
-        counts = Counter(d for task in self.library.tasks for d in task.departments)
-        return [name for name, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+        return lead_departments(self.library.tasks)
 
     def resolve_department(self, name: str) -> str:
         """The canonical department `name` stands for (official name or alias, any case)."""
@@ -216,6 +216,12 @@ class ReformView:
             for department in task.departments:
                 counts.setdefault(department, Counter())[task.year] += 1
         return {d: dict(sorted(c.items())) for d, c in sorted(counts.items())}
+
+
+def lead_departments(tasks: list[Task]) -> list[str]:
+    """Canonical names of every department that leads one of `tasks`, by how many tasks it leads."""
+    counts = Counter(d for task in tasks for d in task.departments)
+    return [name for name, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
 
 
 _views: dict[int, tuple[Library, ReformView]] = {}
@@ -261,12 +267,20 @@ class ReformAnswers:
         self.library = library
         self.glossary_path = glossary_path
 
+    @cached_property
+    def departments(self) -> list[str]:
+        """The departments the loaded tasks name, listed once per library (every question is read)."""
+        return lead_departments(self.library.tasks)
+
+    def _share(self, word: str) -> float:
+        """The share of tasks holding `word`; the word index is built on the first question that asks."""
+        return self.library.task_words.share(word)
+
     def draft(self, question: str) -> Draft | None:
-        view = reform_view(self.library)
-        read = read_reform_question(question, view.departments, self.library.task_words.share)
+        read = read_reform_question(question, self.departments, self._share)
         if read is None:
             return None
-        result = ReformComposer(view, read, self.glossary_path).compose()
+        result = ReformComposer(reform_view(self.library), read, self.glossary_path).compose()
         if isinstance(result, Refusal):
             return Draft(refusal=AnswerRefusal(code=result.code, message=result.reason))
         answer = " ".join(result)
@@ -307,7 +321,7 @@ class ReformComposer:
 
     def compose(self) -> list[str] | Refusal:
         intent = self.question.intent
-        if intent is not ReformIntent.DUE and (missing := self._missing_year()):
+        if intent is not ReformIntent.DUE and (missing := self._missing_year(self.view.documents)):
             return missing
         changes = (ReformIntent.NEW, ReformIntent.DROPPED, ReformIntent.CONTINUED)
         if self.question.topic and not self.question.listing and intent in changes:
@@ -324,9 +338,9 @@ class ReformComposer:
             ReformIntent.LEADS: self._leads,
         }[intent]()
 
-    def _missing_year(self) -> Refusal | None:
-        """A refusal naming the first year the question names that no indexed document is of."""
-        indexed = sorted({self.view.document_year(d) for d in self.view.documents})
+    def _missing_year(self, documents: list[str]) -> Refusal | None:
+        """A refusal naming the first year the question names that none of `documents` is of."""
+        indexed = sorted({self.view.document_year(d) for d in documents})
         missing = [y for y in sorted(set(self.years)) if y not in indexed]
         if not missing:
             return None
@@ -342,14 +356,11 @@ class ReformComposer:
         the one before. One year names the later notice ("new in 2022"), or with `one_year_is_earlier` the
         earlier one ("which 2021 tasks were dropped")."""
         view = self.view
+        # a year with a document outside the chain (a summary beside its full notice) has nothing to compare
+        if missing := self._missing_year(view.alignment.chain):
+            return missing
         indexed = sorted({view.document_year(d) for d in view.alignment.chain})
         years = sorted(set(self.years))
-        missing = [y for y in years if y not in indexed]
-        if missing:
-            return Refusal(
-                f"No notice for {missing[0]} is indexed (years: {', '.join(map(str, indexed))}).",
-                RefusalCode.YEAR_NOT_INDEXED,
-            )
         if len(years) == 1 and one_year_is_earlier:
             from_doc = view.document_of_year(years[0])
             later = view.alignment.chain[view.alignment.chain.index(from_doc) + 1 :] if from_doc else []
@@ -377,8 +388,7 @@ class ReformComposer:
         pair = self._pair()
         if isinstance(pair, Refusal):
             return pair
-        units = self.view.library.units
-        new = [units[link.to_id] for link in pair.of_status(LinkStatus.NEW) if link.to_id]
+        new = self._tasks_of(pair, LinkStatus.NEW)
         before = self._label_year(pair.from_doc)
         if not new:
             return Refusal(
@@ -390,8 +400,7 @@ class ReformComposer:
         pair = self._pair(one_year_is_earlier=True)
         if isinstance(pair, Refusal):
             return pair
-        units = self.view.library.units
-        dropped = [units[link.from_id] for link in pair.of_status(LinkStatus.DROPPED) if link.from_id]
+        dropped = self._tasks_of(pair, LinkStatus.DROPPED)
         after = self._label_year(pair.to_doc)
         if not dropped:
             return Refusal(f"Every task of the earlier notice has a counterpart in {after}.")
@@ -401,8 +410,18 @@ class ReformComposer:
         pair = self._pair()
         if isinstance(pair, Refusal):
             return pair
-        sentences = [self._link_sentence(link) for link in pair.links if link.from_id and link.to_id]
+        sentences = self._link_sentences(pair)
         return sentences or Refusal("No task of the earlier notice continues in the later one.")
+
+    def _link_sentences(self, pair: PairAlignment) -> list[str]:
+        """One sentence per continued task: the later task, the earlier one it continues, what changed."""
+        return [self._link_sentence(link) for link in pair.links if link.from_id and link.to_id]
+
+    def _tasks_of(self, pair: PairAlignment, status: LinkStatus) -> list[Task]:
+        """The pair's new tasks (of the later notice) or dropped tasks (of the earlier one)."""
+        units = self.view.library.units
+        ids = [lk.to_id if status is LinkStatus.NEW else lk.from_id for lk in pair.of_status(status)]
+        return [units[i] for i in ids if i]
 
     def _link_sentence(self, link: TaskLink) -> str:
         units = self.view.library.units
@@ -429,10 +448,9 @@ class ReformComposer:
         pair = self._pair()
         if isinstance(pair, Refusal):
             return pair
-        units = self.view.library.units
-        sentences = [self._link_sentence(link) for link in pair.links if link.from_id and link.to_id]
-        dropped = [units[lk.from_id] for lk in pair.of_status(LinkStatus.DROPPED) if lk.from_id]
-        new = [units[lk.to_id] for lk in pair.of_status(LinkStatus.NEW) if lk.to_id]
+        sentences = self._link_sentences(pair)
+        dropped = self._tasks_of(pair, LinkStatus.DROPPED)
+        new = self._tasks_of(pair, LinkStatus.NEW)
         if dropped:
             sentences += framed(f"Not continued in {self._label_year(pair.to_doc)}", dropped)
         if new:
@@ -443,7 +461,7 @@ class ReformComposer:
         """Whether `task` holds at least half of the topic's rare words (in under a fifth of all tasks):
         a name such as "Sanming" is evidence the embedding may score low."""
         words = self.view.library.task_words
-        rare = {w for w in topic_words(self._topic()) if words.share(w) < RARE_SHARE}
+        rare = {w for w in topic_words(self._topic_embedding()[0]) if words.share(w) < RARE_SHARE}
         held = rare & content_words(" ".join([task.title, *task.sentences]))
         return bool(held) and 2 * len(held) >= len(rare)
 

@@ -15,11 +15,13 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cache
 
 from assistant.core.text import content_words
+from assistant.core.understand.question import MONTHS
+from assistant.core.understand.terms import MINOR_WORDS, acronym
 from index.departments import department_names
 
-MONTHS = [m.lower() for m in calendar.month_name[1:]]
 _MONTH = "|".join(MONTHS)
 _YEAR = r"(?:\s+(?:of\s+)?(?P<year>20\d\d))?"
 
@@ -93,6 +95,16 @@ FRAMING = content_words(
     "regulator regulators authority authorities agency agencies body bodies ministry department "
     "from between into onto through across over since until during within about any some"
 )
+# every reform intent needs one of these
+INTENT_WORDS = (
+    EVOLVED_WORDS,
+    CHANGE_QUESTION,
+    DROPPED_WORDS,
+    NEW_WORDS,
+    CONTINUED_WORDS,
+    DEADLINE_WORDS,
+    LEAD_WORDS,
+)
 RARE_SHARE = 0.2  # a name word that appears in fewer tasks than this names its department on its own
 
 
@@ -143,6 +155,8 @@ def read_reform_question(
     text holds a (stemmed) word, so that a rare name word ("customs") can name its department alone.
     """
     text = re.sub(r"\s+", " ", question.lower()).strip()
+    if not any(words.search(text) for words in INTENT_WORDS):
+        return None  # most questions: nothing below can match, so no department or topic is read
     years = [int(y) for y in re.findall(r"\b(20\d\d)\b", text)]
     named = mentioned_departments(question, departments, share)
     topic = bool(topic_words(text, named))
@@ -247,15 +261,18 @@ def next_month(month: str) -> str:
 
 # departments as people name them
 
-MINOR_WORDS = {"of", "and", "for", "the", "on", "in", "to"}
-
 
 def acronyms(name: str) -> set[str]:
     """A name's acronyms: initials without minor words ("NMPA", "SAMR") and with "of" ("MOF", "MOHRSS")."""
     words = name.replace("-", " ").split()
-    plain = "".join(w[0] for w in words if w.lower() not in MINOR_WORDS).upper()
     with_of = "".join(w[0] for w in words if w.lower() not in MINOR_WORDS - {"of"}).upper()
-    return {plain, with_of} - {""}
+    return {acronym(name), with_of} - {""}
+
+
+@cache
+def distinct_words(department: str) -> frozenset[str]:
+    """The (stemmed) words that set a department's name apart: not those saying what kind of body it is."""
+    return frozenset(content_words(department) - NAME_GENERIC)
 
 
 def mentioned_departments(
@@ -281,7 +298,7 @@ def mentioned_departments(
     every = content_words(" ".join(lowered))
     scored: list[tuple[int, str]] = []
     for department in departments:
-        distinct = content_words(department) - NAME_GENERIC
+        distinct = distinct_words(department)
         near = distinct & near_body
         alone = distinct & every
         if near:
