@@ -444,12 +444,12 @@ def align_generation(
     pair must be recomputed.
     """
     catalog = catalog or store.read_catalog()
-    collection = store.client.get_collection(catalog.collection, embedding_function=None)
+    collection = store.generation(catalog.collection)
     previous_name = store.previous_name()
     previous = read_stored(collection)  # this generation's own, from before an in-place add
     if previous is None and previous_name and previous_name != catalog.collection:
         try:
-            previous = read_stored(store.client.get_collection(previous_name, embedding_function=None))
+            previous = read_stored(store.generation(previous_name))
         except Exception:  # the previous generation may be gone: then every pair is recomputed
             logger.info("no previous generation %s to reuse an alignment from", previous_name)
     build = build_alignment(

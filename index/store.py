@@ -172,6 +172,12 @@ def sentence_id(chunk_id: str, position: int) -> str:
     return f"{chunk_id}:{position}"
 
 
+def parse_sentence_id(sentence: str) -> tuple[str, int]:
+    """(first chunk id, position) of a `sentence_id`."""
+    chunk_id, _, position = sentence.rpartition(":")
+    return chunk_id, int(position)
+
+
 @dataclass(frozen=True)
 class SentenceRecord:
     """One title or sentence of a unit, to store with its vector in the sentence collection."""
@@ -220,7 +226,12 @@ class IndexStore:
 
     def sentences_of(self, generation: str) -> Collection | None:
         """A generation's sentence collection; None for a generation built without one."""
-        return self._sentence_collection(generation)
+        from chromadb.errors import NotFoundError
+
+        try:
+            return self.client.get_collection(sentences_name(generation), embedding_function=None)
+        except NotFoundError:
+            return None
 
     def previous_name(self) -> str | None:
         """Name of the generation served before the active one (kept for queries still reading it)."""
@@ -231,20 +242,12 @@ class IndexStore:
         name = self.active_name()
         if name is None:
             raise IndexMissingError("no index has been built yet: run `policyqa ingest`")
-        return self.client.get_collection(name, embedding_function=None)
+        return self.generation(name)
 
     def active_sentences(self) -> Collection | None:
         """The serving generation's sentence collection; None for a generation built without one."""
         name = self.active_name()
-        return None if name is None else self._sentence_collection(name)
-
-    def _sentence_collection(self, generation: str) -> Collection | None:
-        from chromadb.errors import NotFoundError
-
-        try:
-            return self.client.get_collection(sentences_name(generation), embedding_function=None)
-        except NotFoundError:
-            return None
+        return None if name is None else self.sentences_of(name)
 
     def embedding(self) -> str | None:
         """The embedder the serving generation was built with (None: built before it was recorded)."""
@@ -373,7 +376,7 @@ class IndexStore:
         revision, then move the pointer's revision; on any failure delete what was written."""
         name, revision = self.serving()
         assert name is not None  # the caller found stored chunks
-        collection, sentences = self.generation(name), self._sentence_collection(name)
+        collection, sentences = self.generation(name), self.sentences_of(name)
         assert sentences is not None  # the caller found the sentence collection
         previous = self.previous_name() or name
         if int((self._pointer().metadata or {}).get(ADDING, 0) or 0) > revision:

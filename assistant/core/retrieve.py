@@ -17,7 +17,7 @@ from assistant.core.types import Filters
 from index.departments import canonical_department
 from index.lexical import lexical_tokens
 from index.model import Task, UnitKind
-from index.store import Catalog, StoredChunk
+from index.store import Catalog, StoredChunk, parse_sentence_id
 
 MAX_ID_FILTER = 1000  # unit ids Chroma is given to filter on; beyond that, metadata equality + a post-filter
 # Filters keeping at least this share of the chunks post-filter an unfiltered HNSW query: a filtered Chroma
@@ -361,7 +361,7 @@ class HybridRetriever:
                 where = _where(selection, units if len(units) <= MAX_ID_FILTER else None)
         embeddings: list[Sequence[float]] = [embedding]
         # ids and distances only: a sentence id names its unit's first chunk and its position
-        # (index.store.sentence_id), and reading each result's metadata back costs more than the search
+        # (index.store.parse_sentence_id), and reading each result's metadata back costs more than the search
         result = self._sentences.query(
             query_embeddings=embeddings,
             n_results=min(count, self._sentence_count),
@@ -372,7 +372,7 @@ class HybridRetriever:
         hits: list[SentenceHit] = []
         seen: set[str] = set()
         for sentence, distance in zip(result["ids"][0], distances, strict=True):
-            chunk_id, _, sentence_position = sentence.rpartition(":")
+            chunk_id, sentence_position = parse_sentence_id(sentence)
             chunk = self._chunk_position.get(chunk_id)
             if chunk is None:
                 continue
@@ -385,7 +385,7 @@ class HybridRetriever:
             if selection is not None and not selection.units[position]:
                 continue
             seen.add(unit_id)
-            hits.append(SentenceHit(unit_id, 1 - float(distance), int(sentence_position)))
+            hits.append(SentenceHit(unit_id, 1 - float(distance), sentence_position))
             if len(hits) == self.candidates:
                 break
         return hits
