@@ -175,7 +175,25 @@ class EvidenceGatherer:
         if tasks and question.structure_target == "first":
             return [tasks[0]]
         years = [filters.year] if filters.year else self.library.years
-        return [u for u in self.library.notices if u.year in years]
+        notices = [u for u in self.library.notices if u.year in years]
+        named = documents_named(question.text, filters.year, [u.doc_id for u in notices])
+        return [u for u in notices if u.doc_id in named] if named else notices
+
+    def section_titled(self, words: set[str], year: int | None) -> list[Task]:
+        """The tasks of the sections a list question names by their title ("which 2025 tasks come under
+        public health and monitoring?"): every asked word in the title, and at most one title word unasked
+        (so that "public hospitals" does not stand for a whole section titled "Reforming public hospitals
+        and their pay")."""
+        if not words:
+            return []
+        titled = {
+            (u.doc_id, u.section.number)
+            for u in self.library.tasks_of(year)
+            if u.section
+            and words <= (title := content_words(u.section.title))
+            and len(title - words) <= 1
+        }
+        return [u for u in self.library.tasks_of(year) if u.section and (u.doc_id, u.section.number) in titled]
 
     def list_matches(self, question: Question, filters: Filters) -> list[Task]:
         """The exact task set a list question asks for, from the parsed metadata (or the tasks' words)."""
@@ -191,6 +209,8 @@ class EvidenceGatherer:
         # the question's own words first: the glossary's translations ("elderly" → "elderly old") would
         # demand words the matching tasks need not use; they stand in only for words the corpus lacks
         asked = q.list_topic
+        if section := self.section_titled(asked, year):
+            return section
         translated = (q.query_topic - asked) | (asked & self.vocabulary.words)
         for words in (asked, translated):
             matches = [u for u in self.library.task_words.containing(words) if year is None or u.year == year]

@@ -30,7 +30,8 @@ NOTICE_FACT_PATTERNS = {
     "public": r"publicly released|public",
     "approval": r"approved",
     "addressees": r"governments of all provinces|ministries and commissions",
-    "issuer": r"Office of the State Council|General Office",
+    # the issuing line as notices write it: "Issued by the X", a State Council office, a ministry's name
+    "issuer": r"\b[Ii]ssued by\b|Office of the State Council|General Office|\b(?:Commission|Ministry|Administration)\b",
 }
 
 

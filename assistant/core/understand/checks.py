@@ -17,7 +17,7 @@ from typing import Protocol
 from assistant.core.text import content_words
 from assistant.core.types import Refusal, RefusalCode
 from assistant.core.understand.question import GENERIC_TERMS, Question, focus_terms
-from index.model import Task
+from index.model import Task, UnitKind
 
 INSTANCE_NAME = {
     "provinces": "Province",
@@ -42,10 +42,17 @@ NUMBER = re.compile(
 )
 
 
+def statements(unit: Task) -> list[str]:
+    """What a unit states, title included: a title is the source's own words ("Extend compact county medical
+    communities to 500 counties") and often the only place a task's figure or subject is written. Other
+    units' titles are the parser's labels ("Preamble")."""
+    return [unit.title, *unit.sentences] if unit.kind is UnitKind.TASK else unit.sentences
+
+
 def covered(question: Question, units: Sequence[Task]) -> bool:
-    """Whether one sentence of `units` holds every key term of the question (two at least)."""
+    """Whether one statement of `units` holds every key term of the question (two at least)."""
     key = set(question.key_terms)
-    sentences = (content_words(s.replace("-", " ")) for u in units for s in u.sentences)
+    sentences = (content_words(s.replace("-", " ")) for u in units for s in statements(u))
     return len(key) >= 2 and any(key <= words for words in sentences)
 
 
@@ -93,9 +100,9 @@ class Found:
 
 
 def present(phrase: str, units: Sequence[Task]) -> bool:
-    """Whether one sentence of `units` holds every key term of `phrase` (its stems; framing words aside)."""
+    """Whether one statement of `units` holds every key term of `phrase` (its stems; framing words aside)."""
     terms = content_words(phrase.replace("-", " ")) - GENERIC_TERMS
-    sentences = (content_words(s.replace("-", " ")) for u in units for s in u.sentences)
+    sentences = (content_words(s.replace("-", " ")) for u in units for s in statements(u))
     return bool(terms) and any(terms <= words for words in sentences)
 
 
@@ -144,7 +151,7 @@ class FigureNotGiven:
             return True  # "how many departments…": the answer lists them
         words = content_words(question.query) - GENERIC_TERMS
         number = PERCENT if figure.as_share else NUMBER
-        scored = [(len(words & content_words(s)), s) for u in units for s in u.sentences]
+        scored = [(len(words & content_words(s)), s) for u in units for s in statements(u)]
         best = [s for overlap, s in sorted(scored, reverse=True)[:3] if overlap]
         return any(number.search(s) and figure.counted_words <= content_words(s) for s in best)
 
@@ -158,7 +165,7 @@ class InstancesNotNamed:
             return None
         names = INSTANCE_NAME.get(kind) or "|".join(PLACE_NAMES)
         named = re.compile(rf"\b[A-Z][a-z]+ (?:{names})\b")
-        if any(named.search(s) for s in found.units[0].sentences):
+        if any(named.search(s) for s in statements(found.units[0])):
             return None
         return Refusal(
             code=RefusalCode.INSTANCES_NOT_NAMED, message=f"The documents name no particular {kind}."
@@ -289,5 +296,5 @@ def refusal_checks(
             WeakMatch(refuse_below_similarity),
         ],
         # a follow-up answered from the units the conversation was about: no retrieval to judge by
-        follow_up=[*asked_for, FigureNotGiven()],
+        follow_up=[*asked_for, FigureNotGiven(), InstancesNotNamed()],
     )

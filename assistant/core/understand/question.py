@@ -111,7 +111,10 @@ STRUCTURE_QUESTION = re.compile(
     r"\bhow many ([a-z]+ ){0,3}(tasks|items|sections)\b|\bdocument number\b|\bwho issued\b|\bissued by\b|"
     r"\bwhen was\b.*\b(issued|published|released)|\bwhat date\b.*\b(notice|plan|document)\b|\bissue date\b|"
     r"\bmade public\b|\bpublicly released\b|\bwho approved\b|\baddressed to\b|\bto whom\b|"
-    r"\b(first|last|final) (numbered |key )?(task|item)\b",
+    r"\b(first|last|final) (numbered |key )?(task|item)\b|"
+    # who put the notice out, when, under what number: its header, not its tasks
+    r"\b(issued|put out|published|released|signed)\b.{0,30}\bnotice\b|"
+    r"\bnotice\b.{0,40}\b(issued|put out|published|released|signed|under what number)\b",
     re.IGNORECASE,
 )
 
@@ -126,7 +129,7 @@ ALL_DEADLINES = re.compile(
 LIST_WORDS = content_words(
     "which tasks items mention mentions mentioned cover covers involve involves address addresses "
     "refer refers "
-    "deal deals list every contain contains"
+    "deal deals list every contain contains come comes fall falls sit sits belong belongs listed grouped"
 )
 DEADLINE_WORD = re.compile(r"\bdeadlines?\b|\bdated\b", re.IGNORECASE)
 # A question about the notice itself, which its header unit answers
@@ -142,7 +145,7 @@ NOTICE_FACTS = {
     "public": r"public|released",
     "approval": r"approv",
     "addressees": r"addressed|to whom",
-    "issuer": r"who|issuer|issued by",
+    "issuer": r"who|issuer|issued by|put out|published by|bodies|ministries|departments",
 }
 # Which numbered task a structure question asks about: "how many tasks", "the last task", "the first item"
 STRUCTURE_TARGET = re.compile(
@@ -209,6 +212,11 @@ PREMISE = re.compile(
     re.IGNORECASE,
 )
 CALENDAR_WORDS = {m.lower() for m in calendar.month_name[1:]} | {d.lower() for d in calendar.day_name}
+# When, not what: a question ending "…before the end of Q3?" asks about no topic called "Q3"
+TIME_WORD = re.compile(
+    rf"\d+|[qh][1-4]|(?:{'|'.join(CALENDAR_WORDS)}|quarter|half|year|month|week|day)s?|end|beginning|start",
+    re.IGNORECASE,
+)
 
 
 class Intent(StrEnum):
@@ -325,7 +333,7 @@ def _intent(text: str, q: Question) -> Intent:
         return Intent.LIST
     if re.search(
         r"\b(which|what|list)( of the)?( 20\d\d)? (tasks|items)\b.*"
-        r"\b(mention|cover|involve|address|refer|deal)",
+        r"\b(mention|cover|involve|address|refer|deal|(come|fall|sit|are( listed| grouped)?) (under|within)|belong)",
         lowered,
     ):
         return Intent.LIST
@@ -342,7 +350,8 @@ def _intent(text: str, q: Question) -> Intent:
     if re.search(
         # "who" asking for someone, not the relative pronoun of "doctors who work in villages"
         r"(^|[,;:]\s*|\band\s+)who\b|\bwho (leads?|is in charge)\b|\bresponsib(le|ility)\b(?! system)|"
-        r"\bwhich ([\w-]+ )?(department|ministr|agenc|bod|organ|authorit)|"
+        r"\bwhich ([\w-]+ )?(department|ministr|agenc|bod|organ|authorit|administration|commission|bureau|"
+        r"office|regulator|secretariat)|"
         r"\blead(s|ing)? (department|agenc|ministr)|"
         r"(department|ministr|agenc)\w*\b.*\b(lead|in charge|involved)",
         lowered,
@@ -406,6 +415,19 @@ def _focus(text: str) -> list[str] | None:
         if match := pattern.search(text):
             return re.findall(r"[\w'-]+", match[1])
     return None
+
+
+def _names(text: str) -> list[str]:
+    """Capitalised words past a sentence's first, in the sentences that ask ("…?"), not in the context a
+    user gives before asking ("I work for an insurer in Shenzhen. What should …?")."""
+    sentences = re.split(r"(?<=[.?!])\s+", text.strip())
+    asking = [s for s in sentences if s.endswith("?")] or sentences
+    return [
+        w
+        for s in asking
+        for w in re.findall(r"(?<!^)\b[A-Z][a-z]{2,}\b", s)
+        if w.lower() not in CALENDAR_WORDS
+    ]
 
 
 def _premise(text: str) -> str | None:
@@ -475,14 +497,10 @@ def read_question(
         glossary_terms=glossary_terms(text, terms),
         figure=_figure(text),
         asks_person=bool(PERSON.search(text)),
-        names=[
-            w
-            for w in re.findall(r"(?<!^)(?<![.?!]\s)\b[A-Z][a-z]{2,}\b", text.strip())
-            if w.lower() not in CALENDAR_WORDS
-        ],
+        names=_names(text),
         focus=_focus(text),
-        topic_tail=[w for w in re.findall(r"[\w'-]+", tail[1]) if not w.isdigit()]
-        if (tail := TOPIC_TAIL.search(text))
+        topic_tail=[w for w in re.findall(r"[\w'-]+", tail[1]) if not TIME_WORD.fullmatch(w)]
+        if (tail := TOPIC_TAIL.search(DOCUMENT_REFERENCE.sub(" ", text).rstrip()))
         else [],
         instances=_instances(text),
         premise=None if context_ids else _premise(cleaned),

@@ -206,15 +206,16 @@ def _is_acronym_of_any(word: str, departments: Sequence[str]) -> bool:
 # deadline windows
 
 _QUARTER = re.compile(
-    r"\b(?:(?P<nth>first|second|third|fourth|1st|2nd|3rd|4th) quarter|q(?P<q>[1-4]))" + _YEAR
+    r"\b(?:(?P<nth>first|second|third|fourth|last|final|1st|2nd|3rd|4th) quarter|q(?P<q>[1-4]))" + _YEAR
 )
-_HALF = re.compile(r"\b(?:in|during|within|over|by|before) the (?P<nth>first|second) half" + _YEAR)
+_HALF = re.compile(r"\b(?:in|during|within|over|by|before) the (?P<nth>first|second|last) half" + _YEAR)
 _BEFORE = re.compile(
     rf"\b(?P<op>before|by|until|till|no later than)(?P<end> the end of)?\s+(?P<month>{_MONTH})" + _YEAR
 )
 _IN = re.compile(rf"\b(?:in|during|for|within)\s+(?P<month>{_MONTH})" + _YEAR)
 _AFTER = re.compile(rf"\b(?P<op>after|from|since)\s+(?:the end of\s+)?(?P<month>{_MONTH})" + _YEAR)
 _ORDINAL = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4}
+_LAST = {"last": 4, "final": 4}  # of the quarters; the last half is the second
 
 
 def deadline_window(text: str, years: Sequence[int]) -> DeadlineWindow | None:
@@ -224,11 +225,11 @@ def deadline_window(text: str, years: Sequence[int]) -> DeadlineWindow | None:
     to resolve."""
     default = str(years[-1]) if years else "????"
     if match := _QUARTER.search(text):
-        quarter = int(match["q"]) if match["q"] else _ORDINAL[match["nth"]]
+        quarter = int(match["q"]) if match["q"] else (_ORDINAL | _LAST)[match["nth"]]
         year = match["year"] or default
         return DeadlineWindow(f"{year}-{3 * quarter - 2:02d}", f"{year}-{3 * quarter:02d}")
     if match := _HALF.search(text):
-        half = _ORDINAL[match["nth"]]
+        half = 2 if match["nth"] == "last" else _ORDINAL[match["nth"]]
         year = match["year"] or default
         return DeadlineWindow(f"{year}-{6 * half - 5:02d}", f"{year}-{6 * half:02d}")
     if match := _BEFORE.search(text):
