@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from assistant.core.types import Refusal, RefusalCode
+from assistant.core.types import Refusal, RefusalCode, Turn
 from assistant.core.understand.checks import (
     FalsePremise,
     FigureNotGiven,
@@ -163,3 +163,32 @@ def test_weak_match_is_the_last_resort_of_the_default_list():
     assert isinstance(checks.retrieved[-1], WeakMatch)
     refusal = RefusalChecks.first(checks.retrieved, ask("Tell me about it"), Found([NURSES], 0.1, False))
     assert refusal is not None and refusal.code is RefusalCode.WEAK_MATCH
+
+
+def test_a_figure_in_the_task_title_counts_as_given():
+    titled = NURSES.model_copy(update={"title": "Train 35,000 nurses for rural clinics"})
+    question = ask("How many nurses will be trained for rural clinics?")
+    assert FigureNotGiven().check(question, Found.of(question, [NURSES], 0.9)) is not None
+    assert FigureNotGiven().check(question, Found.of(question, [titled], 0.9)) is None
+
+
+def test_what_a_question_is_about_leaves_out_times_pronouns_and_context():
+    assert ask("Is the pricing document out before the end of Q3?").topic_tail == []
+    assert ask("Who is in charge of that?").topic_tail == []
+    assert ask("What does the 2022 text say about rural nurses?").topic_tail == ["rural", "nurses"]
+    assert ask("What should products like ours cover according to the 2022 text?").topic_tail == []
+    # capitalised names: only those of the sentence that asks
+    assert ask("I work for an insurer in Shenzhen. What should our product cover?").names == []
+    assert ask("Does the plan fund clinics in Shenzhen?").names == ["Shenzhen"]
+
+
+def test_a_follow_up_reads_citations_of_any_document_id():
+    history = [
+        Turn(role="user", content="What about long-term care?"),
+        Turn(role="assistant", content="Pilots widen [2023h2-5]. See also [2019-summary-notice] and [2021-3]."),
+    ]
+    assert read_question("and which cities are in it?", history, NO_GLOSSARY).context_ids == [
+        "2023h2-5",
+        "2019-summary-notice",
+        "2021-3",
+    ]

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from assistant.core.types import Turn
 from assistant.core.understand.chinese import chinese_task_refs, chinese_years, is_chinese
 from assistant.service import PolicyQA
 from assistant.settings import Settings
@@ -104,3 +105,55 @@ def test_a_document_named_by_more_than_its_year_is_searched_first(zoo: PolicyQA)
     assert [c.id for c in answer.citations] == ["2019-summary-2"]
     answer = zoo.ask("In the 2019 notice, who is responsible for pooled purchasing of generic drugs?")
     assert [c.id for c in answer.citations] == ["2019-4"]
+
+
+# what the notices state in a task's title, and what a question only gives as context
+
+
+def test_a_figure_stated_only_in_a_task_title_is_given_not_refused(zoo: PolicyQA) -> None:
+    # 2023 task (3)'s title holds its only figure: "… to 500 counties"
+    answer = zoo.ask("How many counties are the 2023 compact county medical communities meant to reach?")
+    assert not answer.refused, answer.answer
+    assert [c.id for c in answer.citations][:1] == ["2023-3"]
+    assert "500 counties" in answer.answer
+
+
+def test_a_place_named_only_as_the_askers_context_refuses_nothing(zoo: PolicyQA) -> None:
+    answer = zoo.ask("I manage a township clinic in Hangzhou. What will the 2025 notice give every village?")
+    assert not answer.refused, answer.answer
+    assert "2025-1" in [c.id for c in answer.citations]
+    asked = zoo.ask("Does the 2025 notice fund village clinics in Hangzhou?")
+    assert asked.refusal is not None and asked.refusal.code == "not_in_documents"
+    assert "Hangzhou" in asked.refusal.message
+
+
+def test_a_time_span_is_when_not_what(zoo: PolicyQA) -> None:
+    # "Q4" and "the last quarter" name months, not a topic the documents would have to mention
+    for question in ("Does anything in the 2019 notice fall due in Q4?", "What is due in the last quarter of 2019?"):
+        answer = zoo.ask(question)
+        assert not answer.refused, (question, answer.answer)
+        assert "2019-4" in [c.id for c in answer.citations], question  # due by the end of October 2019
+
+
+def test_which_commission_asks_for_the_lead_department(zoo: PolicyQA) -> None:
+    answer = zoo.ask("Which commission is in charge of widening the 2023 compact county medical communities?")
+    assert [c.id for c in answer.citations][:1] == ["2023-3"]
+    assert "National Health Commission" in answer.answer
+
+
+def test_a_section_named_by_its_title_lists_exactly_its_tasks(zoo: PolicyQA) -> None:
+    answer = zoo.ask("Which 2019 tasks fall under reducing the cost of medicines?")
+    assert [c.id for c in answer.citations] == ["2019-4", "2019-5", "2019-6"]
+
+
+def test_who_put_out_a_notice_is_read_from_that_notices_header(zoo: PolicyQA) -> None:
+    answer = zoo.ask("Which ministries put out the second-half 2023 notice?")
+    assert [c.id for c in answer.citations] == ["2023h2-notice"]
+    assert "National Development and Reform Commission" in answer.answer
+
+
+def test_a_follow_up_asking_which_places_is_refused_when_the_task_names_none(zoo: PolicyQA) -> None:
+    first = "What does the 2023 second-half notice say about long-term care insurance?"
+    history = [Turn(role="user", content=first), Turn(role="assistant", content=zoo.ask(first).answer)]
+    answer = zoo.ask("and which cities are in that pilot?", history=history)
+    assert answer.refusal is not None and answer.refusal.code == "instances_not_named", answer.answer

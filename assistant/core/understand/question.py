@@ -200,7 +200,8 @@ TOPIC_TAIL = re.compile(
 NAMED_INSTANCES = re.compile(
     r"\bwhich\s+(?:[\w-]+\s+){0,2}?(?P<kind>provinces|cities|hospitals|prefectures|counties|regions|"
     r"companies|enterprises|countries|universities|colleges)\b.*\b(chosen|selected|rewarded|named|"
-    r"designated|picked|take part|participat\w*|won|approved as|hosts?|located|makes?|produces?|supply|run)\b"
+    r"designated|picked|take part|participat\w*|won|approved as|hosts?|located|makes?|produces?|supply|run|"
+    r"(?:are|is) (?:in|part of)|included|involved|covered)\b"
     r"|^\s*where\b(?!.*\bfrom\b)(?P<place>)",
     re.IGNORECASE,
 )
@@ -212,6 +213,7 @@ PREMISE = re.compile(
     re.IGNORECASE,
 )
 CALENDAR_WORDS = {m.lower() for m in calendar.month_name[1:]} | {d.lower() for d in calendar.day_name}
+POINTING_WORDS = {"that", "this", "it", "them", "these", "those", "they"}
 # When, not what: a question ending "…before the end of Q3?" asks about no topic called "Q3"
 TIME_WORD = re.compile(
     rf"\d+|[qh][1-4]|(?:{'|'.join(CALENDAR_WORDS)}|quarter|half|year|month|week|day)s?|end|beginning|start",
@@ -369,11 +371,15 @@ def _intent(text: str, q: Question) -> Intent:
     return Intent.WHAT
 
 
+# a citation marker of any document: [2021-5], [2023h2-4], [2019-summary-notice]
+CITED_UNIT = re.compile(r"\[(20\d\d[a-z0-9]*(?:-[a-z][a-z0-9]*)*-(?:\d{1,2}|notice|preamble|closing))\]")
+
+
 def _context_ids(history: list[Turn], question: str) -> list[str]:
     """Units the conversation was last about; "the last one" / "the first one" pick among them."""
     for turn in reversed(history):
         ids = list(
-            dict.fromkeys(re.findall(r"\[(20\d\d-(?:\d{1,2}|notice|preamble|closing))\]", turn.content))
+            dict.fromkeys(re.findall(CITED_UNIT, turn.content))
         )
         if ids:
             picked = re.search(r"\b(?:(first)|last|final) (?:one|task|item)\b", question, re.IGNORECASE)
@@ -415,6 +421,16 @@ def _focus(text: str) -> list[str] | None:
         if match := pattern.search(text):
             return re.findall(r"[\w'-]+", match[1])
     return None
+
+
+def _topic_tail(text: str) -> list[str]:
+    """The topic a question ends on, less the words saying when; none when it ends on a pronoun ("who is in
+    charge of that?"): its topic is what came before."""
+    tail = TOPIC_TAIL.search(DOCUMENT_REFERENCE.sub(" ", text).rstrip())
+    if tail is None:
+        return []
+    words = [w for w in re.findall(r"[\w'-]+", tail[1]) if not TIME_WORD.fullmatch(w)]
+    return [] if words and words[-1].lower() in POINTING_WORDS else words
 
 
 def _names(text: str) -> list[str]:
@@ -499,9 +515,7 @@ def read_question(
         asks_person=bool(PERSON.search(text)),
         names=_names(text),
         focus=_focus(text),
-        topic_tail=[w for w in re.findall(r"[\w'-]+", tail[1]) if not TIME_WORD.fullmatch(w)]
-        if (tail := TOPIC_TAIL.search(DOCUMENT_REFERENCE.sub(" ", text).rstrip()))
-        else [],
+        topic_tail=_topic_tail(text),
         instances=_instances(text),
         premise=None if context_ids else _premise(cleaned),
         asks_deadline=bool(DEADLINE_WORD.search(text)),
