@@ -569,10 +569,9 @@ def _parse_numbered(
             if (why := steps_back.get((p_index, l_index))) is not None:
                 unplaced.append(_Unplaced(line, why))
                 marker = None
-            elif marker and drafts and (p_index, l_index) in no_list:
-                if marker.style not in {section_style, task_style}:
-                    where = f"numbered {marker.printed} after {_task_name(drafts[-1])}, in no list of its style"
-                    unplaced.append(_Unplaced(line, where))
+            elif marker and drafts and (p_index, l_index) in no_list and marker.style not in styles:
+                where = f"numbered {marker.printed} after {_task_name(drafts[-1])}, in no list of its style"
+                unplaced.append(_Unplaced(line, where))
             if marker and marker.style == section_style:
                 title = marker.rest or next(lines, (0, ""))[1]
                 number = marker.number if marker.number is not None else len(sections) + 1
@@ -708,7 +707,7 @@ def parse_document(info: DocumentInfo, text: CleanText, aliases: dict[str, str] 
     if not text.paragraphs:
         raise ParseError(f"document {info.id}: nothing left after cleaning")
     paragraphs = [_split_trailing_departments(p) for p in text.paragraphs]
-    positions = [(p, l) for p, paragraph in enumerate(paragraphs) for l in range(len(paragraph))]
+    positions = [(p, line) for p, paragraph in enumerate(paragraphs) for line in range(len(paragraph))]
     markers = [(pos, m) for pos in positions if (m := read_marker(paragraphs[pos[0]][pos[1]]))]
     no_list = _in_no_list(markers)
     order = {pos: index for index, pos in enumerate(positions)}

@@ -166,7 +166,10 @@ def test_a_repeated_first_task_in_a_section_that_restarts_its_numbers_is_unplace
 
 def test_a_stray_number_of_another_style_is_unplaced_and_leaves_the_outline_alone():
     """A lone "7." in a notice numbered "(1)…" would otherwise make task (1) a section holding a task 7."""
-    text = f"(1) Plant orchards.\n{MOF}\n\n7. A stray seven.\n\n(2) Paint barns.\n{MOF}\n\n(3) Mend fences.\n{MOF}\n"
+    text = (
+        f"(1) Plant orchards.\n{MOF}\n\n7. A stray seven.\n\n"
+        f"(2) Paint barns.\n{MOF}\n\n(3) Mend fences.\n{MOF}\n"
+    )
     document = parse(text)
     assert document.sections == []
     assert [t.title for t in document.tasks] == ["Plant orchards", "Paint barns", "Mend fences"]
@@ -183,7 +186,8 @@ def test_numbering_broken_throughout_is_still_an_error_not_a_guess():
 def test_text_after_a_note_that_opens_each_task_is_that_task_s_body():
     """Where the tasks of a notice put their note first and their body below it, nothing is stray."""
     text = (
-        f"I. Part\n\n(1) Plant orchards. {MOF}\nPick the sites.\n\n(2) Paint barns. {MOF}\nChoose a colour.\n\n"
+        f"I. Part\n\n(1) Plant orchards. {MOF}\nPick the sites.\n\n"
+        f"(2) Paint barns. {MOF}\nChoose a colour.\n\n"
         f"(3) Mend fences. {MOF}\nCount the posts.\n\nII. Part two\n\n(4) Dig wells. {NHC}\nFind water.\n"
     )
     document = parse(text)
@@ -223,7 +227,8 @@ def test_the_warning_says_how_many_lines_which_and_where():
         for n in range(1, 5)
     ]
     assert unplaced_warning(lines[:1]) == (
-        "1 line could not be placed in a task: “Stray line number 1 about the …” (after task (1); kept in 2031-1)"
+        "1 line could not be placed in a task: “Stray line number 1 about the …” "
+        "(after task (1); kept in 2031-1)"
     )
     four = unplaced_warning(lines)
     assert four.startswith("4 lines could not be placed in a task: “Stray line number 1")
