@@ -8,6 +8,11 @@ items hold items of their own is the sections, the level under it the tasks; a n
 nothing has tasks and no sections. Tasks may be numbered through the whole notice or restart in each
 section. A source with no numbered items at all, such as a news summary, is split into topical items in
 document order, each opened by a lead paragraph that quotes the plan ('The "Work Task" requires that …').
+
+Lines the structure puts in no task are counted in `Document.unplaced` (and kept where they sit, for
+search): a number that steps back ("(3)" after "(5)"), a numbered line in no list ("7." with no "6."), and
+text after a task's responsibility note before the next task or section, in notices whose tasks end with
+their note. A section's introduction, the notice header, preamble and closing are never counted.
 """
 
 from __future__ import annotations
