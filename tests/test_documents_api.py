@@ -382,6 +382,8 @@ def test_an_upload_while_an_ingest_runs_is_a_409(shelf: Shelf) -> None:
             assert upload.is_alive(), outcome["first"].text
             assert time.monotonic() < deadline
             time.sleep(0.02)
+        serving = shelf.get("/tasks?year=2021")  # the index keeps serving while the new one is built
+        assert serving.status_code == 200 and len(serving.json()["tasks"]) == 20
         second = shelf.upload("harbour-2032.html", notice_html(2032).encode())
         assert second.status_code == 409
         assert second.json()["error"]["code"] == "ingest_running"
