@@ -26,7 +26,7 @@ from assistant.service import PolicyQA
 from index.ingest import IngestReport, parse_sources
 from index.intake import Rejection, UploadRejected, check_content, check_filename, check_size, probe
 from index.load import LoadError
-from index.model import Document, DocumentInfo, Task, UnitKind
+from index.model import Document, DocumentInfo, Task, UnitKind, UnplacedLine
 
 logger = logging.getLogger("policyqa.documents")
 
@@ -297,12 +297,32 @@ def _place(staged: Path, target: Path, replacing: bool) -> _Placement:
     return _Placement(target, backup)
 
 
+def unplaced_warning(lines: list[UnplacedLine], shown: int = 3) -> str:
+    """ "2 lines could not be placed in a task: “(3) Mend the …” (numbered (3) after task (5); kept in
+    2024-5); …": how many, which (first words) and where, so the user can find them in the file."""
+    count = len(lines)
+    described = [f"“{first_words(u.text)}” ({u.where}; kept in {u.kept_in})" for u in lines[:shown]]
+    more = f"; and {count - shown} more" if count > shown else ""
+    noun = "line" if count == 1 else "lines"
+    return f"{count} {noun} could not be placed in a task: {'; '.join(described)}{more}"
+
+
+def first_words(text: str, words: int = 6, characters: int = 16) -> str:
+    """The opening of a line, by words (or by characters for text without spaces, such as Chinese)."""
+    parts = text.split()
+    if len(parts) > 1:
+        return " ".join(parts[:words]) + (" …" if len(parts) > words else "")
+    return text[:characters] + ("…" if len(text) > characters else "")
+
+
 def _entry(doc_id: str, units: list[Task], document: Document | None) -> DocumentEntry:
     info = document.info if document else DocumentInfo(id=doc_id, year=units[0].year, title=doc_id)
     tasks = [u for u in units if u.kind is UnitKind.TASK]
     warnings = [f"{t.label} names no lead department" for t in tasks if not t.departments]
     if not tasks:
         warnings.append("no tasks were found")
+    if document is not None and document.unplaced:
+        warnings.append(unplaced_warning(document.unplaced))
     if document is None:
         warnings.append("its file is no longer in the documents folder; the next reindex drops it")
     return DocumentEntry(

@@ -99,12 +99,25 @@ class Task(BaseModel):
         return " ".join(parts)
 
 
+class UnplacedLine(BaseModel):
+    """A content line the document's own structure puts in no task: a numbered item out of its sequence, or
+    text after a task's responsibility note that is neither a section's introduction nor the closing.
+
+    The line is not dropped: it stays searchable in the unit `kept_in`; the parse reports it as a warning.
+    """
+
+    text: str
+    where: str = Field(description='Why it fits nowhere, e.g. "numbered (3) after task (5)".')
+    kept_in: str = Field(description='The unit that holds it for search, e.g. "2024-5".')
+
+
 class Document(BaseModel):
     """A parsed policy document."""
 
     info: DocumentInfo
     sections: list[Section] = Field(default_factory=list)
     units: list[Task] = Field(default_factory=list)
+    unplaced: list[UnplacedLine] = Field(default_factory=list)
 
     @property
     def tasks(self) -> list[Task]:

@@ -8,18 +8,24 @@ items hold items of their own is the sections, the level under it the tasks; a n
 nothing has tasks and no sections. Tasks may be numbered through the whole notice or restart in each
 section. A source with no numbered items at all, such as a news summary, is split into topical items in
 document order, each opened by a lead paragraph that quotes the plan ('The "Work Task" requires that …').
+
+Lines the structure puts in no task are counted in `Document.unplaced` (and kept where they sit, for
+search): a number that steps back ("(3)" after "(5)"), a numbered line in no list ("7." with no "6."), and
+text after a task's responsibility note before the next task or section, in notices whose tasks end with
+their note. A section's introduction, the notice header, preamble and closing are never counted.
 """
 
 from __future__ import annotations
 
 import calendar
+import itertools
 import re
 from collections import Counter
 from dataclasses import dataclass, field
 
 from index.clean import CleanText
 from index.departments import canonical_department, find_departments, split_department_names
-from index.model import Deadline, Document, DocumentInfo, Section, Task, UnitKind
+from index.model import Deadline, Document, DocumentInfo, Section, Task, UnitKind, UnplacedLine
 
 CHINESE_NUMERALS = {c: i for i, c in enumerate("一二三四五六七八九十", start=1)}
 ROMAN_VALUES = {"I": 1, "V": 5, "X": 10}
@@ -69,6 +75,7 @@ DEADLINE_EN = re.compile(
 DEADLINE_ZH = re.compile(r"(?:(?P<year>20\d\d)年)?(?P<month>\d{1,2})月底?前|(?P<end_year>20\d\d)?年底前|年内")
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"(])|(?<=[。！？；])")
 ABBREVIATION = re.compile(r"\b(?:No|etc|e\.g|i\.e|Mr|Dr|Art)\.$")
+Position = tuple[int, int]  # (paragraph, line) of a line in the cleaned text
 LONG_TITLE_WORDS = 25  # a first sentence longer than this is cut at its first clause
 
 
@@ -286,6 +293,32 @@ class _Item:
     children: int = 0
 
 
+def _in_no_list(markers: list[tuple[Position, Marker]]) -> dict[Position, Marker]:
+    """Numbered lines that start no list of their style and continue none: a stray "7." with no "6."
+    before it, a "(3)" after "(5)".
+
+    A list counts from 1 (or restarts at 1) and goes up by one, also across sections. Such lines are no
+    item of the outline, so one stray line cannot turn a notice's tasks into sections. A style none of
+    whose several items counts from 1 is the document's own numbering (an excerpt), and is kept.
+    Headings are kept: they are the structure a reader found, numbered or not.
+    """
+    last: dict[str, int] = {}
+    misfits: dict[str, list[tuple[Position, Marker]]] = {}
+    for position, marker in markers:
+        if marker.number is None or marker.heading:
+            continue
+        previous = last.get(marker.style)
+        if marker.number == 1 or (previous is not None and marker.number == previous + 1):
+            last[marker.style] = marker.number
+        else:
+            misfits.setdefault(marker.style, []).append((position, marker))
+    found: dict[Position, Marker] = {}
+    for style, items in misfits.items():
+        if style in last or len(items) == 1:
+            found.update(items)
+    return found
+
+
 def _outline(markers: list[tuple[int, Marker]]) -> list[_Item]:
     """Nest the items by style: a style already open closes what is below it; a new style opens below the
     current one; a heading closes every numbered list and every heading of its level or deeper."""
@@ -437,38 +470,138 @@ def _split_trailing_departments(paragraph: list[str]) -> list[str]:
     return lines
 
 
+def _task_name(draft: _Draft) -> str:
+    return f"task {draft.source_number or draft.number}"
+
+
+def _numbers_fit(numbers: list[int], sections: list[int], has_sections: bool) -> bool:
+    """Whether task numbers run 1..n through the notice, or restart at 1 in each section."""
+    if numbers == list(range(1, len(numbers) + 1)):
+        return True
+    by_section: dict[int, list[int]] = {}
+    for number, section in zip(numbers, sections, strict=True):
+        by_section.setdefault(section, []).append(number)
+    return has_sections and all(n == list(range(1, len(n) + 1)) for n in by_section.values())
+
+
+def _steps_back(
+    paragraphs: list[list[str]], section_style: str | None, task_style: str
+) -> dict[Position, str]:
+    """Section and task markers that step back in their numbering ("(3)" after "(5)"), with why.
+
+    Such a line opens no item. A task marker is only set aside when the rest of the tasks then number
+    1..n (through the notice or in each section); when they do not, the numbering is broken throughout
+    and `_renumber` reports the whole sequence rather than guessing which line is out of place.
+    """
+    back: dict[Position, str] = {}
+    last_section: int | None = None
+    section_ordinal = 0
+    tasks: list[tuple[Position, Marker, int]] = []
+    for p_index, paragraph in enumerate(paragraphs):
+        for l_index, line in enumerate(paragraph):
+            marker = read_marker(line)
+            if marker is None or marker.number is None:
+                continue
+            if marker.style == section_style:
+                if last_section is not None and marker.number <= last_section:
+                    back[(p_index, l_index)] = f"numbered {marker.printed} after section {last_section}"
+                    continue
+                last_section, section_ordinal = marker.number, section_ordinal + 1
+            elif marker.style == task_style:
+                tasks.append(((p_index, l_index), marker, section_ordinal))
+    stepping: dict[Position, str] = {}
+    kept: list[tuple[int, int]] = []  # (number, section) of the tasks that keep their place
+    previous: Marker | None = None
+    for position, marker, section in tasks:
+        assert marker.number is not None
+        restarts = marker.number == 1 and bool(kept) and section != kept[-1][1]
+        if previous is None or previous.number is None or marker.number > previous.number or restarts:
+            kept.append((marker.number, section))
+            previous = marker
+        else:
+            stepping[position] = f"numbered {marker.printed} after task {previous.printed}"
+    if stepping and _numbers_fit([n for n, _ in kept], [s for _, s in kept], section_style is not None):
+        back.update(stepping)
+    return back
+
+
+@dataclass
+class _Unplaced:
+    """An unplaced line while parsing, and why."""
+
+    text: str
+    where: str
+
+
+@dataclass
+class _AfterNote:
+    """Lines after a task's responsibility note, up to the next task or the end of the notice."""
+
+    draft: _Draft
+    lines: list[str]  # before any section heading: outside the task, and no section's introduction
+    then: str  # what follows: "task (6)" or "section III"
+
+
 def _parse_numbered(
-    context: _Context, paragraphs: list[list[str]], section_style: str | None, task_style: str
+    context: _Context,
+    paragraphs: list[list[str]],
+    styles: tuple[str | None, str],
+    no_list: dict[Position, Marker],
 ) -> Document:
+    """Tasks (and sections) of a numbered notice; `paragraphs` have their trailing notes split off."""
     info = context.info
+    section_style, task_style = styles
+    steps_back = _steps_back(paragraphs, section_style, task_style)
     front: list[list[str]] = []
     sections: list[Section] = []
     drafts: list[_Draft] = []
+    unplaced: list[_Unplaced] = []
+    after_notes: list[_AfterNote] = []
     # lines after a task's responsibility line (the closing, if no task follows), each with whether it is
     # a section heading: a heading is never body text of the task before it
     trailing: list[tuple[str, bool]] = []
-    for paragraph in map(_split_trailing_departments, paragraphs):
-        lines = iter(paragraph)
-        for line in lines:
+
+    def close_trailing(then: str) -> None:
+        """End the lines after the last task's note: the text before any section heading is outside it."""
+        if drafts and drafts[-1].departments_line:
+            before_heading = list(itertools.takewhile(lambda t: not t[1], trailing))
+            after_notes.append(_AfterNote(drafts[-1], [text for text, _ in before_heading], then))
+
+    for p_index, paragraph in enumerate(paragraphs):
+        lines = iter(enumerate(paragraph))
+        for l_index, line in lines:
             marker = read_marker(line)
+            if (why := steps_back.get((p_index, l_index))) is not None:
+                unplaced.append(_Unplaced(line, why))
+                marker = None
+            elif marker and drafts and (p_index, l_index) in no_list and marker.style not in styles:
+                where = f"numbered {marker.printed} after {_task_name(drafts[-1])}, in no list of its style"
+                unplaced.append(_Unplaced(line, where))
             if marker and marker.style == section_style:
-                title = marker.rest or next(lines, "")
+                title = marker.rest or next(lines, (0, ""))[1]
                 number = marker.number if marker.number is not None else len(sections) + 1
                 sections.append(Section(number=str(number), title=title.rstrip(".。")))
                 if drafts:  # closes the last task; a section without tasks at the end is the closing
+                    if not any(is_heading for _, is_heading in trailing):
+                        close_trailing(f"section {marker.printed.rstrip('.、．') or number}")
                     trailing.append((line if marker.rest else f"{line} {title}", True))
             elif marker and marker.style == task_style:
-                if drafts and trailing:
-                    drafts[-1].body.extend(text for text, is_heading in trailing if not is_heading)
-                    trailing = []
                 title, body = (
-                    _heading_title(marker.rest) if marker.rest else (next(lines, "").rstrip(".。"), [])
+                    _heading_title(marker.rest)
+                    if marker.rest
+                    else (next(lines, (0, ""))[1].rstrip(".。"), [])
                 )
                 current_section = sections[-1] if sections else None
                 number = marker.number if marker.number is not None else len(drafts) + 1
-                drafts.append(_Draft(number, marker.printed, title, current_section, body))
+                draft = _Draft(number, marker.printed, title, current_section, body)
+                if drafts and not any(is_heading for _, is_heading in trailing):
+                    close_trailing(_task_name(draft))
+                if drafts and trailing:
+                    drafts[-1].body.extend(text for text, is_heading in trailing if not is_heading)
+                    trailing = []
+                drafts.append(draft)
             elif not drafts:
-                front.append([line]) if not front or line is paragraph[0] else front[-1].append(line)
+                front.append([line]) if not front or l_index == 0 else front[-1].append(line)
             elif _note_of(line) and not drafts[-1].departments_line and not trailing:
                 drafts[-1].departments_line = line
             elif drafts[-1].departments_line or trailing:
@@ -476,6 +609,7 @@ def _parse_numbered(
             else:
                 drafts[-1].body.append(line)
     _renumber(info, drafts, section_style is not None)
+    unplaced += _outside_tasks(after_notes, already={u.text for u in unplaced})
     used = {id(d.section) for d in drafts if d.section is not None}
     sections = [s for s in sections if id(s) in used]
     units: list[Task] = []
@@ -488,7 +622,30 @@ def _parse_numbered(
     if trailing:
         closing = [text for text, _ in trailing]
         units.append(_unit(info, UnitKind.CLOSING, "Closing: organisation and reporting", closing))
-    return Document(info=info, sections=sections, units=units)
+    placed = [UnplacedLine(text=u.text, where=u.where, kept_in=_keeper(units, u.text)) for u in unplaced]
+    return Document(info=info, sections=sections, units=units, unplaced=placed)
+
+
+def _keeper(units: list[Task], line: str) -> str:
+    """The unit whose text holds a line: where an unplaced line stays searchable."""
+    sentences = split_sentences(_plain(line))
+    return next((u.id for u in units if sentences and sentences[0] in u.sentences), "")
+
+
+def _outside_tasks(after_notes: list[_AfterNote], already: set[str]) -> list[_Unplaced]:
+    """Text between a task's responsibility note and the next task or section: outside every task.
+
+    Only where the document's own tasks end with their note: when most tasks go on after it (a note that
+    opens the task, its body below), text after a note is that task's body, not a stray line.
+    """
+    going_on = [a for a in after_notes if a.lines]
+    if len(going_on) * 2 > len(after_notes):
+        return []
+    found: list[_Unplaced] = []
+    for after in after_notes:
+        where = f"after {_task_name(after.draft)}'s responsibility note, before {after.then}"
+        found.extend(_Unplaced(text, where) for text in after.lines if text not in already)
+    return found
 
 
 def _renumber(info: DocumentInfo, drafts: list[_Draft], has_sections: bool) -> None:
@@ -497,11 +654,7 @@ def _renumber(info: DocumentInfo, drafts: list[_Draft], has_sections: bool) -> N
     numbers = [d.number for d in drafts]
     if numbers == list(range(1, len(numbers) + 1)):
         return
-    by_section: dict[int, list[int]] = {}
-    for draft in drafts:
-        by_section.setdefault(id(draft.section), []).append(draft.number)
-    restarting = has_sections and all(n == list(range(1, len(n) + 1)) for n in by_section.values())
-    if not restarting:
+    if not _numbers_fit(numbers, [id(d.section) for d in drafts], has_sections):
         raise ParseError(f"document {info.id}: task numbers are not 1..{len(numbers)} in order: {numbers}")
     for ordinal, draft in enumerate(drafts, start=1):
         draft.number = ordinal
@@ -558,10 +711,14 @@ def parse_document(info: DocumentInfo, text: CleanText, aliases: dict[str, str] 
     """
     if not text.paragraphs:
         raise ParseError(f"document {info.id}: nothing left after cleaning")
-    lines = [line for p in text.paragraphs for line in p]
-    markers = [(i, m) for i, line in enumerate(lines) if (m := read_marker(line))]
-    section_style, task_style = _levels(_outline(markers))
+    paragraphs = [_split_trailing_departments(p) for p in text.paragraphs]
+    positions = [(p, line) for p, paragraph in enumerate(paragraphs) for line in range(len(paragraph))]
+    markers = [(pos, m) for pos in positions if (m := read_marker(paragraphs[pos[0]][pos[1]]))]
+    no_list = _in_no_list(markers)
+    order = {pos: index for index, pos in enumerate(positions)}
+    outline = _outline([(order[pos], m) for pos, m in markers if pos not in no_list])
+    section_style, task_style = _levels(outline)
     context = _Context(info, aliases or {})
     if task_style is not None:
-        return _parse_numbered(context, text.paragraphs, section_style, task_style)
+        return _parse_numbered(context, paragraphs, (section_style, task_style), no_list)
     return _parse_unnumbered(info, text.paragraphs)

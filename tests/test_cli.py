@@ -161,3 +161,29 @@ def test_documents_lists_the_indexed_notices_and_the_files_not_used(tmp_path: Pa
     table = policyqa(env, "documents")
     assert table.returncode == 0 and "2 documents" in table.stdout
     assert "not used: notes.xlsx" in table.stderr
+
+
+def test_documents_shows_lines_that_fit_no_task(tmp_path: Path, server_env):
+    """A fictional notice with a paragraph between task (1)'s responsibility note and task (2)."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "orchard-2033.txt").write_text(
+        "Notice of the Orchard Office on the Key Tasks of 2033\n\n"
+        "The tasks below are issued to every county for implementation in 2033.\n\n"
+        "(1) Plant orchards on idle land.\n(Ministry of Finance is responsible)\n\n"
+        "Remember the orchard survey of last autumn.\n\n"
+        "(2) Paint the barns red.\n(National Health Commission is responsible)\n\n"
+        "(3) Mend the fences before winter.\n(Ministry of Finance is responsible)\n",
+        encoding="utf-8",
+    )
+    env = {**server_env, "POLICYQA_DATA_DIR": str(tmp_path / "data"), "POLICYQA_DOCUMENTS_DIR": str(docs)}
+    assert policyqa(env, "ingest").returncode == 0
+    listing = json.loads(policyqa(env, "documents", "--json").stdout)
+    assert [(d["id"], d["tasks"]) for d in listing["documents"]] == [("2033", 3)]
+    assert listing["documents"][0]["warnings"] == [
+        "1 line could not be placed in a task: “Remember the orchard survey of last …” "
+        "(after task (1)'s responsibility note, before task (2); kept in 2033-1)"
+    ]
+    table = policyqa(env, "documents")
+    assert table.returncode == 0
+    assert "1 line could not be placed in a task" in " ".join(table.stdout.split())

@@ -382,6 +382,8 @@ def test_an_upload_while_an_ingest_runs_is_a_409(shelf: Shelf) -> None:
             assert upload.is_alive(), outcome["first"].text
             assert time.monotonic() < deadline
             time.sleep(0.02)
+        serving = shelf.get("/tasks?year=2021")  # the index keeps serving while the new one is built
+        assert serving.status_code == 200 and len(serving.json()["tasks"]) == 20
         second = shelf.upload("harbour-2032.html", notice_html(2032).encode())
         assert second.status_code == 409
         assert second.json()["error"]["code"] == "ingest_running"
@@ -391,3 +393,34 @@ def test_an_upload_while_an_ingest_runs_is_a_409(shelf: Shelf) -> None:
     assert outcome["first"].status_code == 201, outcome["first"].text
     assert not (shelf.settings.documents_dir / "harbour-2032.html").exists()
     assert shelf.delete("2030").status_code == 200
+
+
+def test_a_line_that_fits_no_task_is_a_warning_in_the_listing(shelf: Shelf) -> None:
+    """A fictional notice with one paragraph between a task's responsibility note and the next section."""
+    notice = (
+        "Notice of the Orchard Office on the Key Tasks of 2033\n\n"
+        "The tasks below are issued to every county for implementation in 2033.\n\n"
+        "I. Growing the orchards\n\n"
+        "(1) Plant orchards on idle land.\nSites are chosen by the end of May 2033.\n"
+        "(Ministry of Finance is responsible)\n\n"
+        "(2) Paint the barns red.\n(National Health Commission is responsible)\n\n"
+        "The weather was mild that spring and the paint dried fast.\n\n"
+        "II. Keeping the fences\n\n"
+        "(3) Mend the fences before winter.\n(Ministry of Finance is responsible)\n"
+    )
+    response = shelf.upload("orchard-2033.txt", notice.encode())
+    assert response.status_code == 201, response.text
+    try:
+        expected = (
+            "1 line could not be placed in a task: “The weather was mild that spring …” "
+            "(after task (2)'s responsibility note, before section II; kept in 2033-2)"
+        )
+        assert response.json()["warnings"] == [expected]
+        listed = {d["id"]: d for d in shelf.get("/documents").json()["documents"]}
+        assert listed["2033"]["tasks"] == 3
+        assert listed["2033"]["warnings"] == [expected]
+        assert listed["2021"]["warnings"] == []  # the seeds place every line
+        task = shelf.get("/tasks/2033-2").json()
+        assert "The weather was mild that spring" in str(task)  # kept for search, not dropped
+    finally:
+        assert shelf.delete("2033").status_code == 200

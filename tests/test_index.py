@@ -12,7 +12,7 @@ import pytest
 
 from assistant.settings import Settings
 from index.clean import clean_text
-from index.ingest import ingest, parse_sources
+from index.ingest import IngestProgress, ingest, parse_sources
 from index.load import read_manifest, read_source
 from index.model import DocumentInfo, UnitKind
 from index.parse import parse_document
@@ -515,3 +515,27 @@ def test_the_same_store_code_runs_against_a_chroma_server(corpus, tmp_path, serv
     # lock, and the catalog and BM25 index saved per generation (caches, read again from the store if missing)
     assert not settings.chroma_path.exists()
     assert {p.name for p in (tmp_path / "unused").iterdir()} <= {"ingest.lock", "lexical", "catalog"}
+
+
+def test_an_ingest_reports_its_progress_stage_by_stage(tmp_path):
+    """What `policyqa ingest` draws its progress bar from: each stage's total, then every batch done."""
+    folder = tmp_path / "documents"
+    folder.mkdir()
+    shutil.copy(REPO / "eval" / "zoo" / "documents" / "key-tasks-2026.txt", folder)
+    stages: list[tuple[str, int]] = []
+    done: dict[str, int] = {}
+
+    def start(stage: str, total: int) -> None:
+        stages.append((stage, total))
+        done[stage] = 0
+
+    def advance(count: int) -> None:
+        done[stages[-1][0]] += count
+
+    settings = Settings(documents_dir=folder, data_dir=tmp_path / "data", embed_batch_size=4)
+    report = ingest(settings, progress=IngestProgress(start=start, advance=advance))
+    assert report.build is not None and report.build.embedded > 4  # several batches
+    names = [name for name, _ in stages]
+    assert names[0] == "embedding" and "embedding sentences" in names
+    assert dict(stages)["embedding"] == report.build.embedded
+    assert done == {name: total for name, total in stages}  # every stage ran to its total

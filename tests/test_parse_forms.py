@@ -116,6 +116,7 @@ def test_a_long_one_paragraph_task_is_titled_by_its_first_clause():
         ("Led by the NHC, with the Ministry of Finance", "the NHC", "the Ministry of Finance"),
         ("Led by NHC with the participation of MOF and NHSA", "NHC", "MOF and NHSA"),
         ("The National Health Commission takes the lead", "The National Health Commission", ""),
+        ("NHC takes the lead, with the Ministry of Finance participating", "NHC", "the Ministry of Finance"),
         ("国家医保局负责", "", "国家医保局"),
         ("国家卫生健康委牵头，财政部、国家医保局参与", "国家卫生健康委", "财政部、国家医保局"),
         ("国家医保局、财政部等按职责分工负责", "", "国家医保局、财政部等"),

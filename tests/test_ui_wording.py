@@ -6,7 +6,10 @@ from __future__ import annotations
 import pytest
 
 from assistant.service import PolicyQA
+from assistant.surfaces.ui.tasks import ALL, TaskChoices
 from assistant.surfaces.ui.wording import GENERIC, wording, year_phrase
+from index.ingest import parse_sources
+from index.settings import REPO_ROOT
 
 
 def test_year_phrase_lists_every_year() -> None:
@@ -29,6 +32,19 @@ def test_wording_follows_the_library_not_the_seeds(service: PolicyQA) -> None:
     words = wording(only_2022)
     assert "2021" not in words.heading + words.placeholder + " ".join(words.examples)
     assert words.task_id_example.startswith("2022-")
+
+
+def test_the_filters_offer_the_years_sections_and_departments_of_the_tasks_given() -> None:
+    """The Tasks tab's dropdowns on the format zoo's notices: their years, not the seeds'."""
+    zoo = REPO_ROOT / "eval" / "zoo" / "documents"
+    documents, errors, _ = parse_sources([zoo], zoo / "manifest.json")
+    assert not errors, errors
+    tasks = [t for d in documents for t in d.tasks]
+    choices = TaskChoices.of(tasks)
+    assert choices.years == [ALL, "2019", "2020", "2023", "2024", "2025", "2026"]
+    assert "2021" not in choices.years and "2022" not in choices.years
+    assert "2025:1" in {value for _, value in choices.sections}
+    assert "Secretariat of the State Council Medical Reform Leading Group" in choices.departments
 
 
 @pytest.mark.parametrize("position", range(4))
