@@ -185,7 +185,9 @@ def test_what_a_question_is_about_leaves_out_times_pronouns_and_context():
 def test_a_follow_up_reads_citations_of_any_document_id():
     history = [
         Turn(role="user", content="What about long-term care?"),
-        Turn(role="assistant", content="Pilots widen [2023h2-5]. See also [2019-summary-notice] and [2021-3]."),
+        Turn(
+            role="assistant", content="Pilots widen [2023h2-5]. See also [2019-summary-notice] and [2021-3]."
+        ),
     ]
     assert read_question("and which cities are in it?", history, NO_GLOSSARY).context_ids == [
         "2023h2-5",

@@ -129,7 +129,10 @@ def test_a_place_named_only_as_the_askers_context_refuses_nothing(zoo: PolicyQA)
 
 def test_a_time_span_is_when_not_what(zoo: PolicyQA) -> None:
     # "Q4" and "the last quarter" name months, not a topic the documents would have to mention
-    for question in ("Does anything in the 2019 notice fall due in Q4?", "What is due in the last quarter of 2019?"):
+    for question in (
+        "Does anything in the 2019 notice fall due in Q4?",
+        "What is due in the last quarter of 2019?",
+    ):
         answer = zoo.ask(question)
         assert not answer.refused, (question, answer.answer)
         assert "2019-4" in [c.id for c in answer.citations], question  # due by the end of October 2019

@@ -189,11 +189,11 @@ class EvidenceGatherer:
         titled = {
             (u.doc_id, u.section.number)
             for u in self.library.tasks_of(year)
-            if u.section
-            and words <= (title := content_words(u.section.title))
-            and len(title - words) <= 1
+            if u.section and words <= (title := content_words(u.section.title)) and len(title - words) <= 1
         }
-        return [u for u in self.library.tasks_of(year) if u.section and (u.doc_id, u.section.number) in titled]
+        return [
+            u for u in self.library.tasks_of(year) if u.section and (u.doc_id, u.section.number) in titled
+        ]
 
     def list_matches(self, question: Question, filters: Filters) -> list[Task]:
         """The exact task set a list question asks for, from the parsed metadata (or the tasks' words)."""

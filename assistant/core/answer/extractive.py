@@ -31,7 +31,8 @@ NOTICE_FACT_PATTERNS = {
     "approval": r"approved",
     "addressees": r"governments of all provinces|ministries and commissions",
     # the issuing line as notices write it: "Issued by the X", a State Council office, a ministry's name
-    "issuer": r"\b[Ii]ssued by\b|Office of the State Council|General Office|\b(?:Commission|Ministry|Administration)\b",
+    "issuer": r"\b[Ii]ssued by\b|Office of the State Council|General Office"
+    r"|\b(?:Commission|Ministry|Administration)\b",
 }
 
 

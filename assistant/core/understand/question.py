@@ -335,7 +335,8 @@ def _intent(text: str, q: Question) -> Intent:
         return Intent.LIST
     if re.search(
         r"\b(which|what|list)( of the)?( 20\d\d)? (tasks|items)\b.*"
-        r"\b(mention|cover|involve|address|refer|deal|(come|fall|sit|are( listed| grouped)?) (under|within)|belong)",
+        r"\b(mention|cover|involve|address|refer|deal|belong|"
+        r"(come|fall|sit|are( listed| grouped)?) (under|within))",
         lowered,
     ):
         return Intent.LIST
@@ -378,9 +379,7 @@ CITED_UNIT = re.compile(r"\[(20\d\d[a-z0-9]*(?:-[a-z][a-z0-9]*)*-(?:\d{1,2}|noti
 def _context_ids(history: list[Turn], question: str) -> list[str]:
     """Units the conversation was last about; "the last one" / "the first one" pick among them."""
     for turn in reversed(history):
-        ids = list(
-            dict.fromkeys(re.findall(CITED_UNIT, turn.content))
-        )
+        ids = list(dict.fromkeys(re.findall(CITED_UNIT, turn.content)))
         if ids:
             picked = re.search(r"\b(?:(first)|last|final) (?:one|task|item)\b", question, re.IGNORECASE)
             if picked:
