@@ -35,7 +35,10 @@ LEXICAL_SUPPORT = 0.75  # share of a sentence's content tokens that must occur i
 # the scoring.
 MARKER = re.compile(r"\[(\d{4}[a-z0-9-]*?-[\w]+)\]", re.IGNORECASE)
 UNIT_ID = re.compile(r"\b\d{4}[a-z0-9-]*?-(?:\d{1,3}|notice|preamble|closing)\b", re.IGNORECASE)
-_LABEL = r"\b\d{4}[a-z0-9-]*\s+(?:task|item)\s*\(?\d+\)?|\b(?:task|item)\s*\(\d+\)"
+_LABEL = (
+    r"\b\d{4}[a-z0-9-]*\s+(?:task|item)\s*\(?\d+\)?|\b(?:task|item)\s*\(\d+\)"
+    r"|\b\d{4}[a-z0-9-]*\s+(?:notice|preamble|closing)\b(?=\s*,\s*[“\"])"  # "2023h2 closing, “…”"
+)
 UNIT_LABEL = re.compile(_LABEL, re.IGNORECASE)
 # A label followed by the unit's quoted title ("2021 task (5), “Promote …”") names the unit: for grounding the
 # title is part of the reference, neither a claim to check nor evidence.

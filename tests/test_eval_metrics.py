@@ -117,6 +117,22 @@ def test_a_sentence_with_no_content_is_not_supported() -> None:
     assert lexical_grounding("It is this one [2021-4].", cited) == 0
 
 
+def test_any_units_label_and_quoted_title_are_a_reference_not_a_claim() -> None:
+    cited = {"2033h2-closing": "All localities shall report their progress before the end of January 2034."}
+    claim = "all localities shall report their progress before the end of January 2034"
+    assert (
+        lexical_grounding(f"2033h2 closing, \u201cClosing: Reporting\u201d: {claim} [2033h2-closing].", cited)
+        == 1
+    )
+    # the title alone states nothing, and a changed figure after it is still caught
+    assert lexical_grounding("2033h2 closing, \u201cClosing: Reporting\u201d [2033h2-closing].", cited) == 0
+    wrong = claim.replace("2034", "2035")
+    assert (
+        lexical_grounding(f"2033h2 closing, \u201cClosing: Reporting\u201d: {wrong} [2033h2-closing].", cited)
+        == 0
+    )
+
+
 def test_a_changed_figure_or_name_is_not_supported() -> None:
     cited = {
         "2022-6": "Telemedicine services should cover 95% of districts; the National Health Commission leads."

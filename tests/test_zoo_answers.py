@@ -147,6 +147,8 @@ def test_which_commission_asks_for_the_lead_department(zoo: PolicyQA) -> None:
 def test_a_section_named_by_its_title_lists_exactly_its_tasks(zoo: PolicyQA) -> None:
     answer = zoo.ask("Which 2019 tasks fall under reducing the cost of medicines?")
     assert [c.id for c in answer.citations] == ["2019-4", "2019-5", "2019-6"]
+    # each listed task says what it does in a sentence of its own, not by its title alone
+    assert answer.answer.count("\u201d: ") == 3, answer.answer
 
 
 def test_who_put_out_a_notice_is_read_from_that_notices_header(zoo: PolicyQA) -> None:

@@ -307,6 +307,9 @@ class ExtractiveComposer:
             if q.departments:
                 written = [w for w in unit.departments_as_written if canonical_department(w) in q.departments]
                 detail = f" ({', '.join(written)})" if written else ""
+            elif best := self._best(unit, evidence, 1):
+                # a task listed by its topic or section says what it does: its sentence nearest the question
+                detail = f": {lower_first(best[0])}"
             sentences.append(cite(f"{capitalised(quoted(unit))}{detail}", unit.id))
         return with_cap_note(sentences, self.settings.list_answer_max_tasks, len(matches))
 

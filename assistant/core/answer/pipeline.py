@@ -46,9 +46,16 @@ class Parts:
 
 def build_parts(library: Library, settings: Settings) -> Parts:
     """The shared parts on `library`: the corpus vocabulary is read here, once."""
-    from assistant.core.reform import ReformAnswers  # it builds Drafts, so it imports this module
+    from assistant.core.reform import ReformAnswers, lead_departments  # it builds Drafts: imports this module
+    from assistant.core.understand.reform import mentioned_departments
 
-    reader = QuestionReader(settings.glossary_path, learned_terms(library.units.values()))
+    departments = lead_departments(library.tasks)
+    reader = QuestionReader(
+        settings.glossary_path,
+        learned_terms(library.units.values()),
+        # informal names ("the HR and social security ministry") of the departments this index names
+        lambda text: mentioned_departments(text, departments, library.task_words.share),
+    )
     vocabulary = Vocabulary(library.retriever.lexical.vocabulary, reader.glossary)
     checks = refusal_checks(
         vocabulary,

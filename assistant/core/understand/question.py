@@ -9,6 +9,7 @@ from __future__ import annotations
 import calendar
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cache
@@ -329,7 +330,12 @@ def _deadline_month(text: str, years: list[int]) -> str | None:
 def _intent(text: str, q: Question) -> Intent:
     lowered = text.lower()
     plural_tasks = re.search(r"\b(tasks|items)\b", lowered)
-    if q.deadline_month or (plural_tasks and (q.departments or q.section or "deadline" in lowered)):
+    # the tasks are what it asks for ("which tasks does X lead", "tasks led by X"), not what it is about ("how
+    # often must X report on the tasks?")
+    asks_tasks = re.search(
+        r"\b(which|what|list|name|show|all|every)\b[^?]*\b(tasks|items)\b|^\W*(tasks|items)\b", lowered
+    )
+    if q.deadline_month or (asks_tasks and (q.departments or q.section or "deadline" in lowered)):
         return Intent.LIST
     if ALL_DEADLINES.search(lowered):  # the earliest or last of them: every deadline, in order
         return Intent.LIST
@@ -474,9 +480,16 @@ def _structure_target(lowered: str) -> str | None:
 
 
 def read_question(
-    text: str, history: list[Turn], glossary_path: Path, learned: dict[str, str] | None = None
+    text: str,
+    history: list[Turn],
+    glossary_path: Path,
+    learned: dict[str, str] | None = None,
+    name_departments: Callable[[str], list[str]] = department_names,
 ) -> Question:
     """Analyse a question (and the conversation before it) for retrieval and answering.
+
+    `name_departments` finds the departments a question names; by default only by official name or known
+    alias, while a reader on a loaded index also knows its departments' informal names ("the HR ministry").
 
     `learned` is the vocabulary read from the indexed documents (`understand.terms`): the glossary's general
     knowledge first, then how the documents themselves write a term.
@@ -501,7 +514,7 @@ def read_question(
         intent=Intent.WHAT,
         years=years,
         task_refs=refs,
-        departments=department_names(cleaned),
+        departments=name_departments(cleaned),
         injection=injection,
         section=(section[1] or str(SECTION_ORDINALS.get(section[2].lower(), section[2].lower())))
         if section
@@ -550,10 +563,16 @@ class QuestionReader:
     """Reads questions with one glossary and the vocabulary learned from the loaded index: built once per
     loaded index, shared by every answerer."""
 
-    def __init__(self, glossary_path: Path, learned: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        glossary_path: Path,
+        learned: dict[str, str] | None = None,
+        name_departments: Callable[[str], list[str]] = department_names,
+    ) -> None:
         self.glossary_path = glossary_path
         self.learned = learned or {}
         self.glossary = {**self.learned, **glossary(glossary_path)}
+        self.name_departments = name_departments
 
     def read(self, text: str, history: list[Turn]) -> Question:
-        return read_question(text, history, self.glossary_path, self.learned)
+        return read_question(text, history, self.glossary_path, self.learned, self.name_departments)
