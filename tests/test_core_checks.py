@@ -21,7 +21,7 @@ from assistant.core.understand.checks import (
     present,
     refusal_checks,
 )
-from assistant.core.understand.question import Question, read_question
+from assistant.core.understand.question import Intent, Question, read_question
 from assistant.core.understand.terms import acronym, defined_terms, department_terms
 from index.model import Task, UnitKind
 
@@ -194,3 +194,19 @@ def test_a_follow_up_reads_citations_of_any_document_id():
         "2019-summary-notice",
         "2021-3",
     ]
+
+
+def test_list_questions_in_their_usual_shapes_are_read_as_lists():
+    for text in (
+        "Which of the 2022 numbered tasks refer to rural doctors?",
+        "Which tasks of the 2022 plan deal with nursing homes?",
+        "List every 2022 task that contains a month.",
+        "Name all tasks on vaccines.",
+        "Which 2022 tasks fall under the section on medicines?",
+    ):
+        assert ask(text).intent is Intent.LIST, text
+    # a department or a deadline word in a question about something else makes no list
+    assert ask("How often must the National Health Commission report on the tasks?").departments
+    assert ask("How often must the National Health Commission report on the tasks?").intent is not Intent.LIST
+    assert ask("Which tasks does the National Health Commission lead?").intent is Intent.LIST
+    assert ask("Which administration runs the 2026 vaccine purchasing?").intent is Intent.WHO

@@ -340,9 +340,10 @@ def _intent(text: str, q: Question) -> Intent:
     if ALL_DEADLINES.search(lowered):  # the earliest or last of them: every deadline, in order
         return Intent.LIST
     if re.search(
-        r"\b(which|what|list)( of the)?( 20\d\d)? (tasks|items)\b.*"
-        r"\b(mention|cover|involve|address|refer|deal|belong|"
-        r"(come|fall|sit|are( listed| grouped)?) (under|within))",
+        r"\b(which|what|list|name)( every| all| the)?( of the)?( 20\d\d)?( numbered| key)? (tasks|items)\b.*"
+        r"\b(mention|cover|involve|address|refer|deal|belong|contain|include|"
+        r"(come|fall|sit|are( listed| grouped)?) (under|within))"
+        r"|\b(list|name) (every|each|all) (20\d\d )?(task|item)s?\b",
         lowered,
     ):
         return Intent.LIST
