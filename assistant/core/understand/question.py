@@ -340,9 +340,8 @@ def _intent(text: str, q: Question) -> Intent:
     if ALL_DEADLINES.search(lowered):  # the earliest or last of them: every deadline, in order
         return Intent.LIST
     if re.search(
-        r"\b(which|what|list|name)( every| all| the)?( of the)?( 20\d\d)?( numbered| key)? (tasks|items)\b.*"
-        r"\b(mention|cover|involve|address|refer|deal|belong|contain|include|"
-        r"(come|fall|sit|are( listed| grouped)?) (under|within))"
+        # "which (of the) (2021) (numbered) tasks …": the tasks are what is asked for
+        r"\b(which|what|list|name)( every| all| the)?( of the)?( 20\d\d)?( numbered| key)? (tasks|items)\b"
         r"|\b(list|name) (every|each|all) (20\d\d )?(task|item)s?\b",
         lowered,
     ):
@@ -363,7 +362,8 @@ def _intent(text: str, q: Question) -> Intent:
         r"\bwhich ([\w-]+ )?(department|ministr|agenc|bod|organ|authorit|administration|commission|bureau|"
         r"office|regulator|secretariat)|"
         r"\blead(s|ing)? (department|agenc|ministr)|"
-        r"(department|ministr|agenc)\w*\b.*\b(lead|in charge|involved)",
+        r"(department|ministr|agenc)\w*\b.*\b(lead|in charge|involved)|"
+        r"\bhow many (departments|ministries|agencies|bodies)\b",
         lowered,
     ):
         return Intent.WHO
