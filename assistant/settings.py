@@ -30,6 +30,13 @@ class Settings(IndexSettings):
     top_k: int = Field(5, ge=1, le=20, description="Units retrieved per question.")
     rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
     candidates: int = Field(30, ge=1, description="Hits taken from each retriever before fusion.")
+    neighbour_similarity: float = Field(
+        0.55,
+        gt=0,
+        le=1,
+        description="A question word the corpus never uses also searches the corpus's words at least this "
+        'similar to it ("tumours" → "cancer"); 1 turns it off.',
+    )
     sentence_weight: float = Field(
         1.0,
         ge=0,

@@ -222,10 +222,3 @@ def test_a_department_named_informally_lists_the_tasks_it_takes_part_in(service)
         if t.year == 2021 and "Ministry of Human Resources and Social Security" in t.departments
     ]
     assert ids == expected and len(ids) >= 3
-
-
-def test_a_department_asked_about_is_not_a_list_of_its_tasks(service):
-    # the tasks are what it reports on, not what is asked for: the closing's reporting sentence answers
-    answer = service.ask("How often does the medical reform secretariat have to report on the tasks?")
-    assert [c.id for c in answer.citations][:1] == ["2021-closing"]
-    assert "quarterly" in answer.answer

@@ -162,3 +162,13 @@ def test_a_follow_up_asking_which_places_is_refused_when_the_task_names_none(zoo
     history = [Turn(role="user", content=first), Turn(role="assistant", content=zoo.ask(first).answer)]
     answer = zoo.ask("and which cities are in that pilot?", history=history)
     assert answer.refusal is not None and answer.refusal.code == "instances_not_named", answer.answer
+
+
+def test_a_department_asked_about_is_not_a_list_of_its_tasks(zoo: PolicyQA) -> None:
+    # the tasks are what the report covers, not what is asked for: the closing's reporting sentence answers
+    answer = zoo.ask(
+        "Before what date do localities owe the National Health Commission their report on the"
+        " second-half 2023 tasks?"
+    )
+    assert [c.id for c in answer.citations] == ["2023h2-closing"]
+    assert "January 2024" in answer.answer

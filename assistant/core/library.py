@@ -139,6 +139,7 @@ class Library:
             sentences,
             settings.sentence_weight,
             lexical,
+            settings.neighbour_similarity,
         )
         return cls(
             retriever=retriever,
@@ -243,6 +244,7 @@ class Library:
         Stops early once the main thread has finished, so a process never exits with the model mid-call
         (torch aborts the interpreter when a thread is still inside it at exit).
         """
+        self.retriever.neighbours.warm()
         for unit in self.units.values():
             if not threading.main_thread().is_alive():
                 return

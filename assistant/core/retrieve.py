@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from assistant.core.neighbours import CorpusNeighbours
 from assistant.core.types import Filters
 from index.departments import canonical_department
 from index.lexical import lexical_tokens
@@ -236,6 +237,7 @@ class HybridRetriever:
         sentences: Collection | None = None,
         sentence_weight: float = 1.0,
         lexical: LexicalIndex | None = None,
+        neighbour_similarity: float = 0.55,
     ) -> None:
         self.catalog = catalog
         self.units = {u.id: u for u in catalog.units}
@@ -252,6 +254,13 @@ class HybridRetriever:
         self._sentences = sentences
         self._sentence_count = sentences.count() if sentences is not None else 0
         self._unit_position = {u.id: i for i, u in enumerate(catalog.units)}
+        # everyday words the corpus lacks find its own words for BM25 ("tumours" → "cancer"); 1 turns it off
+        self.neighbours = CorpusNeighbours(
+            lambda: (c.text for c in catalog.chunks),
+            self.lexical.vocabulary,
+            lambda texts: np.asarray(embedder.get_text_embedding_batch(texts), dtype=np.float32),
+            threshold=neighbour_similarity,
+        )
 
     def embed(self, text: str) -> list[float]:
         """The query embedding of `text`."""
@@ -392,6 +401,8 @@ class HybridRetriever:
 
     def _bm25(self, query: str, selection: Selection | None) -> list[tuple[str, float, str]]:
         mask = None if selection is None else selection.chunks.astype(np.float32)
+        if self.neighbours.threshold < 1:
+            query = " ".join([query, *self.neighbours.of(query)])
         return [
             (self._chunk_units[i], score, self.catalog.chunks[i].text)
             for i, score in self.lexical.search(query, self.candidates, mask)

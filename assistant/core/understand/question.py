@@ -333,7 +333,9 @@ def _intent(text: str, q: Question) -> Intent:
     # the tasks are what it asks for ("which tasks does X lead", "tasks led by X"), not what it is about ("how
     # often must X report on the tasks?")
     asks_tasks = re.search(
-        r"\b(which|what|list|name|show|all|every)\b[^?]*\b(tasks|items)\b|^\W*(tasks|items)\b", lowered
+        r"\b(which|what|list|name|show|all|every)( of)?( the)?( [\w-]+){0,2} (tasks|items)\b"
+        r"|^\W*(tasks|items)\b",
+        lowered,
     )
     if q.deadline_month or (asks_tasks and (q.departments or q.section or "deadline" in lowered)):
         return Intent.LIST
