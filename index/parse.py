@@ -5,7 +5,9 @@ The structure is read from the document itself. Every line that opens with a num
 write) is an item of that style; the styles nest as they appear (a style not yet open nests in the one
 above it, a heading closes everything below its level). The first level of the outline where several
 items hold items of their own is the sections, the level under it the tasks; a notice whose items hold
-nothing has tasks and no sections. Tasks may be numbered through the whole notice or restart in each
+nothing has tasks and no sections. Which of two nested levels holds the tasks is settled by the
+responsibility notes: a task carries one, a section gathers several, so a notice without sections whose
+tasks list sub-points ("1." tasks with "(1)" points) keeps the points inside their task's text. Tasks may be numbered through the whole notice or restart in each
 section. A source with no numbered items at all, such as a news summary, is split into topical items in
 document order, each opened by a lead paragraph that quotes the plan ('The "Work Task" requires that …').
 
@@ -38,7 +40,8 @@ NUMBERINGS: list[tuple[str, re.Pattern[str]]] = [
     ("(1)", re.compile(r"^[（(]\s*(?P<n>\d{1,2})\s*[）)]\s*(?P<rest>.*)$")),
     ("1)", re.compile(r"^(?P<n>\d{1,2})\s*[)）]\s*(?P<rest>.*)$")),
     ("1、", re.compile(r"^(?P<n>\d{1,2})\s*、\s*(?P<rest>.*)$")),
-    ("1.", re.compile(r"^(?P<n>\d{1,2})\s*[.．](?!\d)\s*(?P<rest>.*)$")),
+    # "1.5 million" is a figure; the full-width "1．3月底前" is an item whose text opens with a date
+    ("1.", re.compile(r"^(?P<n>\d{1,2})\s*(?:\.(?!\d)|．)\s*(?P<rest>.*)$")),
     ("I.", re.compile(r"^(?P<n>[IVX]{1,5})\.(?:\s+(?P<rest>.*))?$")),
 ]
 RESPONSIBLE_EN = re.compile(
@@ -343,12 +346,13 @@ def _outline(markers: list[tuple[int, Marker]]) -> list[_Item]:
     return items
 
 
-def _levels(items: list[_Item]) -> tuple[str | None, str | None]:
-    """(section style, task style) of the outline.
+def _levels(items: list[_Item], notes: list[int]) -> tuple[str | None, str | None]:
+    """(section style, task style) of the outline; `notes` are the line positions of responsibility notes.
 
     Sections: the first depth where at least two items hold items, or one does and an item without any
     follows it (a lone wrapper, such as a title heading, is skipped); tasks: the commonest style right
-    under them. Without such a depth, the tasks are the first
+    under them — unless the responsibility notes say that upper level is the tasks and the items under
+    them are a task's sub-points (see `_notes_mark_tasks`). Without such a depth, the tasks are the first
     depth with at least two items, and there are no sections.
     """
     depths = sorted({i.depth for i in items})
@@ -362,6 +366,10 @@ def _levels(items: list[_Item]) -> tuple[str | None, str | None]:
             section_style = Counter(i.marker.style for i in here if i.children).most_common(1)[0][0]
             below = [i for i in items if i.depth == depth + 1]
             task_style = Counter(i.marker.style for i in below).most_common(1)[0][0]
+            upper = [i for i in here if i.marker.style == section_style]
+            lower = [i for i in below if i.marker.style == task_style]
+            if _notes_mark_tasks(items, upper, lower, notes):
+                return None, section_style
             return section_style, task_style
     for depth in depths:
         styles = Counter(i.marker.style for i in items if i.depth == depth)
@@ -369,6 +377,29 @@ def _levels(items: list[_Item]) -> tuple[str | None, str | None]:
         if count >= 2:
             return None, style
     return None, None
+
+
+def _notes_in(items: list[_Item], item: _Item, notes: list[int]) -> int:
+    """How many responsibility notes an item holds: from its line to the next item at its depth or above."""
+    later = [i.index for i in items if i.index > item.index and i.depth <= item.depth]
+    end = min(later, default=max(notes, default=item.index) + 1)
+    return sum(item.index <= note < end for note in notes)
+
+
+def _notes_mark_tasks(items: list[_Item], upper: list[_Item], lower: list[_Item], notes: list[int]) -> bool:
+    """Whether the upper of two nested levels is the tasks, the lower their sub-points.
+
+    A task carries one responsibility note (or one "X takes the lead" line); a section gathers its tasks'
+    notes. So the upper level is the tasks when most of its items hold exactly one note while at most half
+    of the items under them hold one (the note of a task with sub-points follows its last point, or opens
+    the task). A notice whose lower items each carry their note keeps them as tasks, and so does one
+    without notes: nothing in the text then tells the two readings apart.
+    """
+    if not upper or not lower:
+        return False
+    single = sum(_notes_in(items, item, notes) == 1 for item in upper)
+    carrying = sum(_notes_in(items, item, notes) > 0 for item in lower)
+    return single * 2 > len(upper) and carrying * 2 <= len(lower)
 
 
 # ---------------------------------------------------------------- numbered notices
@@ -427,6 +458,13 @@ def _note_of(line: str) -> tuple[str, str] | None:
     if line[:1] in "(（" and line[-1:] in ")）":
         return responsibility(line[1:-1])
     return None
+
+
+def _leads_a_task(line: str) -> bool:
+    """Whether a line names who leads a task: a responsibility note "(…)" or "X takes the lead, …"."""
+    if _note_of(line):
+        return True
+    return any(find_departments(m["lead"]) for m in INLINE_LEAD.finditer(line))
 
 
 def _plain(line: str) -> str:
@@ -717,7 +755,8 @@ def parse_document(info: DocumentInfo, text: CleanText, aliases: dict[str, str] 
     no_list = _in_no_list(markers)
     order = {pos: index for index, pos in enumerate(positions)}
     outline = _outline([(order[pos], m) for pos, m in markers if pos not in no_list])
-    section_style, task_style = _levels(outline)
+    notes = [order[pos] for pos in positions if _leads_a_task(paragraphs[pos[0]][pos[1]])]
+    section_style, task_style = _levels(outline, notes)
     context = _Context(info, aliases or {})
     if task_style is not None:
         return _parse_numbered(context, paragraphs, (section_style, task_style), no_list)
