@@ -646,6 +646,10 @@ def _parse_numbered(
                 trailing.append((line, False))
             else:
                 drafts[-1].body.append(line)
+    if drafts:  # the points right after the last task's note are its own, not the notice's closing
+        points = list(itertools.takewhile(lambda t: not t[1] and _opens_point(t[0], styles), trailing))
+        drafts[-1].body.extend(text for text, _ in points)
+        trailing = trailing[len(points) :]
     _renumber(info, drafts, section_style is not None)
     unplaced += _outside_tasks(after_notes, already={u.text for u in unplaced})
     used = {id(d.section) for d in drafts if d.section is not None}
@@ -662,6 +666,12 @@ def _parse_numbered(
         units.append(_unit(info, UnitKind.CLOSING, "Closing: organisation and reporting", closing))
     placed = [UnplacedLine(text=u.text, where=u.where, kept_in=_keeper(units, u.text)) for u in unplaced]
     return Document(info=info, sections=sections, units=units, unplaced=placed)
+
+
+def _opens_point(line: str, styles: tuple[str | None, str]) -> bool:
+    """Whether a line opens a numbered point of a style below the tasks: part of a task, never a closing."""
+    marker = read_marker(line)
+    return marker is not None and marker.number is not None and not marker.heading and marker.style not in styles
 
 
 def _keeper(units: list[Task], line: str) -> str:
