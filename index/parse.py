@@ -7,9 +7,10 @@ above it, a heading closes everything below its level). The first level of the o
 items hold items of their own is the sections, the level under it the tasks; a notice whose items hold
 nothing has tasks and no sections. Which of two nested levels holds the tasks is settled by the
 responsibility notes: a task carries one, a section gathers several, so a notice without sections whose
-tasks list sub-points ("1." tasks with "(1)" points) keeps the points inside their task's text. Tasks may be numbered through the whole notice or restart in each
-section. A source with no numbered items at all, such as a news summary, is split into topical items in
-document order, each opened by a lead paragraph that quotes the plan ('The "Work Task" requires that …').
+tasks list sub-points ("1." tasks with "(1)" points) keeps the points inside their task's text. Tasks
+may be numbered through the whole notice or restart in each section. A source with no numbered items at
+all, such as a news summary, is split into topical items in document order, each opened by a lead
+paragraph that quotes the plan ('The "Work Task" requires that …').
 
 Lines the structure puts in no task are counted in `Document.unplaced` (and kept where they sit, for
 search): a number that steps back ("(3)" after "(5)"), a numbered line in no list ("7." with no "6."), and
@@ -671,7 +672,9 @@ def _parse_numbered(
 def _opens_point(line: str, styles: tuple[str | None, str]) -> bool:
     """Whether a line opens a numbered point of a style below the tasks: part of a task, never a closing."""
     marker = read_marker(line)
-    return marker is not None and marker.number is not None and not marker.heading and marker.style not in styles
+    if marker is None or marker.number is None or marker.heading:
+        return False
+    return marker.style not in styles
 
 
 def _keeper(units: list[Task], line: str) -> str:

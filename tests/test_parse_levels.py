@@ -70,7 +70,9 @@ def test_tasks_with_bracketed_points_and_no_sections_are_tasks_with_the_points_i
         "(1) Choose sites with good drainage by the end of March 2031.",
         "(2) Buy seedlings from local nurseries.",
     ]
-    assert [(d.month, d.phrase) for d in document.tasks[0].deadlines] == [("2031-03", "by the end of March 2031")]
+    assert [(d.month, d.phrase) for d in document.tasks[0].deadlines] == [
+        ("2031-03", "by the end of March 2031")
+    ]
     assert [d.month for d in document.tasks[1].deadlines] == ["2031-12"]
     assert document.unplaced == []
 
@@ -184,7 +186,8 @@ def test_one_task_with_points_among_tasks_without_is_no_section():
 
 def test_a_note_that_opens_a_task_before_its_points_still_marks_the_task_level():
     document = parse(
-        "(1) Plant more apple trees.\n(Ministry of Finance is responsible)\n1) Choose sites.\n2) Buy seedlings.\n\n"
+        "(1) Plant more apple trees.\n(Ministry of Finance is responsible)\n"
+        "1) Choose sites.\n2) Buy seedlings.\n\n"
         "(2) Repair the barns.\n(National Health Commission is responsible)\n1) Survey every barn.\n"
         "2) Replace broken tiles.\n"
     )
@@ -198,9 +201,11 @@ def test_a_note_that_opens_a_task_before_its_points_still_marks_the_task_level()
 
 def test_a_lead_named_in_the_task_text_marks_the_task_level_too():
     document = parse(
-        "1. Plant more apple trees. The National Health Commission takes the lead, with the Ministry of Finance.\n"
+        "1. Plant more apple trees. "
+        "The National Health Commission takes the lead, with the Ministry of Finance.\n"
         "(1) Choose sites.\n(2) Buy seedlings.\n\n"
-        "2. Repair the barns. The Ministry of Finance takes the lead.\n(1) Survey every barn.\n(2) Fit gutters.\n"
+        "2. Repair the barns. The Ministry of Finance takes the lead.\n"
+        "(1) Survey every barn.\n(2) Fit gutters.\n"
     )
     assert document.sections == []
     assert outline(document) == [
@@ -272,6 +277,8 @@ def test_points_that_each_carry_their_own_note_are_the_tasks():
 
 def test_without_notes_nested_levels_are_read_as_sections_over_tasks():
     """Nothing in such a text tells a section from a task with points: the outline's reading stands."""
-    document = parse("1. Orchards\n(1) Plant apple trees.\n(2) Prune pear trees.\n\n2. Barns\n(1) Repair barns.\n")
+    document = parse(
+        "1. Orchards\n(1) Plant apple trees.\n(2) Prune pear trees.\n\n2. Barns\n(1) Repair barns.\n"
+    )
     assert [s.title for s in document.sections] == ["Orchards", "Barns"]
     assert [t.title for t in document.tasks] == ["Plant apple trees", "Prune pear trees", "Repair barns"]
