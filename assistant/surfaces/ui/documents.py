@@ -175,8 +175,13 @@ class IngestWatch:
         return IngestProgress(start=self._start, advance=self._advance)
 
     def _start(self, stage: str, total: int) -> None:
+        """A stage starts; the stage running now told again (the ingest sizes "embedding", then the store
+        does) starts over with the new size, as the CLI's bar does."""
         with self._lock:
-            self._stages.append([stage, 0, total])
+            if self._stages and self._stages[-1][0] == stage:
+                self._stages[-1][1:] = [0, total]
+            else:
+                self._stages.append([stage, 0, total])
 
     def _advance(self, count: int) -> None:
         with self._lock:
