@@ -231,7 +231,8 @@ def test_an_upload_shows_its_stages_and_the_line_that_fits_no_task(
     warnings = parsed.locator(".doc-warnings")
     expect(warnings).to_contain_text("1 line could not be placed in a task")
     expect(warnings).to_contain_text("“The county fair moves to the …”")  # the line's opening words
-    expect(warnings).to_contain_text("after task (2)'s responsibility note, before section II; kept in 2033-2")
+    where = "after task (2)'s responsibility note, before section II; kept in 2033-2"
+    expect(warnings).to_contain_text(where)
     expect(parsed.locator("tr[data-task]")).to_have_count(3)
     screenshots.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(screenshots / "documents-unplaced.png"), full_page=True)
