@@ -449,7 +449,8 @@ def _task_from_draft(context: _Context, draft: _Draft) -> Task:
         departments=canonical,
         departments_as_written=written,
         departments_text=draft.departments_line,
-        deadlines=find_deadlines(sentences, info.year),
+        # a task that is one sentence sets its deadline in its title ("Replace the lamps by June 2033.")
+        deadlines=find_deadlines([draft.title, *sentences], info.year),
     )
 
 

@@ -233,7 +233,9 @@ def test_an_upload_shows_its_stages_and_the_line_that_fits_no_task(
     expect(warnings).to_contain_text("“The county fair moves to the …”")  # the line's opening words
     where = "after task (2)'s responsibility note, before section II; kept in 2033-2"
     expect(warnings).to_contain_text(where)
-    expect(parsed.locator("tr[data-task]")).to_have_count(3)
+    rows = parsed.locator("tr[data-task]")
+    expect(rows).to_have_count(3)
+    expect(rows.first).to_contain_text("2033-06 (by the end of June 2033)")  # set in the task's one sentence
     screenshots.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(screenshots / "documents-unplaced.png"), full_page=True)
 
