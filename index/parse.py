@@ -380,26 +380,45 @@ def _levels(items: list[_Item], notes: list[int]) -> tuple[str | None, str | Non
     return None, None
 
 
-def _notes_in(items: list[_Item], item: _Item, notes: list[int]) -> int:
-    """How many responsibility notes an item holds: from its line to the next item at its depth or above."""
-    later = [i.index for i in items if i.index > item.index and i.depth <= item.depth]
-    end = min(later, default=max(notes, default=item.index) + 1)
-    return sum(item.index <= note < end for note in notes)
+def _span_end(items: list[_Item], item: _Item) -> int | None:
+    """Where an item ends: the line of the next item at its depth or above (None: the end of the text)."""
+    return next((i.index for i in items if i.index > item.index and i.depth <= item.depth), None)
+
+
+def _notes_in(items: list[_Item], item: _Item, notes: list[int]) -> list[int]:
+    """The responsibility notes an item holds, its own points' included."""
+    end = _span_end(items, item)
+    return [note for note in notes if item.index <= note and (end is None or note < end)]
+
+
+def _one_note_of_its_own(items: list[_Item], item: _Item, notes: list[int]) -> bool:
+    """Whether an item holds one note, and it opens the item or follows its last point: where a task with
+    points puts its note, unlike a section whose one noted task is any of its tasks."""
+    held = _notes_in(items, item, notes)
+    if len(held) != 1:
+        return False
+    end = _span_end(items, item)
+    points = [
+        i.index
+        for i in items
+        if i.depth == item.depth + 1 and item.index < i.index and (end is None or i.index < end)
+    ]
+    return not points or held[0] < points[0] or held[0] > points[-1]
 
 
 def _notes_mark_tasks(items: list[_Item], upper: list[_Item], lower: list[_Item], notes: list[int]) -> bool:
     """Whether the upper of two nested levels is the tasks, the lower their sub-points.
 
     A task carries one responsibility note (or one "X takes the lead" line); a section gathers its tasks'
-    notes. So the upper level is the tasks when most of its items hold exactly one note while at most half
-    of the items under them hold one (the note of a task with sub-points follows its last point, or opens
-    the task). A notice whose lower items each carry their note keeps them as tasks, and so does one
-    without notes: nothing in the text then tells the two readings apart.
+    notes. So the upper level is the tasks when most of its items hold exactly one note, opening the item
+    or following its last point, while at most half of the items under them hold one. A notice whose lower
+    items each carry their note keeps them as tasks, and so does one without notes: nothing in the text
+    then tells the two readings apart.
     """
     if not upper or not lower:
         return False
-    single = sum(_notes_in(items, item, notes) == 1 for item in upper)
-    carrying = sum(_notes_in(items, item, notes) > 0 for item in lower)
+    single = sum(_one_note_of_its_own(items, item, notes) for item in upper)
+    carrying = sum(bool(_notes_in(items, item, notes)) for item in lower)
     return single * 2 > len(upper) and carrying * 2 <= len(lower)
 
 

@@ -282,3 +282,23 @@ def test_without_notes_nested_levels_are_read_as_sections_over_tasks():
     )
     assert [s.title for s in document.sections] == ["Orchards", "Barns"]
     assert [t.title for t in document.tasks] == ["Plant apple trees", "Prune pear trees", "Repair barns"]
+
+
+def test_sections_with_one_noted_task_each_stay_sections_when_the_note_is_no_task_s_closing():
+    """One note per upper item is a task's only where a task puts it, at its start or after its last
+    point; here each section's noted task is its middle one, so these are sections over tasks."""
+    document = parse(
+        "I. Orchards\n\n(1) Plant apple trees.\n\n(2) Prune the pear trees.\n"
+        "(Ministry of Finance is responsible)\n\n(3) Water the young trees.\n\n"
+        "II. Barns\n\n(4) Survey every barn.\n\n(5) Repair the roofs.\n"
+        "(National Health Commission is responsible)\n\n(6) Paint the doors.\n"
+    )
+    assert [s.title for s in document.sections] == ["Orchards", "Barns"]
+    assert outline(document) == [
+        ("(1)", "1", "Plant apple trees", []),
+        ("(2)", "1", "Prune the pear trees", [MOF]),
+        ("(3)", "1", "Water the young trees", []),
+        ("(4)", "2", "Survey every barn", []),
+        ("(5)", "2", "Repair the roofs", [NHC]),
+        ("(6)", "2", "Paint the doors", []),
+    ]
