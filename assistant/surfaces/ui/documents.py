@@ -8,6 +8,7 @@ set); with no admin key configured they are disabled, as the admin routes are.
 
 from __future__ import annotations
 
+import contextvars
 import hmac
 import logging
 import threading
@@ -94,7 +95,8 @@ class DocumentsTab:
         key: str,
         progress: gr.Progress = gr.Progress(),  # noqa: B008 (Gradio's idiom)
     ) -> Iterator[tuple[str, str, Any]]:
-        """Check and index the uploaded file: a status line while it runs, then the outcome and the new id.
+        """Check and index the uploaded file: the ingest's stage as it runs (Gradio's progress bar and the
+        status line, with the stages so far), then the outcome, the stages it went through and the new id.
 
         The file picker is emptied once the attempt is over (the outcome names the file), ready for the next.
         """
@@ -113,7 +115,8 @@ class DocumentsTab:
         name = Path(path).name
         watch = IngestWatch()
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="policyqa-ui-upload") as pool:
-            adding = pool.submit(self._add_file, path, name, watch)
+            # the request's context (its id in the log lines) goes with the work
+            adding = pool.submit(contextvars.copy_context().run, self._add_file, path, name, watch)
             while True:  # the ingest runs in the pool; this loop shows each stage as it goes
                 stage, done, total = watch.now()
                 progress((done, total or None), desc=f"Indexing {name}: {stage}", unit="texts")
