@@ -23,7 +23,7 @@ from typing import BinaryIO
 from pydantic import BaseModel, Field
 
 from assistant.service import PolicyQA
-from index.ingest import IngestReport, parse_sources
+from index.ingest import IngestProgress, IngestReport, parse_sources
 from index.intake import Rejection, UploadRejected, check_content, check_filename, check_size, probe
 from index.load import LoadError
 from index.model import Document, DocumentInfo, Task, UnitKind, UnplacedLine
@@ -31,6 +31,7 @@ from index.model import Document, DocumentInfo, Task, UnitKind, UnplacedLine
 logger = logging.getLogger("policyqa.documents")
 
 COPY_CHUNK = 1024 * 1024
+CHECKING_STAGE = "checking and parsing the file"  # the first stage of an upload, before the ingest's own
 # Suffixes of the folder's transient files: none is a source suffix, so an ingest never reads them.
 PENDING, REPLACED, DELETED = ".uploading", ".replaced", ".deleted"
 
@@ -139,16 +140,25 @@ class DocumentShelf:
 
     # changing
 
-    def add(self, name: str | None, upload: BinaryIO, replace: bool = False) -> DocumentEntry:
+    def add(
+        self,
+        name: str | None,
+        upload: BinaryIO,
+        replace: bool = False,
+        progress: IngestProgress | None = None,
+    ) -> DocumentEntry:
         """Check, store and index an uploaded file.
 
         Raises UploadRejected, DocumentConflictError or IngestBusyError, with nothing changed.
 
         With `replace`, a file of the same name is replaced (its document re-parsed); otherwise that is a
-        conflict. Nothing is written before every check has passed.
+        conflict. Nothing is written before every check has passed. `progress` is told each stage: the
+        checks, then the ingest's own stages (see `PolicyQA.reindex`).
         """
+        progress = progress or IngestProgress()
         limit = self.settings.max_upload_bytes
         with self._exclusive():
+            progress.start(CHECKING_STAGE, 0)
             suffix = check_filename(name)
             name = str(name)
             with tempfile.TemporaryDirectory(prefix="policyqa-upload-") as scratch:
@@ -163,7 +173,7 @@ class DocumentShelf:
                     raise DocumentConflictError("file_exists", message)
                 self._check_id_free(probed.id, name)
                 placement = _place(staged, target, replacing)
-            report = self._reindex(placement.undo)
+            report = self._reindex(placement.undo, progress)
             failure = next((e for e in report.errors if e.path.name == name), None)
             if failure is not None or probed.id not in {d.info.id for d in report.documents}:
                 placement.undo()
@@ -205,10 +215,10 @@ class DocumentShelf:
             )
             raise DocumentConflictError("document_id_taken", message)
 
-    def _reindex(self, restore: Callable[[], None]) -> IngestReport:
+    def _reindex(self, restore: Callable[[], None], progress: IngestProgress | None = None) -> IngestReport:
         """Run the incremental ingest; on any failure put the folder back first."""
         try:
-            return self.service.reindex()
+            return self.service.reindex(progress)
         except RuntimeError as exc:
             restore()
             if self.service.reindexing:

@@ -20,10 +20,12 @@ from assistant.core.retrieve import Hit
 from assistant.core.types import Answer, Filters, Turn
 from assistant.settings import Settings
 from index.embed import EmbeddingMismatchError
-from index.ingest import IngestReport, ingest
+from index.ingest import IngestProgress, IngestReport, ingest
 from index.lock import IngestRunning
 from index.model import Task, UnitKind
 from index.store import IndexMissingError
+
+LOADING_STAGE = "loading the new index"  # the last stage of a reindex, after the ingest's own
 
 __all__ = ["IndexMissingError", "IndexUnavailableError", "PolicyQA", "UnknownModelError"]
 
@@ -94,13 +96,18 @@ class PolicyQA:
     def ready(self) -> bool:
         return self._parts is not None
 
-    def reindex(self) -> IngestReport:
-        """Rebuild from the documents folder aside, then swap; queries keep the old index meanwhile."""
+    def reindex(self, progress: IngestProgress | None = None) -> IngestReport:
+        """Rebuild from the documents folder aside, then swap; queries keep the old index meanwhile.
+
+        `progress` is told each stage of the ingest (its size, then each batch done), and last the load of
+        the new index, for a front end that shows a long ingest as it goes."""
         if not self._reindex_lock.acquire(blocking=False):
             raise IngestRunning(os.getpid())
         self.reindexing = True
         try:
-            report = ingest(self.settings)
+            report = ingest(self.settings, progress=progress)
+            if progress is not None:
+                progress.start(LOADING_STAGE, 0)
             self.load()
             return report
         finally:

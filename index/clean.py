@@ -29,6 +29,7 @@ BOILERPLATE_PATTERNS = [
     )
 ]
 NAV_ITEM = re.compile(r"[A-Z][a-z]+(?: [A-Z][a-z]+)?")  # "Product", "Contact Us": a menu entry
+LETTERED_POINT = re.compile(r"[a-z]\)\s")  # "b) replace the tiles": a point of its own, not a broken tail
 LONE_PUNCTUATION = re.compile(r"[.;,:。；，：]+")
 QUOTES = str.maketrans(
     {"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u00a0": " ", "\u3000": " "}
@@ -92,7 +93,7 @@ def _continues_previous(line: str, previous: str) -> bool:
     """A fragment that belongs to the line before: a lone stop, a lowercase tail, a split number."""
     return bool(
         LONE_PUNCTUATION.fullmatch(line)
-        or re.match(r"[a-z;,]", line)
+        or (re.match(r"[a-z;,]", line) and not LETTERED_POINT.match(line))
         or (line.isdigit() and previous.endswith("No."))
     )
 

@@ -5,9 +5,12 @@ The structure is read from the document itself. Every line that opens with a num
 write) is an item of that style; the styles nest as they appear (a style not yet open nests in the one
 above it, a heading closes everything below its level). The first level of the outline where several
 items hold items of their own is the sections, the level under it the tasks; a notice whose items hold
-nothing has tasks and no sections. Tasks may be numbered through the whole notice or restart in each
-section. A source with no numbered items at all, such as a news summary, is split into topical items in
-document order, each opened by a lead paragraph that quotes the plan ('The "Work Task" requires that …').
+nothing has tasks and no sections. Which of two nested levels holds the tasks is settled by the
+responsibility notes: a task carries one, a section gathers several, so a notice without sections whose
+tasks list sub-points ("1." tasks with "(1)" points) keeps the points inside their task's text. Tasks
+may be numbered through the whole notice or restart in each section. A source with no numbered items at
+all, such as a news summary, is split into topical items in document order, each opened by a lead
+paragraph that quotes the plan ('The "Work Task" requires that …').
 
 Lines the structure puts in no task are counted in `Document.unplaced` (and kept where they sit, for
 search): a number that steps back ("(3)" after "(5)"), a numbered line in no list ("7." with no "6."), and
@@ -38,7 +41,8 @@ NUMBERINGS: list[tuple[str, re.Pattern[str]]] = [
     ("(1)", re.compile(r"^[（(]\s*(?P<n>\d{1,2})\s*[）)]\s*(?P<rest>.*)$")),
     ("1)", re.compile(r"^(?P<n>\d{1,2})\s*[)）]\s*(?P<rest>.*)$")),
     ("1、", re.compile(r"^(?P<n>\d{1,2})\s*、\s*(?P<rest>.*)$")),
-    ("1.", re.compile(r"^(?P<n>\d{1,2})\s*[.．](?!\d)\s*(?P<rest>.*)$")),
+    # "1.5 million" is a figure; the full-width "1．3月底前" is an item whose text opens with a date
+    ("1.", re.compile(r"^(?P<n>\d{1,2})\s*(?:\.(?!\d)|．)\s*(?P<rest>.*)$")),
     ("I.", re.compile(r"^(?P<n>[IVX]{1,5})\.(?:\s+(?P<rest>.*))?$")),
 ]
 RESPONSIBLE_EN = re.compile(
@@ -343,12 +347,13 @@ def _outline(markers: list[tuple[int, Marker]]) -> list[_Item]:
     return items
 
 
-def _levels(items: list[_Item]) -> tuple[str | None, str | None]:
-    """(section style, task style) of the outline.
+def _levels(items: list[_Item], notes: list[int]) -> tuple[str | None, str | None]:
+    """(section style, task style) of the outline; `notes` are the line positions of responsibility notes.
 
     Sections: the first depth where at least two items hold items, or one does and an item without any
     follows it (a lone wrapper, such as a title heading, is skipped); tasks: the commonest style right
-    under them. Without such a depth, the tasks are the first
+    under them — unless the responsibility notes say that upper level is the tasks and the items under
+    them are a task's sub-points (see `_notes_mark_tasks`). Without such a depth, the tasks are the first
     depth with at least two items, and there are no sections.
     """
     depths = sorted({i.depth for i in items})
@@ -362,6 +367,10 @@ def _levels(items: list[_Item]) -> tuple[str | None, str | None]:
             section_style = Counter(i.marker.style for i in here if i.children).most_common(1)[0][0]
             below = [i for i in items if i.depth == depth + 1]
             task_style = Counter(i.marker.style for i in below).most_common(1)[0][0]
+            upper = [i for i in here if i.marker.style == section_style]
+            lower = [i for i in below if i.marker.style == task_style]
+            if _notes_mark_tasks(items, upper, lower, notes):
+                return None, section_style
             return section_style, task_style
     for depth in depths:
         styles = Counter(i.marker.style for i in items if i.depth == depth)
@@ -369,6 +378,48 @@ def _levels(items: list[_Item]) -> tuple[str | None, str | None]:
         if count >= 2:
             return None, style
     return None, None
+
+
+def _span_end(items: list[_Item], item: _Item) -> int | None:
+    """Where an item ends: the line of the next item at its depth or above (None: the end of the text)."""
+    return next((i.index for i in items if i.index > item.index and i.depth <= item.depth), None)
+
+
+def _notes_in(items: list[_Item], item: _Item, notes: list[int]) -> list[int]:
+    """The responsibility notes an item holds, its own points' included."""
+    end = _span_end(items, item)
+    return [note for note in notes if item.index <= note and (end is None or note < end)]
+
+
+def _one_note_of_its_own(items: list[_Item], item: _Item, notes: list[int]) -> bool:
+    """Whether an item holds one note, and it opens the item or follows its last point: where a task with
+    points puts its note, unlike a section whose one noted task is any of its tasks."""
+    held = _notes_in(items, item, notes)
+    if len(held) != 1:
+        return False
+    end = _span_end(items, item)
+    points = [
+        i.index
+        for i in items
+        if i.depth == item.depth + 1 and item.index < i.index and (end is None or i.index < end)
+    ]
+    return not points or held[0] < points[0] or held[0] > points[-1]
+
+
+def _notes_mark_tasks(items: list[_Item], upper: list[_Item], lower: list[_Item], notes: list[int]) -> bool:
+    """Whether the upper of two nested levels is the tasks, the lower their sub-points.
+
+    A task carries one responsibility note (or one "X takes the lead" line); a section gathers its tasks'
+    notes. So the upper level is the tasks when most of its items hold exactly one note, opening the item
+    or following its last point, while at most half of the items under them hold one. A notice whose lower
+    items each carry their note keeps them as tasks, and so does one without notes: nothing in the text
+    then tells the two readings apart.
+    """
+    if not upper or not lower:
+        return False
+    single = sum(_one_note_of_its_own(items, item, notes) for item in upper)
+    carrying = sum(bool(_notes_in(items, item, notes)) for item in lower)
+    return single * 2 > len(upper) and carrying * 2 <= len(lower)
 
 
 # ---------------------------------------------------------------- numbered notices
@@ -417,7 +468,8 @@ def _task_from_draft(context: _Context, draft: _Draft) -> Task:
         departments=canonical,
         departments_as_written=written,
         departments_text=draft.departments_line,
-        deadlines=find_deadlines(sentences, info.year),
+        # a task that is one sentence sets its deadline in its title ("Replace the lamps by June 2033.")
+        deadlines=find_deadlines([draft.title, *sentences], info.year),
     )
 
 
@@ -427,6 +479,13 @@ def _note_of(line: str) -> tuple[str, str] | None:
     if line[:1] in "(（" and line[-1:] in ")）":
         return responsibility(line[1:-1])
     return None
+
+
+def _leads_a_task(line: str) -> bool:
+    """Whether a line names who leads a task: a responsibility note "(…)" or "X takes the lead, …"."""
+    if _note_of(line):
+        return True
+    return any(find_departments(m["lead"]) for m in INLINE_LEAD.finditer(line))
 
 
 def _plain(line: str) -> str:
@@ -608,6 +667,10 @@ def _parse_numbered(
                 trailing.append((line, False))
             else:
                 drafts[-1].body.append(line)
+    if drafts:  # the points right after the last task's note are its own, not the notice's closing
+        points = list(itertools.takewhile(lambda t: not t[1] and _opens_point(t[0], styles), trailing))
+        drafts[-1].body.extend(text for text, _ in points)
+        trailing = trailing[len(points) :]
     _renumber(info, drafts, section_style is not None)
     unplaced += _outside_tasks(after_notes, already={u.text for u in unplaced})
     used = {id(d.section) for d in drafts if d.section is not None}
@@ -624,6 +687,14 @@ def _parse_numbered(
         units.append(_unit(info, UnitKind.CLOSING, "Closing: organisation and reporting", closing))
     placed = [UnplacedLine(text=u.text, where=u.where, kept_in=_keeper(units, u.text)) for u in unplaced]
     return Document(info=info, sections=sections, units=units, unplaced=placed)
+
+
+def _opens_point(line: str, styles: tuple[str | None, str]) -> bool:
+    """Whether a line opens a numbered point of a style below the tasks: part of a task, never a closing."""
+    marker = read_marker(line)
+    if marker is None or marker.number is None or marker.heading:
+        return False
+    return marker.style not in styles
 
 
 def _keeper(units: list[Task], line: str) -> str:
@@ -717,7 +788,8 @@ def parse_document(info: DocumentInfo, text: CleanText, aliases: dict[str, str] 
     no_list = _in_no_list(markers)
     order = {pos: index for index, pos in enumerate(positions)}
     outline = _outline([(order[pos], m) for pos, m in markers if pos not in no_list])
-    section_style, task_style = _levels(outline)
+    notes = [order[pos] for pos in positions if _leads_a_task(paragraphs[pos[0]][pos[1]])]
+    section_style, task_style = _levels(outline, notes)
     context = _Context(info, aliases or {})
     if task_style is not None:
         return _parse_numbered(context, paragraphs, (section_style, task_style), no_list)

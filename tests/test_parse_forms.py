@@ -232,3 +232,26 @@ def test_tasks_that_are_headings_with_their_body_below():
     ]
     assert doc.tasks[0].departments == ["National Health Commission"]
     assert [d.month for d in doc.tasks[2].deadlines] == ["2024-05"]
+
+
+def test_a_task_of_one_sentence_keeps_the_deadline_its_title_sets():
+    doc = parse(
+        "(1) Replace the oil lamps on the river road by the end of June 2024.\n(财政部负责)\n\n"
+        "(2) 年底前修好公园路灯。\n(财政部负责)\n\n(3) Clean every lamp glass. Finish it within the year.\n"
+    )
+    assert [t.title for t in doc.tasks] == [
+        "Replace the oil lamps on the river road by the end of June 2024",
+        "年底前修好公园路灯",
+        "Clean every lamp glass",
+    ]
+    assert [[(d.month, d.phrase, d.sentence) for d in t.deadlines] for t in doc.tasks] == [
+        [
+            (
+                "2024-06",
+                "by the end of June 2024",
+                "Replace the oil lamps on the river road by the end of June 2024",
+            )
+        ],
+        [("2024-12", "年底前", "年底前修好公园路灯")],
+        [("2024-12", "within the year", "Finish it within the year.")],
+    ]

@@ -157,3 +157,91 @@ def test_upload_a_notice_read_its_parse_and_remove_it(
     assert service.task("2019-summary-1") is None
     assert not (service.settings.documents_dir / SUMMARY.name).exists()
     assert browser_tab.requests.external() == []
+
+
+# A made-up notice whose second task is followed by a line that belongs to no task (after its note).
+STRAY_LINE = "The county fair moves to the old market square this year."
+NOTICE_WITH_A_STRAY_LINE = f"""Key Tasks of the Lantern Office for 2033
+
+The Lantern Office sets out this year's work on the town's street lamps.
+
+I. Lighting the streets
+
+(1) Replace the oil lamps on the river road with electric lamps by the end of June 2033.
+(Ministry of Finance is responsible)
+
+(2) Light the footpaths of the three parks.
+(National Health Commission is responsible)
+
+{STRAY_LINE}
+
+II. Keeping the lamps
+
+(3) Clean every lamp glass twice a year.
+(Ministry of Finance is responsible)
+"""
+
+# Records every text the status area shows, so the stages seen while the upload runs can be read after it.
+RECORD_STATUS = """() => {
+  window.statusLog = [];
+  const status = document.querySelector('#documents-status');
+  new MutationObserver(() => window.statusLog.push(status.innerText))
+    .observe(status, {subtree: true, childList: true, characterData: true});
+}"""
+
+
+@pytest.mark.browser
+def test_an_upload_shows_its_stages_and_the_line_that_fits_no_task(
+    browser_tab: BrowserTab,
+    shelf_app: tuple[str, PolicyQA],
+    screenshots: Path,
+    tmp_path: Path,
+) -> None:
+    base_url, service = shelf_app
+    page = browser_tab.page
+    open_documents(browser_tab, base_url)
+    notice = tmp_path / "key-tasks-2033.txt"
+    notice.write_text(NOTICE_WITH_A_STRAY_LINE, encoding="utf-8")
+    page.evaluate(RECORD_STATUS)
+    status = page.locator("#documents-status")
+
+    upload(browser_tab, notice, ADMIN_KEY)
+    expect(status).to_contain_text("Added key-tasks-2033.txt as “2033”: 3 tasks", timeout=INGEST_TIMEOUT)
+    expect(status).to_contain_text("1 line could not be placed in a task")
+
+    # while it ran, the status named the stage the ingest was in; after it, every stage with its count
+    seen: list[str] = page.evaluate("window.statusLog")
+    running = [text for text in seen if "Indexing key-tasks-2033.txt:" in text]
+    assert any("checking and parsing the file" in text for text in running), seen
+    assert any("embedding" in text for text in running), seen
+    stages = status.locator(".ingest-stages li")
+    expect(stages.first).to_have_text("checking and parsing the file")
+    embedded = [u for u in service.library.units.values() if u.doc_id == "2033"]
+    assert len([u for u in embedded if u.kind is UnitKind.TASK]) == 3
+    expect(stages.filter(has_text="embedding")).not_to_have_count(0)
+    expect(stages.last).to_have_text("loading the new index")
+    for text in stages.all_inner_texts():  # a stage with a size ran to it: "embedding 7/7"
+        if "/" in text:
+            done, total = text.rsplit(" ", 1)[1].split("/")
+            assert done == total and int(total) > 0, text
+
+    # the parse card of the new notice says which line fits no task, after which task, and where it is kept
+    parsed = page.locator("#documents-parsed")
+    expect(parsed.locator(".doc-card")).to_have_attribute("data-document", "2033")
+    warnings = parsed.locator(".doc-warnings")
+    expect(warnings).to_contain_text("1 line could not be placed in a task")
+    expect(warnings).to_contain_text("“The county fair moves to the …”")  # the line's opening words
+    where = "after task (2)'s responsibility note, before section II; kept in 2033-2"
+    expect(warnings).to_contain_text(where)
+    rows = parsed.locator("tr[data-task]")
+    expect(rows).to_have_count(3)
+    expect(rows.first).to_contain_text("2033-06 (by the end of June 2033)")  # set in the task's one sentence
+    screenshots.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(screenshots / "documents-unplaced.png"), full_page=True)
+
+    page.locator("#documents-admin-key input").fill(ADMIN_KEY)
+    page.locator("#documents-pick input").click()
+    page.get_by_role("option", name="2033").click()
+    page.locator("#documents-remove").click()
+    expect(status).to_contain_text("Removed “2033”", timeout=INGEST_TIMEOUT)
+    assert browser_tab.requests.external() == []

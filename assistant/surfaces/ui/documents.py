@@ -8,9 +8,13 @@ set); with no admin key configured they are disabled, as the admin routes are.
 
 from __future__ import annotations
 
+import contextvars
 import hmac
 import logging
+import threading
 from collections.abc import Iterator
+from concurrent import futures
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +31,7 @@ from assistant.documents import (
 )
 from assistant.service import IndexUnavailableError
 from assistant.surfaces.ui.render import esc, index_message, message_html
+from index.ingest import IngestProgress
 from index.intake import UPLOAD_SUFFIXES, UploadRejected
 from index.model import Document, Task, UnitKind
 
@@ -36,6 +41,7 @@ logger = logging.getLogger("policyqa.ui.documents")
 TABLE_COLUMNS = ["id", "title", "year", "format", "tasks", "warnings"]
 PICK_HINT = "Select a document in the table, or pick its id, to see how it was parsed."
 FORMATS = ", ".join(UPLOAD_SUFFIXES)
+PROGRESS_POLL_S = 0.5  # how often an upload's status shows the ingest's stage
 ADMIN_DISABLED = "Adding and removing documents is disabled: set POLICYQA_ADMIN_KEY to enable it."
 
 
@@ -89,7 +95,8 @@ class DocumentsTab:
         key: str,
         progress: gr.Progress = gr.Progress(),  # noqa: B008 (Gradio's idiom)
     ) -> Iterator[tuple[str, str, Any]]:
-        """Check and index the uploaded file: a status line while it runs, then the outcome and the new id.
+        """Check and index the uploaded file: the ingest's stage as it runs (Gradio's progress bar and the
+        status line, with the stages so far), then the outcome, the stages it went through and the new id.
 
         The file picker is emptied once the attempt is over (the outcome names the file), ready for the next.
         """
@@ -106,11 +113,18 @@ class DocumentsTab:
             yield message_html(f"Choose a file first: one of {FORMATS}.", "warning"), ""
             return
         name = Path(path).name
-        yield message_html(f"Checking and indexing {name}… the current index keeps answering meanwhile."), ""
-        progress(0.1, desc=f"Indexing {name}")
+        watch = IngestWatch()
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="policyqa-ui-upload") as pool:
+            # the request's context (its id in the log lines) goes with the work
+            adding = pool.submit(contextvars.copy_context().run, self._add_file, path, name, watch)
+            while True:  # the ingest runs in the pool; this loop shows each stage as it goes
+                stage, done, total = watch.now()
+                progress((done, total or None), desc=f"Indexing {name}: {stage}", unit="texts")
+                yield _progress_html(name, watch), ""
+                if futures.wait([adding], timeout=PROGRESS_POLL_S).done:
+                    break
         try:
-            with open(path, "rb") as upload:
-                entry = self.shelf.add(name, upload)
+            entry = adding.result()
         except (UploadRejected, DocumentConflictError, IngestBusyError, IndexUnavailableError) as exc:
             yield message_html(f"{name} was not added: {_reason(exc)}", "warning"), ""
             return
@@ -119,7 +133,12 @@ class DocumentsTab:
             yield message_html(f"{name} was not added: {exc}", "warning"), ""
             return
         warnings = f" Warnings: {'; '.join(entry.warnings)}." if entry.warnings else ""
-        yield message_html(f"Added {name} as “{entry.id}”: {entry.tasks} tasks.{warnings}"), entry.id
+        outcome = message_html(f"Added {name} as “{entry.id}”: {entry.tasks} tasks.{warnings}")
+        yield outcome + _stages_html(watch.finished()), entry.id
+
+    def _add_file(self, path: str, name: str, watch: IngestWatch) -> DocumentEntry:
+        with open(path, "rb") as upload:
+            return self.shelf.add(name, upload, progress=watch.progress())
 
     def remove(self, doc_id: str | None, key: str) -> str:
         """Remove a document's file and its tasks from the index."""
@@ -143,6 +162,65 @@ class DocumentsTab:
         if not hmac.compare_digest(key.encode(), self.admin_key.encode()):
             return "The admin key is not valid."
         return None
+
+
+class IngestWatch:
+    """The stages of an ingest running in another thread, as the upload handler reads them between polls.
+
+    Gradio's progress tracker belongs to the handler's thread (its event context), so the ingest only
+    records here and the handler shows what it finds."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._stages: list[list[Any]] = []  # [name, done, total] of each stage started, in order
+
+    def progress(self) -> IngestProgress:
+        return IngestProgress(start=self._start, advance=self._advance)
+
+    def _start(self, stage: str, total: int) -> None:
+        """A stage starts; the stage running now told again (the ingest sizes "embedding", then the store
+        does) starts over with the new size, as the CLI's bar does."""
+        with self._lock:
+            if self._stages and self._stages[-1][0] == stage:
+                self._stages[-1][1:] = [0, total]
+            else:
+                self._stages.append([stage, 0, total])
+
+    def _advance(self, count: int) -> None:
+        with self._lock:
+            if self._stages:
+                self._stages[-1][1] += count
+
+    def now(self) -> tuple[str, int, int]:
+        """(stage, done, total) of the stage running now; total 0 when its size is unknown."""
+        with self._lock:
+            if not self._stages:
+                return "starting", 0, 0
+            stage, done, total = self._stages[-1]
+            return str(stage), int(done), int(total)
+
+    def finished(self) -> list[tuple[str, int, int]]:
+        """Every stage started so far, (name, done, total), in order."""
+        with self._lock:
+            return [(str(n), int(d), int(t)) for n, d, t in self._stages]
+
+
+def _stage_text(stage: str, done: int, total: int) -> str:
+    return f"{stage} {done}/{total}" if total else stage
+
+
+def _stages_html(stages: list[tuple[str, int, int]]) -> str:
+    """The stages of an ingest as a numbered list: what ran, with how many texts each embedded."""
+    items = "".join(f"<li>{esc(_stage_text(*stage))}</li>" for stage in stages)
+    return f'<ol class="ingest-stages">{items}</ol>' if items else ""
+
+
+def _progress_html(name: str, watch: IngestWatch) -> str:
+    stage, done, total = watch.now()
+    head = message_html(
+        f"Indexing {name}: {_stage_text(stage, done, total)}… the current index keeps answering meanwhile."
+    )
+    return head + _stages_html(watch.finished())
 
 
 def _reason(exc: Exception) -> str:

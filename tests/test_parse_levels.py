@@ -1,0 +1,304 @@
+"""Which numbered level holds the tasks when levels nest: sections over tasks, or tasks over their points.
+
+The notices below are made up (an orchard office's yearly tasks) in the forms real Key Tasks notices take.
+A task carries one responsibility note and a section gathers several, so the notes decide: a notice with
+no sections whose tasks list sub-points is read as tasks with the points inside their text, and a notice
+with sections whose tasks have no points is read as sections holding tasks, as before.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from index.clean import clean_text
+from index.ingest import parse_sources
+from index.model import Document, DocumentInfo
+from index.parse import parse_document, read_marker
+
+INFO = DocumentInfo(id="2031", year=2031, title="Key Tasks of the Orchard Office in 2031")
+MOF = "Ministry of Finance"
+NHC = "National Health Commission"
+MOHRSS = "Ministry of Human Resources and Social Security"
+
+
+def parse(text: str) -> Document:
+    return parse_document(INFO, clean_text(text))
+
+
+def outline(document: Document) -> list[tuple[str, str | None, str, list[str]]]:
+    """(printed number, section number, title, departments) of each task."""
+    return [
+        (t.source_number, t.section.number if t.section else None, t.title, t.departments)
+        for t in document.tasks
+    ]
+
+
+def body(document: Document, number: int) -> list[str]:
+    return next(t.sentences for t in document.tasks if t.number == number)
+
+
+ARABIC_TASKS_WITH_POINTS = """Key Tasks of the Orchard Office for 2031
+
+The Orchard Office sets out the following tasks for the year.
+
+1. Plant more apple trees. Each county plants one new orchard.
+(1) Choose sites with good drainage by the end of March 2031.
+(2) Buy seedlings from local nurseries.
+(Ministry of Finance is responsible)
+
+2. Repair the barns. Old barns get new roofs.
+(1) Survey every barn.
+(2) Replace broken tiles within the year.
+(3) Fit gutters where rain collects.
+(National Health Commission and Ministry of Finance are responsible)
+
+3. Train the pickers.
+(Ministry of Human Resources and Social Security is responsible)
+"""
+
+
+def test_tasks_with_bracketed_points_and_no_sections_are_tasks_with_the_points_inside():
+    document = parse(ARABIC_TASKS_WITH_POINTS)
+    assert document.sections == []
+    assert outline(document) == [
+        ("1.", None, "Plant more apple trees", [MOF]),
+        ("2.", None, "Repair the barns", [NHC, MOF]),
+        ("3.", None, "Train the pickers", [MOHRSS]),
+    ]
+    assert body(document, 1) == [
+        "Each county plants one new orchard.",
+        "(1) Choose sites with good drainage by the end of March 2031.",
+        "(2) Buy seedlings from local nurseries.",
+    ]
+    assert [(d.month, d.phrase) for d in document.tasks[0].deadlines] == [
+        ("2031-03", "by the end of March 2031")
+    ]
+    assert [d.month for d in document.tasks[1].deadlines] == ["2031-12"]
+    assert document.unplaced == []
+
+
+CHINESE_TASKS_WITH_POINTS = """果园办公室2031年重点工作任务
+
+为做好今年果园工作，提出以下任务。
+
+（一）扩大苹果种植。各县新建一处果园。
+1．3月底前选定排水良好的地块。
+2．从本地苗圃采购树苗。
+（财政部负责）
+
+（二）修缮谷仓。
+1．逐一排查谷仓。
+2．年底前更换破损瓦片。
+（国家卫生健康委牵头，财政部参与）
+
+（三）培训采摘工人。（人力资源社会保障部负责）
+"""
+
+
+def test_chinese_tasks_with_numbered_points_are_tasks_with_the_points_inside():
+    document = parse(CHINESE_TASKS_WITH_POINTS)
+    assert document.sections == []
+    assert outline(document) == [
+        ("（一）", None, "扩大苹果种植", [MOF]),
+        ("（二）", None, "修缮谷仓", [NHC, MOF]),
+        ("（三）", None, "培训采摘工人", [MOHRSS]),
+    ]
+    assert body(document, 2) == ["1．逐一排查谷仓。", "2．年底前更换破损瓦片。"]
+    assert [d.month for d in document.tasks[0].deadlines] == ["2031-03"]
+    assert document.unplaced == []
+
+
+def test_a_full_width_point_whose_text_opens_with_a_date_is_an_item_but_a_figure_is_not():
+    marker = read_marker("1．3月底前选定地块。")
+    assert marker is not None
+    assert (marker.style, marker.number, marker.rest) == ("1.", 1, "3月底前选定地块。")
+    assert read_marker("1.5 million trees were planted.") is None
+
+
+MARKDOWN_TASKS_WITH_POINTS = """# Key Tasks of the Orchard Office for 2031
+
+The tasks for the year follow.
+
+## 1. Plant more apple trees
+
+Each county plants one new orchard.
+
+- choose sites with good drainage by the end of March 2031;
+- buy seedlings from local nurseries.
+
+(Ministry of Finance is responsible)
+
+## 2. Repair the barns
+
+a) survey every barn;
+b) replace broken tiles within the year.
+
+(National Health Commission is responsible)
+
+## 3. Train the pickers
+
+(1) Write a picking handbook.
+(2) Hold two courses before the harvest.
+
+(Ministry of Human Resources and Social Security is responsible)
+
+## 4. Count the beehives
+
+(1) Count the hives in spring.
+(2) Count them again in autumn.
+
+(Ministry of Finance is responsible)
+"""
+
+
+def test_markdown_heading_tasks_keep_dashed_lettered_and_numbered_points_inside(tmp_path: Path):
+    """Read from a real .md file through the reader, as `policyqa ingest` reads it."""
+    (tmp_path / "key-tasks-2031.md").write_text(MARKDOWN_TASKS_WITH_POINTS, encoding="utf-8")
+    documents, errors, _ = parse_sources([tmp_path], tmp_path / "manifest.json")
+    assert errors == []
+    (document,) = documents
+    assert document.sections == []
+    assert [(t.number, t.title, t.departments) for t in document.tasks] == [
+        (1, "Plant more apple trees", [MOF]),
+        (2, "Repair the barns", [NHC]),
+        (3, "Train the pickers", [MOHRSS]),
+        (4, "Count the beehives", [MOF]),
+    ]
+    assert body(document, 2) == ["a) survey every barn;", "b) replace broken tiles within the year."]
+    assert body(document, 3) == ["(1) Write a picking handbook.", "(2) Hold two courses before the harvest."]
+    assert document.unplaced == []
+
+
+def test_one_task_with_points_among_tasks_without_is_no_section():
+    document = parse(
+        "1. Plant more apple trees.\n(Ministry of Finance is responsible)\n\n"
+        "2. Repair the barns.\n(1) Survey every barn.\n(2) Replace broken tiles.\n"
+        "(National Health Commission is responsible)\n\n"
+        "3. Train the pickers.\n(Ministry of Finance is responsible)\n"
+    )
+    assert document.sections == []
+    assert [(t.source_number, t.title) for t in document.tasks] == [
+        ("1.", "Plant more apple trees"),
+        ("2.", "Repair the barns"),
+        ("3.", "Train the pickers"),
+    ]
+
+
+def test_a_note_that_opens_a_task_before_its_points_still_marks_the_task_level():
+    document = parse(
+        "(1) Plant more apple trees.\n(Ministry of Finance is responsible)\n"
+        "1) Choose sites.\n2) Buy seedlings.\n\n"
+        "(2) Repair the barns.\n(National Health Commission is responsible)\n1) Survey every barn.\n"
+        "2) Replace broken tiles.\n"
+    )
+    assert document.sections == []
+    assert outline(document) == [
+        ("(1)", None, "Plant more apple trees", [MOF]),
+        ("(2)", None, "Repair the barns", [NHC]),
+    ]
+    assert body(document, 2) == ["1) Survey every barn.", "2) Replace broken tiles."]
+
+
+def test_a_lead_named_in_the_task_text_marks_the_task_level_too():
+    document = parse(
+        "1. Plant more apple trees. "
+        "The National Health Commission takes the lead, with the Ministry of Finance.\n"
+        "(1) Choose sites.\n(2) Buy seedlings.\n\n"
+        "2. Repair the barns. The Ministry of Finance takes the lead.\n"
+        "(1) Survey every barn.\n(2) Fit gutters.\n"
+    )
+    assert document.sections == []
+    assert outline(document) == [
+        ("1.", None, "Plant more apple trees", [NHC, MOF]),
+        ("2.", None, "Repair the barns", [MOF]),
+    ]
+
+
+SECTIONS_OVER_TASKS = """I. Orchards
+
+(1) Plant more apple trees. Each county plants one new orchard.
+(Ministry of Finance is responsible)
+
+(2) Prune the pear trees.
+(National Health Commission is responsible)
+
+II. Barns
+
+(3) Repair the barns.
+(Ministry of Finance is responsible)
+
+(4) Paint the barns red.
+(Ministry of Finance is responsible)
+"""
+
+
+def test_sections_whose_tasks_have_no_points_are_still_sections_over_tasks():
+    document = parse(SECTIONS_OVER_TASKS)
+    assert [(s.number, s.title) for s in document.sections] == [("1", "Orchards"), ("2", "Barns")]
+    assert outline(document) == [
+        ("(1)", "1", "Plant more apple trees", [MOF]),
+        ("(2)", "1", "Prune the pear trees", [NHC]),
+        ("(3)", "2", "Repair the barns", [MOF]),
+        ("(4)", "2", "Paint the barns red", [MOF]),
+    ]
+
+
+def test_sections_over_tasks_over_points_keep_all_three_levels_apart():
+    document = parse(
+        "一、果园\n\n（一）扩大苹果种植。\n1．选定地块。\n2．采购树苗。\n（财政部负责）\n\n"
+        "（二）修剪梨树。（国家卫生健康委负责）\n\n"
+        "二、谷仓\n\n（三）修缮谷仓。\n1．排查谷仓。\n2．更换瓦片。\n（财政部负责）\n"
+    )
+    assert [(s.number, s.title) for s in document.sections] == [("1", "果园"), ("2", "谷仓")]
+    assert outline(document) == [
+        ("（一）", "1", "扩大苹果种植", [MOF]),
+        ("（二）", "1", "修剪梨树", [NHC]),
+        ("（三）", "2", "修缮谷仓", [MOF]),
+    ]
+    assert body(document, 3) == ["1．排查谷仓。", "2．更换瓦片。"]
+
+
+def test_points_that_each_carry_their_own_note_are_the_tasks():
+    """A note on every lower item makes those items the tasks, whatever their numbering looks like."""
+    document = parse(
+        "1. Orchards\n(1) Plant more apple trees.\n(Ministry of Finance is responsible)\n"
+        "(2) Prune the pear trees.\n(National Health Commission is responsible)\n\n"
+        "2. Barns\n(1) Repair the barns.\n(Ministry of Finance is responsible)\n"
+        "(2) Paint the barns red.\n(Ministry of Finance is responsible)\n"
+    )
+    assert [(s.number, s.title) for s in document.sections] == [("1", "Orchards"), ("2", "Barns")]
+    assert [(t.number, t.source_number, t.title) for t in document.tasks] == [
+        (1, "(1)", "Plant more apple trees"),
+        (2, "(2)", "Prune the pear trees"),
+        (3, "(1)", "Repair the barns"),
+        (4, "(2)", "Paint the barns red"),
+    ]
+
+
+def test_without_notes_nested_levels_are_read_as_sections_over_tasks():
+    """Nothing in such a text tells a section from a task with points: the outline's reading stands."""
+    document = parse(
+        "1. Orchards\n(1) Plant apple trees.\n(2) Prune pear trees.\n\n2. Barns\n(1) Repair barns.\n"
+    )
+    assert [s.title for s in document.sections] == ["Orchards", "Barns"]
+    assert [t.title for t in document.tasks] == ["Plant apple trees", "Prune pear trees", "Repair barns"]
+
+
+def test_sections_with_one_noted_task_each_stay_sections_when_the_note_is_no_task_s_closing():
+    """One note per upper item is a task's only where a task puts it, at its start or after its last
+    point; here each section's noted task is its middle one, so these are sections over tasks."""
+    document = parse(
+        "I. Orchards\n\n(1) Plant apple trees.\n\n(2) Prune the pear trees.\n"
+        "(Ministry of Finance is responsible)\n\n(3) Water the young trees.\n\n"
+        "II. Barns\n\n(4) Survey every barn.\n\n(5) Repair the roofs.\n"
+        "(National Health Commission is responsible)\n\n(6) Paint the doors.\n"
+    )
+    assert [s.title for s in document.sections] == ["Orchards", "Barns"]
+    assert outline(document) == [
+        ("(1)", "1", "Plant apple trees", []),
+        ("(2)", "1", "Prune the pear trees", [MOF]),
+        ("(3)", "1", "Water the young trees", []),
+        ("(4)", "2", "Survey every barn", []),
+        ("(5)", "2", "Repair the roofs", [NHC]),
+        ("(6)", "2", "Paint the doors", []),
+    ]
