@@ -210,3 +210,14 @@ def test_list_questions_in_their_usual_shapes_are_read_as_lists():
     assert ask("How often must the National Health Commission report on the tasks?").intent is not Intent.LIST
     assert ask("Which tasks does the National Health Commission lead?").intent is Intent.LIST
     assert ask("Which administration runs the 2026 vaccine purchasing?").intent is Intent.WHO
+
+
+def test_a_term_no_sentence_holds_may_be_met_by_a_corpus_word_that_means_it():
+    rural = NURSES  # "Train nurses for rural clinics and expand nursing schools."
+    stand_ins = {"countryside": {"rural"}, "clinics": {"clinic"}}
+    assert not present("countryside clinics", [rural])
+    assert present("countryside clinics", [rural], lambda words: {w: stand_ins.get(w, set()) for w in words})
+    # every term must be met in one sentence, by itself or a stand-in
+    assert not present(
+        "countryside hospitals", [rural], lambda words: {w: stand_ins.get(w, set()) for w in words}
+    )

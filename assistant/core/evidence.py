@@ -250,7 +250,11 @@ class EvidenceGatherer:
             sentences = np.vstack([self.library.sentence_vectors(u) for u in units])
             return float(np.max(sentences @ vector))
 
-        return Support(similarity=similarity, present=present(phrase, units))
+        stand_ins = self.library.retriever.neighbours
+        return Support(
+            similarity=similarity,
+            present=present(phrase, units, lambda words: stand_ins.nearest(words, stand_ins.threshold)),
+        )
 
     def _confidence(self, evidence: Evidence) -> float:
         """How well the best passage matches: the best unit, or the best single sentence of the top units.

@@ -61,6 +61,24 @@ class CorpusNeighbours:
             if (stem := english_words(w)) and stem[0] not in self.vocabulary
         ]
 
+    def nearest(self, words: list[str], threshold: float) -> dict[str, set[str]]:
+        """Each word's nearest corpus words at least `threshold` similar, as stems ("countryside" →
+        {"rural"}): any word, whether or not the corpus uses it."""
+        with self._lock:
+            corpus, vectors = self._table
+        if not words or not corpus:
+            return {w: set() for w in words}
+        similarities = vectors @ self._embed(words).T
+        return {
+            word: {
+                stem
+                for i in np.argsort(-column)[: self.per_word]
+                if column[i] >= threshold
+                for stem in english_words(corpus[i])
+            }
+            for word, column in zip(words, similarities.T, strict=True)
+        }
+
     def of(self, text: str) -> list[str]:
         """Corpus words standing in for the words of `text` the corpus lacks, nearest first per word."""
         unknown = self.unknown(text)

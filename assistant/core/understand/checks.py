@@ -99,11 +99,28 @@ class Found:
         return cls(units, confidence, covered(question, units), focus, premise)
 
 
-def present(phrase: str, units: Sequence[Task]) -> bool:
-    """Whether one statement of `units` holds every key term of `phrase` (its stems; framing words aside)."""
+def present(
+    phrase: str, units: Sequence[Task], stand_ins: Callable[[list[str]], dict[str, set[str]]] | None = None
+) -> bool:
+    """Whether one statement of `units` holds every key term of `phrase` (its stems; framing words aside).
+
+    With `stand_ins` (a term → the corpus words that mean it, "countryside" → {"rural"}), a term no
+    statement holds may be met by one of its stand-ins instead.
+    """
     terms = content_words(phrase.replace("-", " ")) - GENERIC_TERMS
-    sentences = (content_words(s.replace("-", " ")) for u in units for s in statements(u))
-    return bool(terms) and any(terms <= words for words in sentences)
+    if not terms:
+        return False
+    sentences = [content_words(s.replace("-", " ")) for u in units for s in statements(u)]
+    if any(terms <= words for words in sentences):
+        return True
+    if stand_ins is None:
+        return False
+    written = {
+        w for w in re.findall(r"[a-z0-9']+", phrase.lower().replace("-", " ")) if content_words(w) & terms
+    }
+    options = stand_ins(sorted(written))
+    meant = [content_words(w) | options.get(w, set()) for w in written]
+    return any(all(stems & words for stems in meant) for words in sentences)
 
 
 class Vocabulary:

@@ -1,0 +1,71 @@
+"""The corpus's own words for everyday words it never uses, learned by the real embedding model."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from assistant.core.neighbours import CorpusNeighbours
+from assistant.core.types import Filters
+from index.lexical import english_words
+
+CORPUS = [
+    "Expand the coverage of cancer screening in county hospitals.",
+    "Promote the prevention of myopia in children and adolescents.",
+    "Carry out unannounced inspections of medical institutions.",
+]
+
+
+@pytest.fixture(scope="module")
+def embed(service):
+    library = service.library
+    return lambda texts: np.asarray(library.embed_texts(texts), dtype=np.float32)
+
+
+def neighbours(embed, threshold: float = 0.55) -> CorpusNeighbours:
+    vocabulary = {stem for text in CORPUS for stem in english_words(text)}
+    return CorpusNeighbours(lambda: CORPUS, vocabulary, embed, threshold=threshold)
+
+
+def test_a_word_the_corpus_lacks_finds_the_corpus_word_it_means(embed) -> None:
+    found = neighbours(embed)
+    unknown = found.unknown("Are tumours found earlier in kids' screening?")
+    assert {"tumours", "kids"} <= set(unknown)
+    assert not {"are", "screening", "in"} & set(unknown)  # stop words, and a word the corpus uses
+    assert "cancer" in found.of("tumours")
+    assert "children" in found.of("kids")
+    assert "inspections" in found.of("inspectors")
+
+
+def test_words_the_corpus_uses_and_unrelated_words_add_nothing(embed) -> None:
+    found = neighbours(embed)
+    assert found.of("cancer screening for children") == []  # every word is the corpus's own
+    assert found.of("the parking") == []  # nothing in these three sentences is near it
+    assert neighbours(embed, threshold=1.0).of("tumours") == []
+
+
+def test_an_everyday_word_finds_its_task_through_the_corpus_words(service) -> None:
+    retriever = service.library.retriever
+    question = "Any plan to check folks for tumours earlier out in rural districts?"
+
+    def rank_of_cancer_task() -> int:
+        ids = [h.unit.id for h in retriever.search(question, Filters(year=2021), top_k=20)]
+        return ids.index("2021-14") if "2021-14" in ids else 99
+
+    with_neighbours = rank_of_cancer_task()
+    threshold = retriever.neighbours.threshold
+    retriever.neighbours.threshold = 1.0
+    try:
+        without = rank_of_cancer_task()
+    finally:
+        retriever.neighbours.threshold = threshold
+    assert with_neighbours < without
+    assert with_neighbours < 3
+
+
+def test_nearest_gives_stand_ins_for_any_word_as_stems(embed) -> None:
+    found = neighbours(embed)
+    near = found.nearest(["tumours", "screening", "parking"], 0.55)
+    assert "cancer" in near["tumours"]
+    assert "screen" in near["screening"]  # a word the corpus uses stands for itself
+    assert near["parking"] == set()
