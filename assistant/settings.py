@@ -37,6 +37,14 @@ class Settings(IndexSettings):
         description="A question word the corpus never uses also searches the corpus's words at least this "
         'similar to it ("tumours" → "cancer"); 1 turns it off.',
     )
+    stand_in_similarity: float = Field(
+        0.65,
+        gt=0,
+        le=1,
+        description="When no found sentence holds a word of what a question asks about, a corpus word at "
+        'least this similar to it may stand in ("countryside" → "rural"); stricter than the search\'s, since '
+        "a wrong stand-in answers what the documents never say. 1 turns it off.",
+    )
     sentence_weight: float = Field(
         1.0,
         ge=0,

@@ -69,3 +69,11 @@ def test_nearest_gives_stand_ins_for_any_word_as_stems(embed) -> None:
     assert "cancer" in near["tumours"]
     assert "screen" in near["screening"]  # a word the corpus uses stands for itself
     assert near["parking"] == set()
+
+
+def test_a_large_corpus_embeds_its_words_in_the_background_and_questions_meanwhile_do_not_wait(embed) -> None:
+    vocabulary = {stem for text in CORPUS for stem in english_words(text)}
+    found = CorpusNeighbours(lambda: CORPUS, vocabulary, embed, background=True)
+    assert found.of("tumours") == []  # the build has only started
+    found.warm()  # waits for the build under way
+    assert "cancer" in found.of("tumours")

@@ -73,7 +73,8 @@ def test_what_changed_between_two_notices_and_the_department_matrix(
     expect(page.locator("#changes-from input")).to_have_value("2021")
     expect(page.locator("#changes-to input")).to_have_value("2022")
     pair = reform_view(service.library).changes("2021", "2022")
-    expect(page.locator("#changes-table [role=grid] .virtual-row").first).to_be_visible()
+    # the table fills once the changes view is computed, which a loaded machine may take a while to do
+    expect(page.locator("#changes-table [role=grid] .virtual-row").first).to_be_visible(timeout=30_000)
     assert dataframe_row_count(page, "changes-table") == len(pair.links)
     headers, rows = read_dataframe(page, "changes-table")
     assert headers[:3] == ["status", "from", "to"]

@@ -40,12 +40,20 @@ class EvidenceGatherer:
     """Retrieval plus the decision to refuse, shared by all answerers."""
 
     def __init__(
-        self, library: Library, reader: QuestionReader, checks: RefusalChecks, vocabulary: Vocabulary
+        self,
+        library: Library,
+        reader: QuestionReader,
+        checks: RefusalChecks,
+        vocabulary: Vocabulary,
+        stand_in_similarity: float = 0.65,
     ) -> None:
         self.library = library
         self.reader = reader
         self.checks = checks
         self.vocabulary = vocabulary
+        self.stand_in_similarity = (
+            stand_in_similarity  # a corpus word this similar may stand for a focus word
+        )
 
     def gather(self, text: str, history: list[Turn], filters: Filters, top_k: int) -> Evidence:
         started = time.perf_counter()
@@ -253,7 +261,7 @@ class EvidenceGatherer:
         stand_ins = self.library.retriever.neighbours
         return Support(
             similarity=similarity,
-            present=present(phrase, units, lambda words: stand_ins.nearest(words, stand_ins.threshold)),
+            present=present(phrase, units, lambda words: stand_ins.nearest(words, self.stand_in_similarity)),
         )
 
     def _confidence(self, evidence: Evidence) -> float:

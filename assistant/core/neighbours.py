@@ -11,12 +11,12 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable, Iterable
-from functools import cached_property
 
 import numpy as np
 
 from index.lexical import english_words
 
+BATCH = 256  # corpus words embedded per model call
 WORD = re.compile(r"[a-z]{3,}")  # English words (Chinese goes to jieba, which needs no stand-ins)
 
 
@@ -24,7 +24,9 @@ class CorpusNeighbours:
     """Nearest corpus words of a word outside the corpus's vocabulary.
 
     `embed` embeds a batch of texts (normalised rows). The corpus's words are embedded once, on first use
-    (or by `warm`), since a few thousand words take seconds and most questions need none of them.
+    (or by `warm`): a small corpus's few hundred words at once, so that every answer is the same from the
+    first question on; a large corpus's (`background`) in a thread, in batches, while the questions asked
+    meanwhile go without stand-ins rather than wait.
     """
 
     def __init__(
@@ -34,24 +36,46 @@ class CorpusNeighbours:
         embed: Callable[[list[str]], np.ndarray],
         threshold: float = 0.55,
         per_word: int = 2,
+        background: bool = False,
     ) -> None:
         self._texts = texts
         self.vocabulary = vocabulary  # stemmed, as BM25 holds them
         self._embed = embed
         self.threshold = threshold
         self.per_word = per_word
+        self.background = background
         self._lock = threading.Lock()
+        self._table: tuple[list[str], np.ndarray] | None = None
+        self._building: threading.Thread | None = None
 
-    @cached_property
-    def _table(self) -> tuple[list[str], np.ndarray]:
+    def _build(self) -> None:
         words = sorted({w for text in self._texts() for w in WORD.findall(text.lower())})
         words = [w for w in words if english_words(w)]  # stop words have no stem to add
-        vectors = self._embed(words) if words else np.zeros((0, 1), dtype=np.float32)
-        return words, vectors
+        batches: list[np.ndarray] = []
+        for start in range(0, len(words), BATCH):
+            if not threading.main_thread().is_alive():
+                return  # never leave the process with the model mid-call
+            batches.append(self._embed(words[start : start + BATCH]))
+        self._table = (words, np.vstack(batches) if batches else np.zeros((0, 1), dtype=np.float32))
 
     def warm(self) -> None:
+        """Embed the corpus's words now (in this thread)."""
         with self._lock:
-            _ = self._table
+            if self._table is None:
+                self._build()
+
+    def _ready(self) -> tuple[list[str], np.ndarray] | None:
+        """The embedded corpus words; None while a background build is still running."""
+        if self._table is not None:
+            return self._table
+        if not self.background:
+            self.warm()
+            return self._table
+        with self._lock:
+            if self._building is None:
+                self._building = threading.Thread(target=self.warm, name="policyqa-neighbours", daemon=True)
+                self._building.start()
+        return None
 
     def unknown(self, text: str) -> list[str]:
         """The words of `text` the corpus never uses (English words with a content stem)."""
@@ -64,10 +88,10 @@ class CorpusNeighbours:
     def nearest(self, words: list[str], threshold: float) -> dict[str, set[str]]:
         """Each word's nearest corpus words at least `threshold` similar, as stems ("countryside" →
         {"rural"}): any word, whether or not the corpus uses it."""
-        with self._lock:
-            corpus, vectors = self._table
-        if not words or not corpus:
+        table = self._ready()
+        if not words or table is None or not table[0]:
             return {w: set() for w in words}
+        corpus, vectors = table
         similarities = vectors @ self._embed(words).T
         return {
             word: {
@@ -84,10 +108,10 @@ class CorpusNeighbours:
         unknown = self.unknown(text)
         if not unknown:
             return []
-        with self._lock:
-            words, vectors = self._table
-        if not words:
+        table = self._ready()
+        if table is None or not table[0]:
             return []
+        words, vectors = table
         similarities = vectors @ self._embed(unknown).T  # one column per unknown word
         found: list[str] = []
         for column in similarities.T:

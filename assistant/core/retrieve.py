@@ -218,6 +218,10 @@ class SentenceHit:
     position: int
 
 
+# from this many chunks on, the corpus's words are embedded in a thread rather than on first need
+BACKGROUND_NEIGHBOURS_FROM = 5000
+
+
 class HybridRetriever:
     """Finds the units that answer a question: task-level dense + sentence-level dense (rolled up to each
     sentence's unit) + BM25 → RRF, with filters and direct lookup.
@@ -260,6 +264,7 @@ class HybridRetriever:
             self.lexical.vocabulary,
             lambda texts: np.asarray(embedder.get_text_embedding_batch(texts), dtype=np.float32),
             threshold=neighbour_similarity,
+            background=len(catalog.chunks) > BACKGROUND_NEIGHBOURS_FROM,
         )
 
     def embed(self, text: str) -> list[float]:

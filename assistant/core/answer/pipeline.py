@@ -69,7 +69,7 @@ def build_parts(library: Library, settings: Settings) -> Parts:
         reader=reader,
         vocabulary=vocabulary,
         checks=checks,
-        gatherer=EvidenceGatherer(library, reader, checks, vocabulary),
+        gatherer=EvidenceGatherer(library, reader, checks, vocabulary, settings.stand_in_similarity),
         grounding=GroundingChecker(library.embed_texts, settings.grounding_threshold),
         reform=ReformAnswers(library, settings.glossary_path),
     )
