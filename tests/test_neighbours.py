@@ -77,3 +77,19 @@ def test_a_large_corpus_embeds_its_words_in_the_background_and_questions_meanwhi
     assert found.of("tumours") == []  # the build has only started
     found.warm()  # waits for the build under way
     assert "cancer" in found.of("tumours")
+
+
+def test_a_word_looked_up_once_costs_no_model_call_again(embed) -> None:
+    calls: list[list[str]] = []
+
+    def counted(texts: list[str]) -> np.ndarray:
+        calls.append(texts)
+        return embed(texts)
+
+    vocabulary = {stem for text in CORPUS for stem in english_words(text)}
+    found = CorpusNeighbours(lambda: CORPUS, vocabulary, counted)
+    first = found.of("tumours in kids")
+    after_first = len(calls)  # the corpus's words, then the question's two words in one call
+    assert calls[-1] == ["tumours", "kids"]
+    assert set(found.of("kids with tumours")) == set(first) and len(calls) == after_first
+    assert found.nearest(["kids"], 0.55)["kids"] and len(calls) == after_first

@@ -17,6 +17,7 @@ import numpy as np
 from index.lexical import english_words
 
 BATCH = 256  # corpus words embedded per model call
+CACHED_WORDS = 50_000  # question words whose nearest corpus words are kept
 WORD = re.compile(r"[a-z]{3,}")  # English words (Chinese goes to jieba, which needs no stand-ins)
 
 
@@ -47,6 +48,9 @@ class CorpusNeighbours:
         self._lock = threading.Lock()
         self._table: tuple[list[str], np.ndarray] | None = None
         self._building: threading.Thread | None = None
+        # word → its nearest corpus words with their similarity: people reuse their words, and a word looked
+        # up once costs no model call again
+        self._nearest: dict[str, list[tuple[str, float]]] = {}
 
     def _build(self) -> None:
         words = sorted({w for text in self._texts() for w in WORD.findall(text.lower())})
@@ -85,36 +89,37 @@ class CorpusNeighbours:
             if (stem := english_words(w)) and stem[0] not in self.vocabulary
         ]
 
+    def _looked_up(self, words: list[str]) -> dict[str, list[tuple[str, float]]]:
+        """Each word's `per_word` nearest corpus words and similarities (one model call for the new words);
+        empty while the corpus's words are not embedded yet."""
+        table = self._ready()
+        if table is None or not table[0]:
+            return {w: [] for w in words}
+        corpus, vectors = table
+        new = [w for w in dict.fromkeys(words) if w not in self._nearest]
+        if new:
+            similarities = vectors @ self._embed(new).T  # one column per new word
+            with self._lock:
+                if len(self._nearest) > CACHED_WORDS:
+                    self._nearest.clear()
+                for word, column in zip(new, similarities.T, strict=True):
+                    best = np.argsort(-column)[: self.per_word]
+                    self._nearest[word] = [(corpus[i], float(column[i])) for i in best]
+        return {w: self._nearest.get(w, []) for w in words}
+
     def nearest(self, words: list[str], threshold: float) -> dict[str, set[str]]:
         """Each word's nearest corpus words at least `threshold` similar, as stems ("countryside" →
         {"rural"}): any word, whether or not the corpus uses it."""
-        table = self._ready()
-        if not words or table is None or not table[0]:
-            return {w: set() for w in words}
-        corpus, vectors = table
-        similarities = vectors @ self._embed(words).T
         return {
             word: {
-                stem
-                for i in np.argsort(-column)[: self.per_word]
-                if column[i] >= threshold
-                for stem in english_words(corpus[i])
+                stem for near, similarity in found if similarity >= threshold for stem in english_words(near)
             }
-            for word, column in zip(words, similarities.T, strict=True)
+            for word, found in self._looked_up(words).items()
         }
 
     def of(self, text: str) -> list[str]:
         """Corpus words standing in for the words of `text` the corpus lacks, nearest first per word."""
-        unknown = self.unknown(text)
-        if not unknown:
-            return []
-        table = self._ready()
-        if table is None or not table[0]:
-            return []
-        words, vectors = table
-        similarities = vectors @ self._embed(unknown).T  # one column per unknown word
         found: list[str] = []
-        for column in similarities.T:
-            best = np.argsort(-column)[: self.per_word]
-            found += [words[i] for i in best if column[i] >= self.threshold and words[i] not in found]
+        for near in self._looked_up(self.unknown(text)).values():
+            found += [w for w, similarity in near if similarity >= self.threshold and w not in found]
         return found
