@@ -222,3 +222,12 @@ def test_a_department_named_informally_lists_the_tasks_it_takes_part_in(service)
         if t.year == 2021 and "Ministry of Human Resources and Social Security" in t.departments
     ]
     assert ids == expected and len(ids) >= 3
+
+
+def test_a_section_named_by_part_of_its_long_title_lists_its_tasks(service):
+    # 2021 section 3: "Adhere to prevention first and strengthen the construction of the public health system"
+    answer = service.ask("Which 2021 tasks are in the section on the public health system?")
+    expected = [t.id for t in service.tasks() if t.year == 2021 and t.section and t.section.number == "3"]
+    assert [c.id for c in answer.citations] == expected[:5] and len(expected) >= 3
+    # without the word "section", part of a long title is a topic, searched in the tasks' own words
+    assert service.ask("Which 2021 tasks mention the public health system?").citations != answer.citations

@@ -7,6 +7,7 @@ and refuse alike.
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 
@@ -187,21 +188,24 @@ class EvidenceGatherer:
         named = documents_named(question.text, filters.year, [u.doc_id for u in notices])
         return [u for u in notices if u.doc_id in named] if named else notices
 
-    def section_titled(self, words: set[str], year: int | None) -> list[Task]:
+    def section_titled(self, words: set[str], year: int | None, says_section: bool = False) -> list[Task]:
         """The tasks of the sections a list question names by their title ("which 2025 tasks come under
         public health and monitoring?"): every asked word in the title, and at most one title word unasked
         (so that "public hospitals" does not stand for a whole section titled "Reforming public hospitals
-        and their pay")."""
+        and their pay"). A question that says "section" may name a long title by part of it ("the section on
+        the public health system"): two asked words or more, in one section's title only."""
         if not words:
             return []
-        titled = {
-            (u.doc_id, u.section.number)
-            for u in self.library.tasks_of(year)
-            if u.section and words <= (title := content_words(u.section.title)) and len(title - words) <= 1
+        tasks = self.library.tasks_of(year)
+        holding = {
+            (u.doc_id, u.section.number): content_words(u.section.title)
+            for u in tasks
+            if u.section and words <= content_words(u.section.title)
         }
-        return [
-            u for u in self.library.tasks_of(year) if u.section and (u.doc_id, u.section.number) in titled
-        ]
+        titled = {key for key, title in holding.items() if len(title - words) <= 1}
+        if not titled and says_section and len(words) >= 2 and len(holding) == 1:
+            titled = set(holding)
+        return [u for u in tasks if u.section and (u.doc_id, u.section.number) in titled]
 
     def list_matches(self, question: Question, filters: Filters) -> list[Task]:
         """The exact task set a list question asks for, from the parsed metadata (or the tasks' words)."""
@@ -217,7 +221,7 @@ class EvidenceGatherer:
         # the question's own words first: the glossary's translations ("elderly" → "elderly old") would
         # demand words the matching tasks need not use; they stand in only for words the corpus lacks
         asked = q.list_topic
-        if section := self.section_titled(asked, year):
+        if section := self.section_titled(asked, year, bool(re.search(r"\bsection\b", q.text, re.I))):
             return section
         translated = (q.query_topic - asked) | (asked & self.vocabulary.words)
         for words in (asked, translated):
