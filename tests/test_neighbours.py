@@ -18,8 +18,7 @@ CORPUS = [
 
 @pytest.fixture(scope="module")
 def embed(service):
-    library = service.library
-    return lambda texts: np.asarray(library.embed_texts(texts), dtype=np.float32)
+    return service.library.embed_texts
 
 
 def neighbours(embed, threshold: float = 0.55) -> CorpusNeighbours:

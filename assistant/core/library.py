@@ -206,7 +206,7 @@ class Library:
 
     def embed_texts(self, texts: list[str]) -> np.ndarray:
         """Normalised embeddings of `texts`, one row each."""
-        return np.asarray(self.embedder.get_text_embedding_batch(texts), dtype=np.float32)
+        return self.retriever.embed_texts(texts)
 
     def sentence_vectors(self, unit: Task) -> np.ndarray:
         """Embeddings of a unit's title and sentences (one row each, title first), read from the index

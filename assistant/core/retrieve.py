@@ -262,7 +262,7 @@ class HybridRetriever:
         self.neighbours = CorpusNeighbours(
             lambda: (c.text for c in catalog.chunks),
             self.lexical.vocabulary,
-            lambda texts: np.asarray(embedder.get_text_embedding_batch(texts), dtype=np.float32),
+            self.embed_texts,
             threshold=neighbour_similarity,
             background=len(catalog.chunks) > BACKGROUND_NEIGHBOURS_FROM,
         )
@@ -270,6 +270,10 @@ class HybridRetriever:
     def embed(self, text: str) -> list[float]:
         """The query embedding of `text`."""
         return self.embedder.get_query_embedding(text)
+
+    def embed_texts(self, texts: list[str]) -> np.ndarray:
+        """Normalised embeddings of `texts`, one row each."""
+        return np.asarray(self.embedder.get_text_embedding_batch(texts), dtype=np.float32)
 
     def allowed_units(self, filters: Filters) -> set[str] | None:
         """Unit ids passing the filters; None when nothing is filtered."""
