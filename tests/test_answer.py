@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from assistant.core.types import Filters, Turn
@@ -231,3 +233,20 @@ def test_a_section_named_by_part_of_its_long_title_lists_its_tasks(service):
     assert [c.id for c in answer.citations] == expected[:5] and len(expected) >= 3
     # without the word "section", part of a long title is a topic, searched in the tasks' own words
     assert service.ask("Which 2021 tasks mention the public health system?").citations != answer.citations
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Anything for folk with troubled minds in 2021?",
+        "What is there in 2022 for people who look after the elderly at home?",
+    ],
+)
+def test_a_question_naming_its_year_is_answered_from_tasks_not_the_notice_header(service, question):
+    """The year scopes the search; it does not make the notice title, which holds it, a match, and a notice
+    header joins no answer about the policy's content."""
+    answer = service.ask(question)
+    assert not answer.refused, answer.answer
+    cited = [service.task(c.id) for c in answer.citations]
+    assert cited and all(u.kind.value == "task" for u in cited), answer.answer
+    assert {u.year for u in cited} == {int(re.findall(r"20\d\d", question)[0])}

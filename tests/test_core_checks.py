@@ -182,6 +182,25 @@ def test_what_a_question_is_about_leaves_out_times_pronouns_and_context():
     assert ask("Does the plan fund clinics in Shenzhen?").names == ["Shenzhen"]
 
 
+def test_a_year_that_scopes_the_question_is_a_filter_not_a_search_word():
+    """"in 2021" is applied as the year filter; as a search word it would match every title of that year."""
+    scoped = ask("Is there help for carers of disabled children in 2021?")
+    assert scoped.years == [2021]
+    assert "2021" not in scoped.query and "carers" in scoped.query
+    assert "2022" not in ask("What did 2022's plan set out for ambulance services?").query
+    # a year that dates what is asked stays: the deadline sentences write it
+    assert "2021" in ask("What falls due by the end of September 2021?").query
+    assert "2022" in ask("Which tasks have deadlines in 2022?").query
+
+
+def test_a_circumstance_at_the_end_is_not_what_a_question_is_about():
+    assert ask("Are nursing homes for veterans on the agenda?").topic_tail == []
+    assert ask("Will clinic fees be settled on the spot?").topic_tail == []
+    assert ask("Will pharmacists be posted in the countryside?").topic_tail == []
+    assert ask("What does the plan say on hospital parking?").topic_tail == ["hospital", "parking"]
+    assert ask("Is there a budget for ambulance upgrades?").topic_tail == ["ambulance", "upgrades"]
+
+
 def test_a_follow_up_reads_citations_of_any_document_id():
     history = [
         Turn(role="user", content="What about long-term care?"),

@@ -170,7 +170,9 @@ class ExtractiveComposer:
             )
             # a second task joins only when one of its sentences answers about as well as the best's
             answers_too = self._sentence_match(hit, evidence) >= leading - SENTENCE_PAR
-            if ((close and len(units) == 1) or other_year) and answers_too:
+            # a notice header (title, number, date) says nothing of the policy's content
+            header = hit.unit.kind is UnitKind.NOTICE and not evidence.question.about_notice
+            if ((close and len(units) == 1) or other_year) and answers_too and not header:
                 units.append(hit.unit)
         return units
 

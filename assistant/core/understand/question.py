@@ -103,6 +103,20 @@ DOCUMENT_REFERENCE = re.compile(
 )
 
 
+# A year the question names as its scope ("in 2021", "2022's"): the year filter applies it, and as a search
+# word it matches every notice title and framing sentence of that year rather than the topic asked about.
+# A year that dates something ("by the end of 2021", "September 2022") is part of what is asked and stays.
+YEAR_SCOPE = re.compile(
+    r"\b(?:(?:in|for|during|from|of|over)\s+)?(?:the\s+)?(?:year\s+)?20\d\d(?:'s|’s)?\b(?!\s*-\s*\d)",
+    re.IGNORECASE,
+)
+DATED = re.compile(
+    rf"\b(?:{'|'.join(MONTHS)}|deadlines?|due|dated|end of|end-20\d\d|half|quarter"
+    r"|until|before|after|since)\b",
+    re.IGNORECASE,
+)
+
+
 SECTION_ORDINALS = {word: number for number, word in enumerate(ORDINALS[:6], start=1)}
 SECTION_REF = re.compile(
     r"\bsection\s+(\d)\b|\b(first|second|third|fourth|fifth|sixth|last|final)\s+(?:and\s+\w+\s+)?section\b",
@@ -136,7 +150,7 @@ DEADLINE_WORD = re.compile(r"\bdeadlines?\b|\bdated\b", re.IGNORECASE)
 # A question about the notice itself, which its header unit answers
 NOTICE_WORDS = re.compile(
     r"\b(notice|news service|china news|government network|issued|published|reported|report|document number|"
-    r"addressed|approved|signed)\b",
+    r"addressed|approved|signed|source|news|write-?up|article|press release)\b",
     re.IGNORECASE,
 )
 # Facts of a notice's header a question may ask for: name → how the question asks for it
@@ -191,9 +205,12 @@ FOCUS = [
         re.IGNORECASE,
     ),
 ]
-# The topic a question ends on: "…say about [organ transplants]?", "…the price of [funerals]?"
+# The topic a question ends on: "…say about [organ transplants]?", "…the price of [funerals]?". Only after
+# words that introduce a topic: "in/on/with/to/from the X" at a question's end is mostly a circumstance of
+# what is asked ("paid on the spot", "practising in the countryside", "on the agenda"), not its subject.
 TOPIC_TAIL = re.compile(
-    r"\b(?:about|of|for|on|regarding|with|from|to|in)\s+(?:(?:the|a|an)\s+)?((?:[\w'-]+\s+){0,2}[\w'-]+)"
+    r"\b(?:about|of|for|regarding|concerning|(?<=\bsay )on|(?<=\bsays )on|(?<=\bsaid )on)\s+"
+    r"(?:(?:the|a|an)\s+)?((?:[\w'-]+\s+){0,2}[\w'-]+)"
     r"\s*[?.!]*\s*$",
     re.IGNORECASE,
 )
@@ -509,6 +526,8 @@ def read_question(
         query = f"{last_user} {cleaned}"
     section = SECTION_REF.search(cleaned)
     searchable = DOCUMENT_REFERENCE.sub(" ", query)
+    if years and not DATED.search(cleaned):
+        searchable = YEAR_SCOPE.sub(" ", searchable)
     terms = {**(learned or {}), **glossary(glossary_path)}
     lowered = text.lower()
     q = Question(
