@@ -250,3 +250,13 @@ def test_a_question_naming_its_year_is_answered_from_tasks_not_the_notice_header
     cited = [service.task(c.id) for c in answer.citations]
     assert cited and all(u.kind.value == "task" for u in cited), answer.answer
     assert {u.year for u in cited} == {int(re.findall(r"20\d\d", question)[0])}
+
+
+def test_words_naming_the_task_do_not_pick_its_sentence(service):
+    """The question names its task by the title's words; the sentence is picked by what it asks."""
+    answer = service.ask(
+        "In the 2021 task on high-quality development of public hospitals, "
+        "what leadership arrangement must be fully put in place?"
+    )
+    assert [c.id for c in answer.citations] == ["2021-6"]
+    assert "dean responsibility system" in answer.answer

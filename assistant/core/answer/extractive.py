@@ -202,7 +202,10 @@ class ExtractiveComposer:
         """(score, position, sentence) of a unit's body, best first: embedding plus word overlap."""
         if not unit.sentences:
             return []
+        # words the question shares with the task's title pick the task, not one of its sentences ("what
+        # must the task on public hospital quality fully implement?"): they do not rank its sentences
         query_words = content_words(evidence.question.query)
+        query_words = (query_words - content_words(unit.title)) or query_words
         vectors = self.library.sentence_vectors(unit)[1:]
         if evidence.query_vector is not None:
             similarities = vectors @ evidence.query_vector
