@@ -32,6 +32,7 @@ logger = logging.getLogger("policyqa.documents")
 
 COPY_CHUNK = 1024 * 1024
 CHECKING_STAGE = "checking and parsing the file"  # the first stage of an upload, before the ingest's own
+REMOVING_STAGE = "taking the file out of the folder"  # the first stage of a removal, before the ingest's own
 # Suffixes of the folder's transient files: none is a source suffix, so an ingest never reads them.
 PENDING, REPLACED, DELETED = ".uploading", ".replaced", ".deleted"
 
@@ -183,11 +184,13 @@ class DocumentShelf:
             logger.info("document added", extra={"fields": {"file": name, "document": probed.id}})
             return self._entry_of(probed.id)
 
-    def remove(self, doc_id: str) -> DocumentEntry:
+    def remove(self, doc_id: str, progress: IngestProgress | None = None) -> DocumentEntry:
         """Take a document's file out of the folder and the index.
 
-        Raises DocumentNotFoundError or IngestBusyError, with nothing changed.
+        Raises DocumentNotFoundError or IngestBusyError, with nothing changed. `progress` is told each
+        stage once the document is found: the file set aside, then the ingest's own (see `PolicyQA.reindex`).
         """
+        progress = progress or IngestProgress()
         with self._exclusive():
             scan = self.scan()
             document = scan.documents.get(doc_id)
@@ -195,10 +198,11 @@ class DocumentShelf:
                 known = ", ".join(sorted(scan.documents)) or "none"
                 raise DocumentNotFoundError(f"no document {doc_id!r} in the documents folder (ids: {known})")
             entry = self._entry_of(doc_id)
+            progress.start(REMOVING_STAGE, 0)
             target = self.settings.documents_dir / document.info.file
             aside = target.with_name(f".{target.name}.{secrets.token_hex(4)}{DELETED}")
             os.replace(target, aside)
-            self._reindex(lambda: os.replace(aside, target))
+            self._reindex(lambda: os.replace(aside, target), progress)
             aside.unlink()
             logger.info("document removed", extra={"fields": {"file": target.name, "document": doc_id}})
             return entry

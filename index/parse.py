@@ -7,7 +7,9 @@ above it, a heading closes everything below its level). The first level of the o
 items hold items of their own is the sections, the level under it the tasks; a notice whose items hold
 nothing has tasks and no sections. Which of two nested levels holds the tasks is settled by the
 responsibility notes: a task carries one, a section gathers several, so a notice without sections whose
-tasks list sub-points ("1." tasks with "(1)" points) keeps the points inside their task's text. Tasks
+tasks list sub-points ("1." tasks with "(1)" points) keeps the points inside their task's text. A
+notice with no notes at all is read from its text: outer items that say what is to be done (a deadline,
+sentences past the title) over points that count from 1 again are tasks; bare titles are sections. Tasks
 may be numbered through the whole notice or restart in each section. A source with no numbered items at
 all, such as a news summary, is split into topical items in document order, each opened by a lead
 paragraph that quotes the plan ('The "Work Task" requires that …').
@@ -77,6 +79,7 @@ DEADLINE_EN = re.compile(
     re.IGNORECASE,
 )
 DEADLINE_ZH = re.compile(r"(?:(?P<year>20\d\d)年)?(?P<month>\d{1,2})月底?前|(?P<end_year>20\d\d)?年底前|年内")
+SENTENCE_ENDS = (".", "!", "?", ";", "。", "！", "？", "；")
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"(])|(?<=[。！？；])")
 ABBREVIATION = re.compile(r"\b(?:No|etc|e\.g|i\.e|Mr|Dr|Art)\.$")
 Position = tuple[int, int]  # (paragraph, line) of a line in the cleaned text
@@ -347,14 +350,15 @@ def _outline(markers: list[tuple[int, Marker]]) -> list[_Item]:
     return items
 
 
-def _levels(items: list[_Item], notes: list[int]) -> tuple[str | None, str | None]:
+def _levels(items: list[_Item], notes: list[int], lines: list[str]) -> tuple[str | None, str | None]:
     """(section style, task style) of the outline; `notes` are the line positions of responsibility notes.
 
     Sections: the first depth where at least two items hold items, or one does and an item without any
     follows it (a lone wrapper, such as a title heading, is skipped); tasks: the commonest style right
     under them — unless the responsibility notes say that upper level is the tasks and the items under
-    them are a task's sub-points (see `_notes_mark_tasks`). Without such a depth, the tasks are the first
-    depth with at least two items, and there are no sections.
+    them are a task's sub-points (see `_notes_mark_tasks`), or, in a block without any notes, the text
+    does (see `_text_marks_tasks`; `lines` are the text's lines by position). Without such a depth, the
+    tasks are the first depth with at least two items, and there are no sections.
     """
     depths = sorted({i.depth for i in items})
     for depth in depths:
@@ -370,6 +374,9 @@ def _levels(items: list[_Item], notes: list[int]) -> tuple[str | None, str | Non
             upper = [i for i in here if i.marker.style == section_style]
             lower = [i for i in below if i.marker.style == task_style]
             if _notes_mark_tasks(items, upper, lower, notes):
+                return None, section_style
+            noted = any(_notes_in(items, item, notes) for item in upper)
+            if not noted and _text_marks_tasks(items, upper, lower, lines):
                 return None, section_style
             return section_style, task_style
     for depth in depths:
@@ -412,14 +419,64 @@ def _notes_mark_tasks(items: list[_Item], upper: list[_Item], lower: list[_Item]
     A task carries one responsibility note (or one "X takes the lead" line); a section gathers its tasks'
     notes. So the upper level is the tasks when most of its items hold exactly one note, opening the item
     or following its last point, while at most half of the items under them hold one. A notice whose lower
-    items each carry their note keeps them as tasks, and so does one without notes: nothing in the text
-    then tells the two readings apart.
+    items each carry their note keeps them as tasks; one without notes is left to `_text_marks_tasks`.
     """
     if not upper or not lower:
         return False
     single = sum(_one_note_of_its_own(items, item, notes) for item in upper)
     carrying = sum(bool(_notes_in(items, item, notes)) for item in lower)
     return single * 2 > len(upper) and carrying * 2 <= len(lower)
+
+
+def _own_sentences(items: list[_Item], item: _Item, lines: list[str]) -> list[str]:
+    """The sentences an item says itself: its line after the marker and the lines before the next item
+    (its first point, or the next item at its level)."""
+    stop = next((i.index for i in items if i.index > item.index), len(lines))
+    own = [item.marker.rest, *(_plain(line) for line in lines[item.index + 1 : stop])]
+    return [sentence for line in own for sentence in split_sentences(line)]
+
+
+def _says_a_task(items: list[_Item], item: _Item, lines: list[str]) -> bool:
+    """Whether an item's own text reads as a task rather than a section heading.
+
+    It does when it sets a deadline, or when it goes on past its title: a Markdown heading with sentences
+    under it, a numbered line that is itself a sentence ("1. Plant trees. Each county …"). A numbered line
+    that is a bare title ("I. Orchards", no full stop) is a heading even when a paragraph introduces it.
+    """
+    sentences = _own_sentences(items, item, lines)
+    if any(DEADLINE_EN.search(s) or DEADLINE_ZH.search(s) for s in sentences):
+        return True
+    if len(sentences) < 2:
+        return False
+    rest = item.marker.rest.rstrip()
+    return bool(item.marker.heading) or rest.endswith(SENTENCE_ENDS) or len(split_sentences(rest)) >= 2
+
+
+def _points_restart(items: list[_Item], upper: list[_Item], lower: list[_Item]) -> bool:
+    """Whether the lower items count from 1 again under every upper item that holds some, as a task's
+    points do; tasks numbered on through their sections ("(3)" opening section II) are no points."""
+    lower_at = {i.index for i in lower}
+    for item in upper:
+        end = _span_end(items, item)
+        held = (i for i in items if i.index > item.index and (end is None or i.index < end))
+        first = next((i for i in held if i.index in lower_at), None)
+        if first is not None and first.marker.number != 1:
+            return False
+    return True
+
+
+def _text_marks_tasks(items: list[_Item], upper: list[_Item], lower: list[_Item], lines: list[str]) -> bool:
+    """Whether, with no responsibility notes to go by, the upper of two nested levels is the tasks.
+
+    Sections are headings over tasks: a short title each, with no deadline and no sentences of their own
+    before their first task. Tasks over points say what is to be done before (or instead of) listing
+    points: a deadline, or a title followed by sentences. So the upper level is the tasks when most of its
+    items read as tasks that way and the items under each count from 1 again, as a task's points do.
+    """
+    if not upper or not lower or not _points_restart(items, upper, lower):
+        return False
+    saying = sum(_says_a_task(items, item, lines) for item in upper)
+    return saying * 2 > len(upper)
 
 
 # ---------------------------------------------------------------- numbered notices
@@ -789,7 +846,8 @@ def parse_document(info: DocumentInfo, text: CleanText, aliases: dict[str, str] 
     order = {pos: index for index, pos in enumerate(positions)}
     outline = _outline([(order[pos], m) for pos, m in markers if pos not in no_list])
     notes = [order[pos] for pos in positions if _leads_a_task(paragraphs[pos[0]][pos[1]])]
-    section_style, task_style = _levels(outline, notes)
+    lines = [paragraphs[p][line] for p, line in positions]
+    section_style, task_style = _levels(outline, notes, lines)
     context = _Context(info, aliases or {})
     if task_style is not None:
         return _parse_numbered(context, paragraphs, (section_style, task_style), no_list)

@@ -240,3 +240,20 @@ def test_a_term_no_sentence_holds_may_be_met_by_a_corpus_word_that_means_it():
     assert not present(
         "countryside hospitals", [rural], lambda words: {w: stand_ins.get(w, set()) for w in words}
     )
+
+
+def test_a_budget_or_fee_of_something_named_is_a_figure_question():
+    """ "What is the X's budget" asks for a figure as "what is the budget of X" does: no sentence giving a
+    budget beside a number means no figure, whatever other numbers the passage has."""
+    question = ask("What is the Clearwater network's budget in 2031?")
+    assert question.figure is not None and question.figure.counted == "budget"
+    network = NURSES.model_copy(
+        update={"sentences": ["The Clearwater network reports from 300 cities in 2031."]}
+    )
+    refusal = FigureNotGiven().check(question, Found([network], 0.9, True))
+    assert refusal is not None and refusal.message == "The documents give no figure for budget."
+    funded = network.model_copy(
+        update={"sentences": ["The Clearwater network has a budget of 40 million yuan."]}
+    )
+    assert FigureNotGiven().check(question, Found([funded], 0.9, True)) is None
+    assert ask("What is the network's role in 2031?").figure is None

@@ -14,6 +14,7 @@ import time
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 import pytest
@@ -424,3 +425,138 @@ def test_a_line_that_fits_no_task_is_a_warning_in_the_listing(shelf: Shelf) -> N
         assert "The weather was mild that spring" in str(task)  # kept for search, not dropped
     finally:
         assert shelf.delete("2033").status_code == 200
+
+
+# Following a long change instead of waiting for it: ?wait=false, then GET /documents/jobs/{id}.
+
+
+def upload_without_waiting(shelf: Shelf, filename: str, content: bytes) -> httpx.Response:
+    body, content_type = multipart(filename, content)
+    headers = {"Content-Type": content_type, "X-Admin-Key": ADMIN_KEY}
+    return httpx.post(
+        f"{shelf.base_url}/documents", content=body, headers=headers, params={"wait": "false"}, timeout=60
+    )
+
+
+def follow(shelf: Shelf, accepted: httpx.Response) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Poll the job a 202 names in its Location until it ends: its last status, and every status seen."""
+    assert accepted.status_code == 202, accepted.text
+    location = accepted.headers["location"]
+    assert location == f"/documents/jobs/{accepted.json()['id']}"
+    seen = [accepted.json()]
+    deadline = time.monotonic() + 180
+    while seen[-1]["state"] == "running":
+        assert time.monotonic() < deadline, seen[-1]
+        time.sleep(0.05)
+        polled = httpx.get(f"{shelf.base_url}{location}", headers={"X-Admin-Key": ADMIN_KEY}, timeout=30)
+        assert polled.status_code == 200, polled.text
+        seen.append(polled.json())
+    return seen[-1], seen
+
+
+def stage_names(job: dict[str, Any]) -> list[str]:
+    return [s["stage"] for s in job["stages"]]
+
+
+def test_an_upload_and_a_removal_without_waiting_are_jobs_followed_stage_by_stage(shelf: Shelf) -> None:
+    before = shelf.snapshot()
+    accepted = upload_without_waiting(shelf, "brookside-2034.html", notice_html(2034, "Brookside").encode())
+    assert accepted.status_code == 202, accepted.text
+    job = accepted.json()
+    assert (job["action"], job["target"], job["state"]) == ("add", "brookside-2034.html", "running")
+    assert job["stages"][0]["stage"] == "checking and parsing the file"  # answered once under way
+    assert (job["document"], job["error"], job["status_code"]) == (None, None, None)
+    # the change holds the shelf: another one is refused at once, and the index keeps serving meanwhile
+    second = shelf.upload("harbour-2035.html", notice_html(2035).encode())
+    assert second.status_code == 409 and second.json()["error"]["code"] == "ingest_running"
+    serving = shelf.get("/tasks?year=2021")
+    assert serving.status_code == 200 and len(serving.json()["tasks"]) == 20
+
+    added, seen = follow(shelf, accepted)
+    assert added["state"] == "succeeded" and added["status_code"] == 201, added
+    assert added["error"] is None
+    document = added["document"]
+    assert (document["id"], document["file"], document["tasks"]) == ("2034", "brookside-2034.html", 3)
+    assert document in shelf.get("/documents").json()["documents"]
+    assert len(shelf.get("/tasks?year=2034").json()["tasks"]) == 3
+    names = stage_names(added)
+    assert names[0] == "checking and parsing the file" and names[-1] == "loading the new index"
+    embedding = next(s for s in added["stages"] if s["stage"] == "embedding")
+    assert embedding["total"] > 0 and embedding["done"] == embedding["total"]
+    # the polls saw the stages go by in that order, each poll's stage the last of its stages so far
+    for status in seen:
+        assert stage_names(status) == names[: len(status["stages"])]
+        assert status["stage"] == (status["stages"][-1]["stage"] if status["stages"] else "starting")
+    assert added["finished_at"] >= added["started_at"]
+
+    accepted = httpx.delete(
+        f"{shelf.base_url}/documents/2034",
+        params={"wait": "false"},
+        headers={"X-Admin-Key": ADMIN_KEY},
+        timeout=60,
+    )
+    removed, _ = follow(shelf, accepted)
+    assert (removed["action"], removed["target"], removed["state"]) == ("remove", "2034", "succeeded")
+    assert removed["status_code"] == 200 and removed["document"]["id"] == "2034"
+    names = stage_names(removed)
+    assert names[0] == "taking the file out of the folder" and names[-1] == "loading the new index"
+    assert shelf.get("/tasks?year=2034").status_code == 422
+    after = shelf.snapshot()
+    assert (after[0], after[1], after[3]) == (before[0], before[1], before[3])
+
+
+@pytest.mark.parametrize("case_id", ["dot-dot", "empty", "over-limit", "text-as-pdf", "no-structure"])
+def test_a_refused_upload_without_waiting_gives_the_waiting_call_s_error(shelf: Shelf, case_id: str) -> None:
+    """Refused by name or size: that error at once. Refused by content: a job that fails with it. Either
+    way the status and the error are those of the waiting call, in the one error shape; nothing changes."""
+    case = HOSTILE[case_id]
+    before = shelf.snapshot()
+    response = upload_without_waiting(shelf, str(case.name), case.content)
+    if response.status_code == 202:
+        outcome, _ = follow(shelf, response)
+        assert outcome["state"] == "failed" and outcome["document"] is None
+        status, error = outcome["status_code"], outcome["error"]
+        assert stage_names(outcome) == ["checking and parsing the file"]
+    else:
+        status, error = response.status_code, response.json()["error"]
+        assert response.json()["request_id"] == response.headers["x-request-id"]
+    assert (status, error["code"]) == (case.status, case.code)
+    assert case.says in error["message"] and error["field"] == "file"
+    assert shelf.snapshot() == before
+
+
+def test_a_removal_without_waiting_of_an_unknown_document_and_an_unknown_job_are_404s(shelf: Shelf) -> None:
+    missing = httpx.delete(
+        f"{shelf.base_url}/documents/1999",
+        params={"wait": "false"},
+        headers={"X-Admin-Key": ADMIN_KEY},
+        timeout=60,
+    )
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
+    assert "2021, 2022" in missing.json()["error"]["message"]
+    job = httpx.get(f"{shelf.base_url}/documents/jobs/0123456789abcdef", headers={"X-Admin-Key": ADMIN_KEY})
+    assert job.status_code == 404
+    assert job.json()["error"] == {
+        "code": "not_found",
+        "message": "no document job '0123456789abcdef' (finished jobs are kept a while)",
+        "field": "job_id",
+    }
+    assert httpx.get(f"{shelf.base_url}/documents/jobs/0123456789abcdef").status_code == 401
+
+
+def test_the_openapi_schema_describes_the_job_and_the_wait_parameter(shelf: Shelf) -> None:
+    schema = httpx.get(f"{shelf.base_url}/openapi.json", headers={"X-API-Key": KEY}).json()
+    for method, path in (("post", "/documents"), ("delete", "/documents/{document_id}")):
+        operation = schema["paths"][path][method]
+        assert "wait" in [p["name"] for p in operation["parameters"]]
+        accepted = operation["responses"]["202"]["content"]["application/json"]["schema"]
+        assert accepted == {"$ref": "#/components/schemas/DocumentJobStatus"}
+    job = schema["paths"]["/documents/jobs/{job_id}"]["get"]["responses"]
+    assert job["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/DocumentJobStatus"
+    }
+    assert job["404"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/ErrorResponse"
+    }
+    fields = schema["components"]["schemas"]["DocumentJobStatus"]["properties"]
+    assert {"state", "stage", "done", "total", "stages", "document", "error", "status_code"} <= set(fields)

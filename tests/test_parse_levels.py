@@ -3,7 +3,9 @@
 The notices below are made up (an orchard office's yearly tasks) in the forms real Key Tasks notices take.
 A task carries one responsibility note and a section gathers several, so the notes decide: a notice with
 no sections whose tasks list sub-points is read as tasks with the points inside their text, and a notice
-with sections whose tasks have no points is read as sections holding tasks, as before.
+with sections whose tasks have no points is read as sections holding tasks, as before. Without any notes,
+the text decides: outer items that say what is to be done (deadlines, sentences past the title) over points
+counting from 1 are tasks; bare titles over task paragraphs are sections.
 """
 
 from __future__ import annotations
@@ -275,8 +277,8 @@ def test_points_that_each_carry_their_own_note_are_the_tasks():
     ]
 
 
-def test_without_notes_nested_levels_are_read_as_sections_over_tasks():
-    """Nothing in such a text tells a section from a task with points: the outline's reading stands."""
+def test_without_notes_title_headings_over_sentences_are_sections_over_tasks():
+    """Bare titles ("1. Orchards") over sentences: the outer items read as headings, so they are sections."""
     document = parse(
         "1. Orchards\n(1) Plant apple trees.\n(2) Prune pear trees.\n\n2. Barns\n(1) Repair barns.\n"
     )
@@ -301,4 +303,243 @@ def test_sections_with_one_noted_task_each_stay_sections_when_the_note_is_no_tas
         ("(4)", "2", "Survey every barn", []),
         ("(5)", "2", "Repair the roofs", [NHC]),
         ("(6)", "2", "Paint the doors", []),
+    ]
+
+
+# ------------------------------------------------ no responsibility notes at all: the text itself decides
+# A made-up lighthouse service; none of these notices names who is responsible for anything.
+
+LIGHTHOUSE = DocumentInfo(id="2032", year=2032, title="Key Tasks of the Coastal Lighthouse Service in 2032")
+
+
+def parse_lighthouse(text: str) -> Document:
+    return parse_document(LIGHTHOUSE, clean_text(text))
+
+
+def tasks_of(document: Document) -> list[tuple[int, str, str | None, str]]:
+    """(number, printed number, section number, title) of each task."""
+    return [
+        (t.number, t.source_number, t.section.number if t.section else None, t.title) for t in document.tasks
+    ]
+
+
+ARABIC_TASKS_WITH_POINTS_NO_NOTES = """Key Tasks of the Coastal Lighthouse Service for 2032
+
+The Lighthouse Service sets out the following tasks for the year.
+
+1. Replace the lamps in the northern towers. Each northern tower gets a new lamp by the end of June 2032.
+(1) Survey the lamp rooms in spring.
+(2) Order the lamps from two suppliers.
+
+2. Train new keepers. Each district trains at least four keepers within the year.
+(1) Write a keeper's handbook.
+(2) Hold the first course in the southern district.
+(3) Test every trainee before the storm season.
+
+3. Repaint the island towers. The paint must stand salt spray for ten years.
+(1) Choose a paint.
+(2) Repaint the three oldest towers first.
+"""
+
+
+def test_without_notes_numbered_paragraphs_with_deadlines_over_points_are_tasks_with_points_inside():
+    document = parse_lighthouse(ARABIC_TASKS_WITH_POINTS_NO_NOTES)
+    assert document.sections == []
+    assert tasks_of(document) == [
+        (1, "1.", None, "Replace the lamps in the northern towers"),
+        (2, "2.", None, "Train new keepers"),
+        (3, "3.", None, "Repaint the island towers"),
+    ]
+    assert document.tasks[1].sentences == [
+        "Each district trains at least four keepers within the year.",
+        "(1) Write a keeper's handbook.",
+        "(2) Hold the first course in the southern district.",
+        "(3) Test every trainee before the storm season.",
+    ]
+    assert [[d.month for d in t.deadlines] for t in document.tasks] == [["2032-06"], ["2032-12"], []]
+    assert document.unplaced == []
+
+
+ARABIC_SECTIONS_OVER_TASKS_NO_NOTES = """Key Tasks of the Coastal Lighthouse Service for 2032
+
+1. Lamps and power
+The service runs forty towers, and half of them still burn the old lamps.
+(1) Replace the lamps in the northern towers by the end of June 2032.
+(2) Fit solar panels on the island towers. Each panel feeds one lamp.
+
+2. Keepers and training.
+(1) Train at least four new keepers in each district within the year.
+(2) Write a keeper's handbook.
+"""
+
+
+def test_without_notes_bare_title_lines_are_section_headings_even_with_an_introduction():
+    """A bare "1. Lamps and power" is a title, not a sentence, though a paragraph follows it; "2. Keepers and
+    training." is one title with a full stop and nothing more. Both read as headings over tasks."""
+    document = parse_lighthouse(ARABIC_SECTIONS_OVER_TASKS_NO_NOTES)
+    assert [(s.number, s.title) for s in document.sections] == [
+        ("1", "Lamps and power"),
+        ("2", "Keepers and training"),
+    ]
+    assert tasks_of(document) == [
+        (1, "(1)", "1", "Replace the lamps in the northern towers by the end of June 2032"),
+        (2, "(2)", "1", "Fit solar panels on the island towers"),
+        (3, "(1)", "2", "Train at least four new keepers in each district within the year"),
+        (4, "(2)", "2", "Write a keeper's handbook"),
+    ]
+    assert [[d.month for d in t.deadlines] for t in document.tasks] == [["2032-06"], [], ["2032-12"], []]
+
+
+CHINESE_TASKS_WITH_POINTS_NO_NOTES = """海岸灯塔管理处2032年重点工作任务
+
+为做好今年灯塔管理工作，提出以下任务。
+
+一、更换北部灯塔灯具。北部沿海每座灯塔6月底前换装低功耗灯具。
+（一）春季排查灯室。
+（二）向两家供应商订购灯具。
+
+二、培训新任看守员。各片区年内至少培训4名看守员。
+（一）编写看守员手册。
+（二）在南部片区举办首期培训。
+
+三、重新粉刷海岛灯塔。
+（一）选定耐盐雾涂料。
+（二）先粉刷最老的三座灯塔。
+"""
+
+
+def test_without_notes_chinese_sentences_over_points_are_tasks_even_when_one_is_a_bare_title():
+    """Two of the three 一、 items say what is to be done and by when; the third is a short title, but the
+    notice reads as tasks with points all the same."""
+    document = parse_lighthouse(CHINESE_TASKS_WITH_POINTS_NO_NOTES)
+    assert document.sections == []
+    assert tasks_of(document) == [
+        (1, "一、", None, "更换北部灯塔灯具"),
+        (2, "二、", None, "培训新任看守员"),
+        (3, "三、", None, "重新粉刷海岛灯塔"),
+    ]
+    assert document.tasks[0].sentences == [
+        "北部沿海每座灯塔6月底前换装低功耗灯具。",
+        "（一）春季排查灯室。",
+        "（二）向两家供应商订购灯具。",
+    ]
+    assert [[d.month for d in t.deadlines] for t in document.tasks] == [["2032-06"], ["2032-12"], []]
+
+
+CHINESE_SECTIONS_OVER_TASKS_NO_NOTES = """海岸灯塔管理处2032年重点工作任务
+
+一、灯具与供电
+
+（一）更换北部灯塔灯具。北部沿海每座灯塔6月底前换装低功耗灯具。
+
+（二）为海岛灯塔加装太阳能板。
+
+二、看守队伍建设
+
+（一）培训新任看守员。各片区年内至少培训4名看守员。
+
+（二）编写看守员手册。
+"""
+
+
+def test_without_notes_chinese_title_headings_over_task_paragraphs_are_sections():
+    document = parse_lighthouse(CHINESE_SECTIONS_OVER_TASKS_NO_NOTES)
+    assert [(s.number, s.title) for s in document.sections] == [("1", "灯具与供电"), ("2", "看守队伍建设")]
+    assert tasks_of(document) == [
+        (1, "（一）", "1", "更换北部灯塔灯具"),
+        (2, "（二）", "1", "为海岛灯塔加装太阳能板"),
+        (3, "（一）", "2", "培训新任看守员"),
+        (4, "（二）", "2", "编写看守员手册"),
+    ]
+
+
+def test_without_notes_points_numbered_on_across_items_are_tasks_under_sections():
+    """Items under each outer item that number on ("(3)" opening the second) are the notice's tasks, never
+    a task's points, however much the outer items say."""
+    document = parse_lighthouse(
+        "1. Replace the lamps. The old lamps go by the end of June 2032.\n(1) Survey the lamp rooms.\n"
+        "(2) Order the lamps.\n\n2. Train keepers. Each district trains four keepers within the year.\n"
+        "(3) Write a handbook.\n(4) Hold a course.\n"
+    )
+    assert [s.number for s in document.sections] == ["1", "2"]
+    assert [(t.number, t.section.number if t.section else None) for t in document.tasks] == [
+        (1, "1"),
+        (2, "1"),
+        (3, "2"),
+        (4, "2"),
+    ]
+
+
+MARKDOWN_TASKS_WITH_POINTS_NO_NOTES = """# Key Tasks of the Coastal Lighthouse Service for 2032
+
+The tasks for the year follow.
+
+## 1. Replace the lamps in the northern towers
+
+Every northern tower gets a low-power lamp by the end of June 2032.
+
+- survey the lamp rooms in spring;
+- order the lamps from two suppliers.
+
+## 2. Train new keepers
+
+Each district trains at least four keepers within the year.
+
+(1) Write a keeper's handbook.
+(2) Hold the first course in the southern district.
+
+## 3. Repaint the island towers
+
+The paint must stand salt spray for ten years.
+
+(1) Choose a paint.
+(2) Repaint the three oldest towers first.
+"""
+
+MARKDOWN_SECTIONS_OVER_TASKS_NO_NOTES = """# Key Tasks of the Coastal Lighthouse Service for 2032
+
+## 1. Lamps and power
+
+1. Replace the lamps in the northern towers by the end of June 2032.
+2. Fit solar panels on the island towers.
+
+## 2. Keepers
+
+3. Train at least four new keepers in each district within the year.
+4. Write a keeper's handbook.
+"""
+
+
+def test_without_notes_markdown_headings_with_text_over_points_are_tasks(tmp_path: Path):
+    """Read from a real .md file: a `## 1.` heading followed by what is to be done is a task, its `-` and
+    `(1)` points are its text."""
+    (tmp_path / "key-tasks-2032.md").write_text(MARKDOWN_TASKS_WITH_POINTS_NO_NOTES, encoding="utf-8")
+    documents, errors, _ = parse_sources([tmp_path], tmp_path / "manifest.json")
+    assert errors == []
+    (document,) = documents
+    assert document.sections == []
+    assert tasks_of(document) == [
+        (1, "1.", None, "Replace the lamps in the northern towers"),
+        (2, "2.", None, "Train new keepers"),
+        (3, "3.", None, "Repaint the island towers"),
+    ]
+    assert document.tasks[1].sentences == [
+        "Each district trains at least four keepers within the year.",
+        "(1) Write a keeper's handbook.",
+        "(2) Hold the first course in the southern district.",
+    ]
+    assert document.unplaced == []
+
+
+def test_without_notes_markdown_title_headings_over_numbered_tasks_are_sections(tmp_path: Path):
+    (tmp_path / "key-tasks-2032.md").write_text(MARKDOWN_SECTIONS_OVER_TASKS_NO_NOTES, encoding="utf-8")
+    documents, errors, _ = parse_sources([tmp_path], tmp_path / "manifest.json")
+    assert errors == []
+    (document,) = documents
+    assert [(s.number, s.title) for s in document.sections] == [("1", "Lamps and power"), ("2", "Keepers")]
+    assert [(t.number, t.section.number if t.section else None, t.title) for t in document.tasks] == [
+        (1, "1", "Replace the lamps in the northern towers by the end of June 2032"),
+        (2, "1", "Fit solar panels on the island towers"),
+        (3, "2", "Train at least four new keepers in each district within the year"),
+        (4, "2", "Write a keeper's handbook"),
     ]

@@ -191,7 +191,7 @@ RECORD_STATUS = """() => {
 
 
 @pytest.mark.browser
-def test_an_upload_shows_its_stages_and_the_line_that_fits_no_task(
+def test_an_upload_and_a_removal_show_their_stages_and_the_line_that_fits_no_task(
     browser_tab: BrowserTab,
     shelf_app: tuple[str, PolicyQA],
     screenshots: Path,
@@ -239,9 +239,19 @@ def test_an_upload_shows_its_stages_and_the_line_that_fits_no_task(
     screenshots.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(screenshots / "documents-unplaced.png"), full_page=True)
 
+    # removing it shows its stages the same way: while it runs, then all of them after it
+    page.evaluate("window.statusLog = []")
     page.locator("#documents-admin-key input").fill(ADMIN_KEY)
     page.locator("#documents-pick input").click()
     page.get_by_role("option", name="2033").click()
     page.locator("#documents-remove").click()
     expect(status).to_contain_text("Removed “2033”", timeout=INGEST_TIMEOUT)
+    seen = page.evaluate("window.statusLog")
+    running = [text for text in seen if "Removing 2033:" in text]
+    assert any("taking the file out of the folder" in text for text in running), seen
+    assert any("keeps answering meanwhile" in text for text in running), seen
+    expect(stages.first).to_have_text("taking the file out of the folder")
+    expect(stages.last).to_have_text("loading the new index")
+    assert not any(u.doc_id == "2033" for u in service.library.units.values())
+    assert not (service.settings.documents_dir / notice.name).exists()
     assert browser_tab.requests.external() == []

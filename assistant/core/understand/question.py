@@ -173,8 +173,10 @@ PERSON = re.compile(
     r"name of the (person|official))\b",
     re.IGNORECASE,
 )
-# "what is the" as well as "what": "What's the budget for that?"
-WHAT_THE = r"\bwhat(?:'s|\s+is|\s+are|\s+was|\s+were)?\s+(?:the\s+)?"
+# "what is the" as well as "what": "What's the budget for that?"; and whose: "what is the network's budget"
+WHAT_THE = (
+    r"\bwhat(?:'s|\s+is|\s+are|\s+was|\s+were)?\s+(?:the\s+)?(?:(?:[\w-]+\s+){0,3}?[\w-]+(?:'s|s')\s+)?"
+)
 QUANTITY = re.compile(
     rf"\bhow (many|much)\b|{WHAT_THE}(ratio|percentage|share|rate|amount|proportion|budget|price cap|cap|"
     r"salary|wage|fee|fine|sum)\b|\b(reimbursement ratio|price cap|budget of)\b",

@@ -21,6 +21,7 @@ from fastapi.sse import EventSourceResponse, ServerSentEvent
 from fastapi_offline import FastAPIOffline
 
 from assistant.core.types import Answer, Filters
+from assistant.document_jobs import DocumentJobs
 from assistant.documents import DocumentShelf
 from assistant.service import PolicyQA, TaskFilters
 from assistant.settings import Settings
@@ -227,6 +228,7 @@ def create_app(settings: Settings | None = None, service: PolicyQA | None = None
     app.state.rate_limiter = rate_limiter(settings)
     app.state.reindex_job = admin.ReindexJob(service)
     app.state.document_shelf = DocumentShelf(service)
+    app.state.document_jobs = DocumentJobs()
     app.state.ui_sessions = ui_auth.UISessions(settings)
     install_error_handlers(app)
 

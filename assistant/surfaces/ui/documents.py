@@ -11,16 +11,16 @@ from __future__ import annotations
 import contextvars
 import hmac
 import logging
-import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent import futures
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
 import pandas as pd
 
+from assistant.document_jobs import IngestWatch
 from assistant.documents import (
     DocumentConflictError,
     DocumentEntry,
@@ -41,7 +41,7 @@ logger = logging.getLogger("policyqa.ui.documents")
 TABLE_COLUMNS = ["id", "title", "year", "format", "tasks", "warnings"]
 PICK_HINT = "Select a document in the table, or pick its id, to see how it was parsed."
 FORMATS = ", ".join(UPLOAD_SUFFIXES)
-PROGRESS_POLL_S = 0.5  # how often an upload's status shows the ingest's stage
+PROGRESS_POLL_S = 0.5  # how often an upload's or removal's status shows the ingest's stage
 ADMIN_DISABLED = "Adding and removing documents is disabled: set POLICYQA_ADMIN_KEY to enable it."
 
 
@@ -114,15 +114,9 @@ class DocumentsTab:
             return
         name = Path(path).name
         watch = IngestWatch()
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="policyqa-ui-upload") as pool:
-            # the request's context (its id in the log lines) goes with the work
-            adding = pool.submit(contextvars.copy_context().run, self._add_file, path, name, watch)
-            while True:  # the ingest runs in the pool; this loop shows each stage as it goes
-                stage, done, total = watch.now()
-                progress((done, total or None), desc=f"Indexing {name}: {stage}", unit="texts")
-                yield _progress_html(name, watch), ""
-                if futures.wait([adding], timeout=PROGRESS_POLL_S).done:
-                    break
+        adding = _in_worker(lambda tracker: self._add_file(path, name, tracker), watch, "upload")
+        for status in _polls(f"Indexing {name}", watch, adding, progress):
+            yield status, ""
         try:
             entry = adding.result()
         except (UploadRejected, DocumentConflictError, IngestBusyError, IndexUnavailableError) as exc:
@@ -136,22 +130,39 @@ class DocumentsTab:
         outcome = message_html(f"Added {name} as “{entry.id}”: {entry.tasks} tasks.{warnings}")
         yield outcome + _stages_html(watch.finished()), entry.id
 
-    def _add_file(self, path: str, name: str, watch: IngestWatch) -> DocumentEntry:
+    def _add_file(self, path: str, name: str, progress: IngestProgress) -> DocumentEntry:
         with open(path, "rb") as upload:
-            return self.shelf.add(name, upload, progress=watch.progress())
+            return self.shelf.add(name, upload, progress=progress)
 
-    def remove(self, doc_id: str | None, key: str) -> str:
-        """Remove a document's file and its tasks from the index."""
+    def remove(
+        self,
+        doc_id: str | None,
+        key: str,
+        progress: gr.Progress = gr.Progress(),  # noqa: B008 (Gradio's idiom)
+    ) -> Iterator[str]:
+        """Remove a document's file and its tasks from the index: the ingest's stage as it runs, as an
+        upload shows it, then the outcome and the stages it went through."""
         refusal = self._refusal(key)
         if refusal:
-            return message_html(refusal, "warning")
+            yield message_html(refusal, "warning")
+            return
         if not doc_id:
-            return message_html("Pick the document to remove first.", "warning")
+            yield message_html("Pick the document to remove first.", "warning")
+            return
+        watch = IngestWatch()
+        removing = _in_worker(lambda tracker: self.shelf.remove(doc_id, tracker), watch, "remove")
+        yield from _polls(f"Removing {doc_id}", watch, removing, progress)
         try:
-            entry = self.shelf.remove(doc_id)
+            entry = removing.result()
         except (DocumentNotFoundError, IngestBusyError, IndexUnavailableError) as exc:
-            return message_html(f"{doc_id} was not removed: {_reason(exc)}", "warning")
-        return message_html(f"Removed “{entry.id}” ({entry.file or entry.title}).")
+            yield message_html(f"{doc_id} was not removed: {_reason(exc)}", "warning")
+            return
+        except Exception as exc:  # never a stack trace in the page; the log has it
+            logger.exception("removing a document from the UI failed")
+            yield message_html(f"{doc_id} was not removed: {exc}", "warning")
+            return
+        outcome = message_html(f"Removed “{entry.id}” ({entry.file or entry.title}).")
+        yield outcome + _stages_html(watch.finished())
 
     def _refusal(self, key: str) -> str | None:
         """Why a change is not allowed with this admin key, or None."""
@@ -164,45 +175,28 @@ class DocumentsTab:
         return None
 
 
-class IngestWatch:
-    """The stages of an ingest running in another thread, as the upload handler reads them between polls.
+def _in_worker(
+    work: Callable[[IngestProgress], DocumentEntry], watch: IngestWatch, name: str
+) -> Future[DocumentEntry]:
+    """Run a change in a thread of its own with the watch's progress, the request's context (its id in the
+    log lines) going with it; the thread ends with the change."""
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"policyqa-ui-{name}")
+    try:
+        return pool.submit(contextvars.copy_context().run, work, watch.progress())
+    finally:
+        pool.shutdown(wait=False)
 
-    Gradio's progress tracker belongs to the handler's thread (its event context), so the ingest only
-    records here and the handler shows what it finds."""
 
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._stages: list[list[Any]] = []  # [name, done, total] of each stage started, in order
-
-    def progress(self) -> IngestProgress:
-        return IngestProgress(start=self._start, advance=self._advance)
-
-    def _start(self, stage: str, total: int) -> None:
-        """A stage starts; the stage running now told again (the ingest sizes "embedding", then the store
-        does) starts over with the new size, as the CLI's bar does."""
-        with self._lock:
-            if self._stages and self._stages[-1][0] == stage:
-                self._stages[-1][1:] = [0, total]
-            else:
-                self._stages.append([stage, 0, total])
-
-    def _advance(self, count: int) -> None:
-        with self._lock:
-            if self._stages:
-                self._stages[-1][1] += count
-
-    def now(self) -> tuple[str, int, int]:
-        """(stage, done, total) of the stage running now; total 0 when its size is unknown."""
-        with self._lock:
-            if not self._stages:
-                return "starting", 0, 0
-            stage, done, total = self._stages[-1]
-            return str(stage), int(done), int(total)
-
-    def finished(self) -> list[tuple[str, int, int]]:
-        """Every stage started so far, (name, done, total), in order."""
-        with self._lock:
-            return [(str(n), int(d), int(t)) for n, d, t in self._stages]
+def _polls(
+    label: str, watch: IngestWatch, running: Future[DocumentEntry], progress: gr.Progress
+) -> Iterator[str]:
+    """The status while a change runs, every PROGRESS_POLL_S: Gradio's bar and the stages so far."""
+    while True:
+        stage, done, total = watch.now()
+        progress((done, total or None), desc=f"{label}: {stage}", unit="texts")
+        yield _progress_html(label, watch)
+        if futures.wait([running], timeout=PROGRESS_POLL_S).done:
+            return
 
 
 def _stage_text(stage: str, done: int, total: int) -> str:
@@ -215,10 +209,10 @@ def _stages_html(stages: list[tuple[str, int, int]]) -> str:
     return f'<ol class="ingest-stages">{items}</ol>' if items else ""
 
 
-def _progress_html(name: str, watch: IngestWatch) -> str:
+def _progress_html(label: str, watch: IngestWatch) -> str:
     stage, done, total = watch.now()
     head = message_html(
-        f"Indexing {name}: {_stage_text(stage, done, total)}… the current index keeps answering meanwhile."
+        f"{label}: {_stage_text(stage, done, total)}… the current index keeps answering meanwhile."
     )
     return head + _stages_html(watch.finished())
 
