@@ -136,6 +136,38 @@ def test_only_when_and_why_questions_and_since_clauses_carry_a_premise():
     assert ask("When is it due?").premise is None  # too little to look up
 
 
+def test_a_claim_that_something_ended_or_a_figure_needs_a_sentence_that_says_so():
+    """A sentence about nurse training that says nothing of its ending, or gives another figure, does not
+    confirm the claim; the refusal quotes what the documents say instead."""
+    check = FalsePremise(min_similarity=0.55)
+    similar = Support(0.8, True)
+
+    def refusal(text: str, unit: Task = TRAINED) -> Refusal | None:
+        return check.check(ask(text), Found([unit], 0.8, True, premise=similar))
+
+    ended = refusal("Why did the plan abolish nurse training for rural clinics?")
+    assert ended is not None and ended.code is RefusalCode.FALSE_PREMISE
+    assert "Train 35,000 nurses for rural clinics in 2022." in ended.message
+    stopped = TRAINED.model_copy(
+        update={"sentences": ["Stop the old nurse training scheme for rural clinics."]}
+    )
+    assert refusal("Why did the plan abolish nurse training for rural clinics?", stopped) is None
+    assert refusal("Why does the plan train 3,500 nurses for rural clinics?") is not None
+    assert refusal("Why does the plan train 35000 nurses for rural clinics?") is None
+    assert refusal("Why did the plan set a March deadline for nurse training?") is not None
+    # "by the end of" is a deadline, not an ending; a task reference is where, not a figure
+    assert (
+        ask("Why must task 6 train nurses by the end of 2022?").premise == "train nurses by the end of 2022"
+    )
+    assert refusal("Why does task 6 train nurses for rural clinics?") is None
+
+
+def test_a_claim_put_for_confirmation_carries_a_premise():
+    question = ask("The plan trains 35,000 nurses for rural clinics, right?")
+    assert question.premise == "trains 35,000 nurses for rural clinics"
+    assert ask("Nurse training is free now, isn't it?").premise == "Nurse training is free now"
+
+
 def test_departments_are_searched_as_each_document_writes_them():
     written = NURSES.model_copy(
         update={"departments_as_written": ["National Medical Insurance Bureau", "Ministry of Finance"]}
@@ -183,7 +215,7 @@ def test_what_a_question_is_about_leaves_out_times_pronouns_and_context():
 
 
 def test_a_year_that_scopes_the_question_is_a_filter_not_a_search_word():
-    """"in 2021" is applied as the year filter; as a search word it would match every title of that year."""
+    """ "in 2021" is applied as the year filter; as a search word it would match every title of that year."""
     scoped = ask("Is there help for carers of disabled children in 2021?")
     assert scoped.years == [2021]
     assert "2021" not in scoped.query and "carers" in scoped.query

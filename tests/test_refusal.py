@@ -64,12 +64,21 @@ REFUSED = [
     # a question taking as given what no sentence says: refused for that, not for a word it uses
     ("When will hospital care become free for everyone?", [], "free for everyone", "false_premise"),
     ("What's the budget for that?", CANCER, "no figure for budget", "figure_not_given"),
+    # a claim the documents contradict: refused, quoting what they say instead
+    (
+        "Why did the 2021 plan cancel family doctor contract services?",
+        [],
+        "What they say: 2021",
+        "false_premise",
+    ),
+    ("The 2022 summary has telemedicine covering 80% of counties, right?", [], "80%", "false_premise"),
 ]
 
 ANSWERED = [
     # (question, history, the unit cited first, a phrase the answer must hold)
     ("How many general practitioners are to be trained under the 2022 tasks?", [], "2022-6", "35,000"),
     ("What share of districts and counties should telemedicine cover?", [], "2022-6", "95%"),
+    ("The 2022 summary has telemedicine covering 95% of districts and counties, right?", [], "2022-6", "95%"),
     (
         "How many policies on the equal treatment of resident physicians does the 2022 summary name?",
         [],

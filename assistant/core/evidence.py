@@ -95,6 +95,14 @@ class EvidenceGatherer:
             else:
                 found = self.found(question, units, self._confidence(evidence), evidence.timings)
                 evidence.refusal = self.checks.first(self.checks.retrieved, question, found)
+        elif question.premise and not question.chinese:
+            # a list or a named task answers what is asked, yet the question's premise must still hold
+            # ("since the plan set X as the deadline, what else was due then?"), judged on the tasks the
+            # question names, else on what its words find
+            named = evidence.direct if question.task_refs else []
+            units = [*named, *(h.unit for h in evidence.hits if h.unit not in named)][:3]
+            found = self.found(question, units, self._confidence(evidence), evidence.timings)
+            evidence.refusal = self.checks.first(self.checks.premised, question, found)
         if question.intent is Intent.COMPARE and not evidence.refusal:
             evidence.direct = self.per_year_tasks(question, evidence)
         return evidence

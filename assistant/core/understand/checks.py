@@ -8,6 +8,7 @@ the code of the check, or None. `refusal_checks` lists them, in the order they r
 
 from __future__ import annotations
 
+import calendar
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -241,11 +242,28 @@ class UnsupportedFocus:
         )
 
 
-class FalsePremise:
-    """A when/why question whose premise no found sentence states: "when will care become free for all?".
+# Verbs by which a question claims that a policy ended something ("why did the plan abolish X?"); not the
+# deadline's "by the end of", nor "one-stop"
+ENDING = re.compile(
+    r"(?<!-)\b(?:abolish\w*|bann?(?:ed|ing|s)?|scrap\w*|stop(?:s|ped|ping)?|cancel\w*|prohibit\w*|forb[ia]d\w*"
+    r"|freez\w*|froze\w*|cut(?:s|ting)?|remov\w*|eliminat\w*|halt\w*|suspend\w*|discontinu\w*|withdr[ae]w\w*"
+    r"|outlaw\w*|axed?|drop(?:s|ped)?|end(?:s|ed)?(?! of\b))\b",
+    re.IGNORECASE,
+)
+# A figure or month a claim states: each must be written in a sentence that supports it
+CLAIMED_FIGURE = re.compile(
+    rf"\b(?!20\d\d\b)\d[\d,.]*%?|\b(?:{'|'.join(m for m in calendar.month_name[1:])})\b", re.IGNORECASE
+)
 
-    The premise is supported when one sentence holds its words or means much the same; otherwise the
-    question presupposes what the documents do not say, and any answer would seem to confirm it.
+
+class FalsePremise:
+    """A when/why question (or a claim put for confirmation) whose premise no found sentence states: "when
+    will care become free for all?", "why did the plan abolish X?" when it promotes X.
+
+    The premise is supported when one sentence holds its words or means much the same, and, when it claims
+    that something ended or states a figure or month, when a sentence says so too: a sentence about X that
+    says nothing of its ending, or gives another figure, does not confirm the claim. Otherwise the question
+    presupposes what the documents do not say, and any answer would seem to confirm it.
     """
 
     def __init__(self, min_similarity: float) -> None:
@@ -253,12 +271,48 @@ class FalsePremise:
 
     def check(self, question: Question, found: Found) -> Refusal | None:
         support = found.premise
-        if question.premise is None or support is None:
+        premise = question.premise
+        if premise is None or support is None:
             return None
-        if support.present or support.similarity >= self.min_similarity:
+        if (support.present or support.similarity >= self.min_similarity) and self._stated(premise, found):
             return None
-        message = f"The question assumes \u201c{question.premise}\u201d, which the documents do not say."
+        message = f"The question assumes \u201c{premise}\u201d, which the documents do not say."
+        if said := self._said_instead(premise, found):
+            message += f" What they say: {said}"
         return Refusal(code=RefusalCode.FALSE_PREMISE, message=message)
+
+    @staticmethod
+    def _said_instead(premise: str, found: Found) -> str | None:
+        """The found sentence about what the premise names (most of its words), to set the claim right:
+        "… encourage the implementation of an annual salary system" for "abolish the annual salary system"."""
+        subject = content_words(ENDING.sub(" ", CLAIMED_FIGURE.sub(" ", premise))) - GENERIC_TERMS
+        if len(subject) < 2:
+            return None
+        scored = [
+            (len(subject & content_words(s)), u.label, s) for u in found.units for s in u.sentences
+        ]
+        overlap, label, sentence = max(scored, default=(0, "", ""), key=lambda t: t[0])
+        return f"{label}: \u201c{sentence}\u201d" if overlap * 2 >= len(subject) + 1 else None
+
+    @staticmethod
+    def _stated(premise: str, found: Found) -> bool:
+        """Whether a found sentence states the premise's ending and figures, about what the premise names."""
+        subject = content_words(ENDING.sub(" ", CLAIMED_FIGURE.sub(" ", premise))) - GENERIC_TERMS
+        ends = bool(ENDING.search(premise))
+        figures = {_figure(f) for f in CLAIMED_FIGURE.findall(premise)}
+        for sentence in (s for u in found.units for s in statements(u)):
+            if ends and not ENDING.search(sentence):
+                continue
+            if not figures <= {_figure(f) for f in CLAIMED_FIGURE.findall(sentence)}:
+                continue
+            if not subject or subject & content_words(sentence):
+                return True
+        return False
+
+
+def _figure(text: str) -> str:
+    """A figure as compared: "35,000" and "35000" alike, "95%" and "95" apart, months by name."""
+    return text.lower().replace(",", "").rstrip(".")
 
 
 class WeakMatch:
@@ -280,6 +334,7 @@ class RefusalChecks:
 
     retrieved: list[RefusalCheck]
     follow_up: list[RefusalCheck]
+    premised: list[RefusalCheck]  # for a question answered by a list or a named task: its premise only
 
     @staticmethod
     def first(checks: Sequence[RefusalCheck], question: Question, found: Found) -> Refusal | None:
@@ -298,10 +353,11 @@ def refusal_checks(
     premise_similarity: float,
 ) -> RefusalChecks:
     """Every refusal check PolicyQA runs, configured here and nowhere else."""
+    premise = FalsePremise(premise_similarity)
     asked_for: list[RefusalCheck] = [
         UnknownNames(vocabulary),
         PersonNotNamed(),
-        FalsePremise(premise_similarity),
+        premise,
         UnsupportedFocus(focus_similarity, trust_similarity),
     ]
     return RefusalChecks(
@@ -314,4 +370,5 @@ def refusal_checks(
         ],
         # a follow-up answered from the units the conversation was about: no retrieval to judge by
         follow_up=[*asked_for, FigureNotGiven(), InstancesNotNamed()],
+        premised=[premise],
     )

@@ -229,7 +229,10 @@ NAMED_INSTANCES = re.compile(
 # plan caps drug prices], how…": the documents must say it for the question to have an answer
 PREMISE = re.compile(
     rf"^\s*(?:when|why)\s+{AUXILIARY}\s+(?P<asked>.+?)\s*[?.!]*$"
-    r"|^\s*(?:since|given that|now that)\s+(?P<given>[^,]+),",
+    r"|^\s*(?:since|given that|now that)\s+(?P<given>[^,]+),"
+    # a claim put for confirmation: "the 2022 tasks require X, right?"
+    r"|^\s*(?P<claimed>[^?]+?),?\s+"
+    r"(?:right|correct|true|isn't it|aren't they|don't they|doesn't it)\s*\?\s*$",
     re.IGNORECASE,
 )
 CALENDAR_WORDS = {m.lower() for m in calendar.month_name[1:]} | {d.lower() for d in calendar.day_name}
@@ -478,7 +481,10 @@ def _premise(text: str) -> str | None:
     match = PREMISE.search(text)
     if match is None:
         return None
-    claim = DOCUMENT_REFERENCE.sub(" ", match["asked"] or match["given"]).strip()
+    claim = match["asked"] or match["given"] or match["claimed"]
+    for pattern in TASK_REFS:  # "task 4 of 2021" names where, not what is claimed (nor a figure)
+        claim = pattern.sub(" ", claim)
+    claim = re.sub(r"\s+", " ", DOCUMENT_REFERENCE.sub(" ", claim)).strip()
     return claim if len(key_terms(claim)) >= 2 else None
 
 
