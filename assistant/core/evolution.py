@@ -10,6 +10,7 @@ Nothing here depends on how many documents or years are indexed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -96,11 +97,17 @@ class TopicFollower:
         return best
 
     def follow(
-        self, topic: str, anchor: Task | None = None, embedding: list[float] | None = None
+        self,
+        topic: str,
+        anchor: Task | None = None,
+        embedding: list[float] | None = None,
+        names_topic: Callable[[Task], bool] | None = None,
     ) -> TopicLine:
         """The topic's line: the anchor's alignment line where the chain has one, each other document's
-        best task when it matches the topic nearly as well as the best match anywhere. `embedding` is the
-        topic's query embedding when the caller has it (one embedding serves every search)."""
+        best task when it matches the topic nearly as well as the best match anywhere, or when
+        `names_topic` says it holds the topic's rare words (a name such as "Sanming", which the embedding
+        of a short topic scores low). `embedding` is the topic's query embedding when the caller has it
+        (one embedding serves every search)."""
         embedding = embedding or self.library.retriever.embed(topic)
         topic_vector = np.asarray(embedding, dtype=np.float32)
         topic_vector /= np.linalg.norm(topic_vector) or 1.0
@@ -123,8 +130,10 @@ class TopicFollower:
                 if task is not None:
                     break
                 task, link = self.continuation(earlier.task, doc)
-            if task is None and doc in picks and picks[doc][2] >= floor:
-                task = picks[doc][0]
+            if task is None and doc in picks:
+                pick = picks[doc][0]
+                if picks[doc][2] >= floor or (names_topic is not None and names_topic(pick)):
+                    task = pick
             if task is None:
                 absent.append(doc)
                 continue

@@ -414,14 +414,31 @@ class ReformComposer:
         return sentences or Refusal("No task of the earlier notice continues in the later one.")
 
     def _link_sentences(self, pair: PairAlignment) -> list[str]:
-        """One sentence per continued task: the later task, the earlier one it continues, what changed."""
-        return [self._link_sentence(link) for link in pair.links if link.from_id and link.to_id]
+        """One sentence per continued task: the later task, the earlier one it continues, what changed;
+        nearest the topic first when the question lists tasks on a topic."""
+        links = {link.to_id: link for link in pair.links if link.from_id and link.to_id}
+        units = self.view.library.units
+        ordered = self._topic_first([units[i] for i in links if i])
+        return [self._link_sentence(links[t.id]) for t in ordered]
 
     def _tasks_of(self, pair: PairAlignment, status: LinkStatus) -> list[Task]:
-        """The pair's new tasks (of the later notice) or dropped tasks (of the earlier one)."""
+        """The pair's new tasks (of the later notice) or dropped tasks (of the earlier one); nearest the
+        topic first when the question lists them on a topic."""
         units = self.view.library.units
         ids = [lk.to_id if status is LinkStatus.NEW else lk.from_id for lk in pair.of_status(status)]
-        return [units[i] for i in ids if i]
+        return self._topic_first([units[i] for i in ids if i])
+
+    def _topic_first(self, tasks: list[Task]) -> list[Task]:
+        """`tasks` in the order of their nearness to the question's topic when it lists tasks on a topic
+        ("which 2021 tasks on disease control were dropped"), else as given. Every task stays: the list is
+        the alignment's, the topic only says which of its tasks the asker looks for first."""
+        if not (self.question.topic and self.question.listing) or len(tasks) < 2:
+            return tasks
+        topic_vector = np.asarray(self._topic_embedding()[1], dtype=np.float32)
+        topic_vector /= np.linalg.norm(topic_vector) or 1.0
+        follower = TopicFollower(self.view)
+        nearness = {t.id: follower.nearest(t, topic_vector)[1] for t in tasks}
+        return sorted(tasks, key=lambda t: -nearness[t.id])
 
     def _link_sentence(self, link: TaskLink) -> str:
         units = self.view.library.units
@@ -478,10 +495,10 @@ class ReformComposer:
         ):
             topic = frame.sub(" ", topic)
         topic = re.sub(r"\b20\d\d\b", " ", topic)
-        if self.question.intent is not ReformIntent.EVOLVED:
-            # a status question's topic is short: without the words that frame it ("was the … task in")
-            kept = [w for w in topic.split() if not content_words(w) <= FRAMING]
-            topic = " ".join(kept) or topic
+        # without the words that frame it ("was the … task in", "how did the work on … evolve between the
+        # two notices"): they would pull the topic towards a summary's framing sentences ("the work task …")
+        kept = [w for w in topic.split() if not content_words(w) <= FRAMING]
+        topic = " ".join(kept) or topic
         if self.glossary_path is not None:
             topic = read_question(topic, [], self.glossary_path).query  # glossary applied, framing removed
         return topic
@@ -500,7 +517,9 @@ class ReformComposer:
         if start is None:
             return Refusal("No task matches this topic.")
         topic, embedding = self._topic_embedding()
-        line = TopicFollower(self.view).follow(topic, anchor=start, embedding=embedding)
+        line = TopicFollower(self.view).follow(
+            topic, anchor=start, embedding=embedding, names_topic=self._names_topic
+        )
         weak = not line.stages or max(stage.similarity for stage in line.stages) < MATCH_FLOOR
         if weak and not any(self._names_topic(stage.task) for stage in line.stages):
             return Refusal("No task of the indexed notices matches this topic.", RefusalCode.WEAK_MATCH)
@@ -537,8 +556,14 @@ class ReformComposer:
         ]
         if not hits:
             return None
-        close = [h.unit for h in hits[:3] if h.similarity >= hits[0].similarity - CLOSE_MATCH]
-        return next((t for t in close if len(self.view.history(t.id)) > 1), hits[0].unit)
+        # a topic is a short phrase: among the first hits, its meaning is judged by the embedding, not by
+        # how often a task repeats its generic words ("prevention" in every disease-control task)
+        best = max(hits[:3], key=lambda h: h.similarity)
+        close = sorted(
+            (h for h in hits[:3] if h.similarity >= best.similarity - CLOSE_MATCH),
+            key=lambda h: -h.similarity,
+        )
+        return next((h.unit for h in close if len(self.view.history(h.unit.id)) > 1), best.unit)
 
     def _due(self) -> list[str] | Refusal:
         """Every dated deadline in the question's window (and of the department it names), by month."""
