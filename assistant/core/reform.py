@@ -62,6 +62,8 @@ from index.align import (
 from index.departments import DEPARTMENT_ALIASES, canonical_department
 from index.model import Deadline, Task, UnitKind
 
+# a question on the tasks two departments share ("which tasks do the MOF and the NHC lead together?")
+JOINTLY = re.compile(r"\b(?:together|jointly|both|in common|shared?|co-?lead\w*)\b")
 CLOSE_MATCH = 0.05  # dense similarity within which another task matches a topic "almost as well"
 
 
@@ -482,6 +484,16 @@ class ReformComposer:
         held = rare & content_words(" ".join([task.title, *task.sentences]))
         return bool(held) and 2 * len(held) >= len(rare)
 
+    def _holds_named_topic(self, task: Task) -> bool:
+        """Whether `task` holds every name the question gives its topic: a capitalised word after the
+        first ("Sanming", "Healthy China") that is rare in the tasks (under `RARE_SHARE`). A common word
+        such as "doctors" is no name: a task holding it is not on the topic for that."""
+        words = self.view.library.task_words
+        capitalised = re.findall(r"(?<=[\w,;:)] )[A-Z][a-z]+", self.question.original)
+        topic = topic_words(self._topic_embedding()[0])
+        names = {w for w in content_words(" ".join(capitalised)) & topic if words.share(w) < RARE_SHARE}
+        return bool(names) and names <= content_words(" ".join([task.title, *task.sentences]))
+
     def _topic(self) -> str:
         """What a question on one topic is about: the question without its framing, the glossary applied."""
         topic = self.text
@@ -518,7 +530,7 @@ class ReformComposer:
             return Refusal("No task matches this topic.")
         topic, embedding = self._topic_embedding()
         line = TopicFollower(self.view).follow(
-            topic, anchor=start, embedding=embedding, names_topic=self._names_topic
+            topic, anchor=start, embedding=embedding, names_topic=self._holds_named_topic
         )
         weak = not line.stages or max(stage.similarity for stage in line.stages) < MATCH_FLOOR
         if weak and not any(self._names_topic(stage.task) for stage in line.stages):
@@ -591,12 +603,25 @@ class ReformComposer:
         return list(dict.fromkeys(sentences))
 
     def _leads(self) -> list[str] | Refusal:
+        """The tasks the named department leads in one year; with two or more departments named, the tasks
+        each leads (in task order), or with "together", "jointly", "both" the tasks all of them lead."""
         view = self.view
-        name = self.question.departments[0]
-        try:
-            tasks = view.department_tasks(name)
-        except UnknownDepartmentError:
-            return Refusal(f"No indexed task names the {name} as a lead department.")
+        names = list(dict.fromkeys(self.question.departments))
+        led: dict[str, list[Task]] = {}
+        for name in names:
+            try:
+                led[name] = view.department_tasks(name)
+            except UnknownDepartmentError:
+                return Refusal(f"No indexed task names the {name} as a lead department.")
+        order = {t.id: i for i, t in enumerate(view.library.tasks)}
+        if len(names) > 1 and JOINTLY.search(self.text):
+            shared = set.intersection(*({t.id for t in tasks} for tasks in led.values()))
+            tasks = [t for t in led[names[0]] if t.id in shared]
+            if not tasks:
+                return Refusal(f"No indexed task names all of {', '.join(names)} as lead departments.")
+        else:
+            tasks = sorted({t.id: t for ts in led.values() for t in ts}.values(), key=lambda t: order[t.id])
+        name = " and the ".join(names)
         years = sorted({t.year for t in tasks})
         # "this year", or no year: the latest notice that names it
         year = self.years[-1] if self.years else years[-1]
@@ -605,7 +630,7 @@ class ReformComposer:
             return Refusal(f"The {year} notice names no task led by the {name} (it leads tasks in {years}).")
         sentences = []
         for task in chosen:
-            written = [w for w in task.departments_as_written if canonical_department(w) == name]
+            written = [w for w in task.departments_as_written if canonical_department(w) in names]
             detail = f" ({', '.join(written)})" if written else ""
             sentences.append(cite(f"{capitalised(quoted(task))}{detail}", task.id))
         return sentences

@@ -69,7 +69,9 @@ DEADLINE_WORDS = re.compile(
     r"\b(?:due|deadlines?|dates?|dated|deliverables?"
     r"|(?:be|being|get|got|getting) (?:done|completed|finished|issued|delivered|met))\b"
 )
-LISTING = re.compile(r"^\W*(?:which|what|list)\b[^?]*\b(?:tasks|items|topics|areas|ones)\b")
+LISTING = re.compile(
+    r"^\W*(?:which|what|list)\b[^?]*\b(?:tasks|items|topics|areas|ones|jobs|themes|priorities)\b"
+)
 LISTS_DEADLINES = re.compile(r"\b(?:every|all|each|list)\b[^?]*\b(?:deadlines?|dates)\b|\bdeadlines\b")
 LEAD_WORDS = re.compile(
     r"\b(?:lead(?:s|ing)?|led|head(?:s|ed|ing)?|in charge|take charge|responsib\w*|involved|assigned"
@@ -103,7 +105,7 @@ FRAMING = content_words(
     "from between into onto through across over since until during within about any some "
     # filler nouns and the words of a deadline's frame ("the drug side of things", "by a specific date")
     "thing things stuff side get gets got getting specific particular fixed firm hard dated deliverable "
-    "deliverables two both again survive survived mentioned "
+    "deliverables two both again survive survived mentioned together jointly common shared co-lead "
     # pronouns and negations, which name no topic ("for them", "weren't carried")
     "it its they them their this that these those weren't wasn't isn't aren't didn't doesn't don't "
     "hasn't haven't"
@@ -157,6 +159,7 @@ class ReformQuestion:
     window: DeadlineWindow | None = None
     topic: bool = False  # it names a topic (a task's subject) beyond its framing
     listing: bool = False  # it asks for a list of tasks ("which 2021 tasks on … were dropped")
+    original: str = ""  # as asked: its capitalisation says which words are names
 
 
 def read_reform_question(
@@ -175,16 +178,17 @@ def read_reform_question(
     topic = bool(topic_words(text, named))
     change = _change_intent(text, topic)
     if change is not None:
-        return ReformQuestion(change, text, years, named, topic=topic, listing=bool(LISTING.search(text)))
+        listing = bool(LISTING.search(text))
+        return ReformQuestion(change, text, years, named, topic=topic, listing=listing, original=question)
     window = deadline_window(text, years)
     listed = (named or LISTS_DEADLINES.search(text)) and not topic  # "NDRC deadlines", "every deadline"
     asks_who = ASKS_FOR_DEPARTMENT.search(text)  # "who leads the task due in October?": not a deadline list
     if DEADLINE_WORDS.search(text) and (window is not None or listed) and not asks_who:
         if window is None and years:
             window = DeadlineWindow(f"{min(years)}-01", f"{max(years)}-12")
-        return ReformQuestion(ReformIntent.DUE, text, years, named, window)
+        return ReformQuestion(ReformIntent.DUE, text, years, named, window, original=question)
     if named and LEAD_WORDS.search(text) and not ASKS_FOR_DEPARTMENT.search(text) and not topic:
-        return ReformQuestion(ReformIntent.LEADS, text, years, named)
+        return ReformQuestion(ReformIntent.LEADS, text, years, named, original=question)
     return None
 
 
@@ -198,7 +202,7 @@ def _change_intent(text: str, topic: bool) -> ReformIntent | None:
         return ReformIntent.DROPPED
     if NEW_WORDS.search(text):
         return ReformIntent.NEW
-    listed = re.search(r"\b(tasks|items|topics|themes|priorities)\b", text)
+    listed = re.search(r"\b(tasks|items|topics|themes|priorities|jobs)\b", text)
     if CONTINUED_WORDS.search(text) and dated and (topic or listed):
         return ReformIntent.CONTINUED
     return None
