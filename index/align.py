@@ -9,10 +9,10 @@ summary is left out of the chain (any two documents can still be compared on dem
 Each pair of consecutive slots is aligned one-to-one: every (earlier task, later task) pair gets a score
 from the embedding similarity of their titles and sentences and the key terms they share; pairs are then
 taken greedily, best first, while both tasks are free and the score reaches `LINK_THRESHOLD`. A later task
-still unlinked then continues the free earlier task that holds one of its sentences nearly word for word, when
-one task clearly does (`restatement_links`: a summary's catch-all item restates sentences of several tasks). A linked pair
-is *changed* when its departments, deadlines or figures (targets) differ, otherwise *continued*; a later
-task with no counterpart is *new*, an earlier one *dropped*.
+still unlinked then continues the free earlier task that holds one of its sentences nearly word for word,
+when one task clearly does (`restatement_links`: a summary's catch-all item restates sentences of several
+tasks). A linked pair is *changed* when its departments, deadlines or figures (targets) differ, otherwise
+*continued*; a later task with no counterpart is *new*, an earlier one *dropped*.
 
 The result is stored with the index generation (the collection's metadata) and rebuilt incrementally: a
 pair whose two documents are unchanged keeps its stored alignment (its fingerprint matches).

@@ -56,7 +56,7 @@ def test_status_deadline_and_lead_questions_in_everyday_words(question: str, int
 
 
 def test_the_frame_of_a_deadline_question_is_no_topic() -> None:
-    """"by a particular date" and "them" frame the question: a department's deadline list, not a topic."""
+    """ "by a particular date" and "them" frame the question: a department's deadline list, not a topic."""
     read = read_reform_question("What does SASAC have to get done by a particular date?", DEPARTMENTS, share)
     assert read is not None and read.intent is ReformIntent.DUE and not read.topic
     assert read.departments == [DEPARTMENTS[2]]
@@ -65,7 +65,12 @@ def test_the_frame_of_a_deadline_question_is_no_topic() -> None:
 def _task(task_id: str, number: int) -> Task:
     doc_id = task_id.split("-")[0]
     return Task(
-        id=task_id, doc_id=doc_id, year=int(doc_id), kind=UnitKind.TASK, number=number, title="t",
+        id=task_id,
+        doc_id=doc_id,
+        year=int(doc_id),
+        kind=UnitKind.TASK,
+        number=number,
+        title="t",
         sentences=["a", "b"],
     )
 
@@ -121,7 +126,7 @@ def test_a_status_question_on_a_topic_only_one_year_has_names_that_year(service:
 
 
 def test_the_topic_task_is_the_one_nearest_in_meaning(service: PolicyQA) -> None:
-    """"coronavirus" becomes "epidemic virus" (glossary): BM25 favours the disease-control task that says
+    """ "coronavirus" becomes "epidemic virus" (glossary): BM25 favours the disease-control task that says
     "prevention" most; the embedding finds the new-crown-pneumonia task."""
     assert cited(service, "has the coronavirus work been dropped in 2022?") == ["2021-12"]
 
@@ -140,10 +145,15 @@ def test_an_evolution_answer_quotes_the_topic_not_the_summarys_framing(service: 
 
 
 def test_two_departments_lead_their_shared_tasks_together_or_each_their_own(service: PolicyQA) -> None:
-    # Ministry of Education: 2021 tasks 4, 6, 9, 13, 14, 15, 18; Ministry of Finance: 2, 4, 5, 6, 10, 12, 13, 15
-    together = service.ask("Which tasks do the Ministry of Finance and the Ministry of Education lead jointly?")
+    # Ministry of Education: 2021 tasks 4, 6, 9, 13, 14, 15, 18
+    # Ministry of Finance: 2021 tasks 2, 4, 5, 6, 10, 12, 13, 15
+    together = service.ask(
+        "Which tasks do the Ministry of Finance and the Ministry of Education lead jointly?"
+    )
     assert [c.id for c in together.citations] == ["2021-4", "2021-6", "2021-13", "2021-15"], together.answer
     assert together.grounding == 1.0, together.unsupported
     # without "together", each one's tasks, in task order, each once
-    each = cited(service, "What do the Ministry of Civil Affairs and the General Administration of Customs lead?")
+    each = cited(
+        service, "What do the Ministry of Civil Affairs and the General Administration of Customs lead?"
+    )
     assert each == ["2021-12", "2021-13", "2021-14"]

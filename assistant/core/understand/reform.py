@@ -51,7 +51,7 @@ CONTINUED_WORDS = re.compile(
     r"\b(continued?|carr(?:y|ied) (?:over|forward|on|into)|kept|keep|retained?"
     r"|still (?:there|listed|included|on|in|part of|a (?:task|priority|thing))"
     r"|stay(?:ed|s)? (?:on|in)|remain(?:ed|s)? (?:on|in)|surviv(?:e|ed|es)|ma(?:k|d)es? it (?:in)?to"
-    r"|(?:mentioned|named|listed|included|appear(?:ed|s)?|featured?|show(?:ed|s)? up|come up|came up) again)\b"
+    r"|(?:mentioned|named|listed|included|appear(?:ed|s)?|featured?|show(?:ed|s)? up|c[oa]me up) again)\b"
 )
 EVOLVED_WORDS = re.compile(
     r"\b(evolved?|evolution|developed over|over the years|across (?:the )?(?:years|notices)|over time"
