@@ -68,13 +68,20 @@ class TopicFollower:
         self.library = view.library
 
     def nearest(self, task: Task, topic_vector: np.ndarray) -> tuple[str, float]:
-        """The task's sentence nearest the topic (its title when it has none) and that similarity."""
+        """The task's sentence nearest the topic (its title when it has none) and that similarity.
+
+        A summary's heading sentence, the one its title was taken from ('The "Working Tasks" are clear,
+        strengthening …'), says nothing the title does not: another sentence is quoted when there is one."""
         vectors = self.library.sentence_vectors(task)  # [title, *sentences]
         similarities = vectors @ topic_vector
         if not task.sentences:
             return task.title, float(similarities[0])
-        best = int(np.argmax(similarities[1:]))
-        return task.sentences[best], float(max(similarities[1 + best], similarities[0]))
+        title = task.title.lower().rstrip(".")
+        quotable = [i for i, s in enumerate(task.sentences) if title not in s.lower()] or list(
+            range(len(task.sentences))
+        )
+        best = max(quotable, key=lambda i: float(similarities[1 + i]))
+        return task.sentences[best], float(max(similarities[1:].max(), similarities[0]))
 
     def continuation(self, task: Task, doc: str) -> tuple[Task | None, TaskLink | None]:
         """The task of `doc` that the alignment links to `task` (a stored consecutive pair only)."""

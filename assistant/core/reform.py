@@ -507,10 +507,10 @@ class ReformComposer:
         ):
             topic = frame.sub(" ", topic)
         topic = re.sub(r"\b20\d\d\b", " ", topic)
-        # without the words that frame it ("was the … task in", "how did the work on … evolve between the
-        # two notices"): they would pull the topic towards a summary's framing sentences ("the work task …")
-        kept = [w for w in topic.split() if not content_words(w) <= FRAMING]
-        topic = " ".join(kept) or topic
+        if self.question.intent is not ReformIntent.EVOLVED:
+            # a status question's topic is short: without the words that frame it ("was the … task in")
+            kept = [w for w in topic.split() if not content_words(w) <= FRAMING]
+            topic = " ".join(kept) or topic
         if self.glossary_path is not None:
             topic = read_question(topic, [], self.glossary_path).query  # glossary applied, framing removed
         return topic
