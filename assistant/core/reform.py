@@ -507,6 +507,8 @@ class ReformComposer:
         ):
             topic = frame.sub(" ", topic)
         topic = re.sub(r"\b20\d\d\b", " ", topic)
+        # "the work on X" is X: "work" would draw the topic to a summary's 'The "Work Task" …' framing
+        topic = re.sub(r"\b(?:the\s+)?work\s+(?:on|of|about|for)\b", " ", topic)
         if self.question.intent is not ReformIntent.EVOLVED:
             # a status question's topic is short: without the words that frame it ("was the … task in")
             kept = [w for w in topic.split() if not content_words(w) <= FRAMING]
