@@ -10,6 +10,7 @@ Nothing here depends on how many documents or years are indexed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -67,13 +68,20 @@ class TopicFollower:
         self.library = view.library
 
     def nearest(self, task: Task, topic_vector: np.ndarray) -> tuple[str, float]:
-        """The task's sentence nearest the topic (its title when it has none) and that similarity."""
+        """The task's sentence nearest the topic (its title when it has none) and that similarity.
+
+        A summary's heading sentence, the one its title was taken from ('The "Working Tasks" are clear,
+        strengthening …'), says nothing the title does not: another sentence is quoted when there is one."""
         vectors = self.library.sentence_vectors(task)  # [title, *sentences]
         similarities = vectors @ topic_vector
         if not task.sentences:
             return task.title, float(similarities[0])
-        best = int(np.argmax(similarities[1:]))
-        return task.sentences[best], float(max(similarities[1 + best], similarities[0]))
+        title = task.title.lower().rstrip(".")
+        quotable = [i for i, s in enumerate(task.sentences) if title not in s.lower()] or list(
+            range(len(task.sentences))
+        )
+        best = max(quotable, key=lambda i: float(similarities[1 + i]))
+        return task.sentences[best], float(max(similarities[1:].max(), similarities[0]))
 
     def continuation(self, task: Task, doc: str) -> tuple[Task | None, TaskLink | None]:
         """The task of `doc` that the alignment links to `task` (a stored consecutive pair only)."""
@@ -96,11 +104,17 @@ class TopicFollower:
         return best
 
     def follow(
-        self, topic: str, anchor: Task | None = None, embedding: list[float] | None = None
+        self,
+        topic: str,
+        anchor: Task | None = None,
+        embedding: list[float] | None = None,
+        names_topic: Callable[[Task], bool] | None = None,
     ) -> TopicLine:
         """The topic's line: the anchor's alignment line where the chain has one, each other document's
-        best task when it matches the topic nearly as well as the best match anywhere. `embedding` is the
-        topic's query embedding when the caller has it (one embedding serves every search)."""
+        best task when it matches the topic nearly as well as the best match anywhere, or when
+        `names_topic` says it holds the topic's rare words (a name such as "Sanming", which the embedding
+        of a short topic scores low). `embedding` is the topic's query embedding when the caller has it
+        (one embedding serves every search)."""
         embedding = embedding or self.library.retriever.embed(topic)
         topic_vector = np.asarray(embedding, dtype=np.float32)
         topic_vector /= np.linalg.norm(topic_vector) or 1.0
@@ -123,8 +137,10 @@ class TopicFollower:
                 if task is not None:
                     break
                 task, link = self.continuation(earlier.task, doc)
-            if task is None and doc in picks and picks[doc][2] >= floor:
-                task = picks[doc][0]
+            if task is None and doc in picks:
+                pick = picks[doc][0]
+                if picks[doc][2] >= floor or (names_topic is not None and names_topic(pick)):
+                    task = pick
             if task is None:
                 absent.append(doc)
                 continue

@@ -62,6 +62,8 @@ from index.align import (
 from index.departments import DEPARTMENT_ALIASES, canonical_department
 from index.model import Deadline, Task, UnitKind
 
+# a question on the tasks two departments share ("which tasks do the MOF and the NHC lead together?")
+JOINTLY = re.compile(r"\b(?:together|jointly|both|in common|shared?|co-?lead\w*)\b")
 CLOSE_MATCH = 0.05  # dense similarity within which another task matches a topic "almost as well"
 
 
@@ -414,14 +416,31 @@ class ReformComposer:
         return sentences or Refusal("No task of the earlier notice continues in the later one.")
 
     def _link_sentences(self, pair: PairAlignment) -> list[str]:
-        """One sentence per continued task: the later task, the earlier one it continues, what changed."""
-        return [self._link_sentence(link) for link in pair.links if link.from_id and link.to_id]
+        """One sentence per continued task: the later task, the earlier one it continues, what changed;
+        nearest the topic first when the question lists tasks on a topic."""
+        links = {link.to_id: link for link in pair.links if link.from_id and link.to_id}
+        units = self.view.library.units
+        ordered = self._topic_first([units[i] for i in links if i])
+        return [self._link_sentence(links[t.id]) for t in ordered]
 
     def _tasks_of(self, pair: PairAlignment, status: LinkStatus) -> list[Task]:
-        """The pair's new tasks (of the later notice) or dropped tasks (of the earlier one)."""
+        """The pair's new tasks (of the later notice) or dropped tasks (of the earlier one); nearest the
+        topic first when the question lists them on a topic."""
         units = self.view.library.units
         ids = [lk.to_id if status is LinkStatus.NEW else lk.from_id for lk in pair.of_status(status)]
-        return [units[i] for i in ids if i]
+        return self._topic_first([units[i] for i in ids if i])
+
+    def _topic_first(self, tasks: list[Task]) -> list[Task]:
+        """`tasks` in the order of their nearness to the question's topic when it lists tasks on a topic
+        ("which 2021 tasks on disease control were dropped"), else as given. Every task stays: the list is
+        the alignment's, the topic only says which of its tasks the asker looks for first."""
+        if not (self.question.topic and self.question.listing) or len(tasks) < 2:
+            return tasks
+        topic_vector = np.asarray(self._topic_embedding()[1], dtype=np.float32)
+        topic_vector /= np.linalg.norm(topic_vector) or 1.0
+        follower = TopicFollower(self.view)
+        nearness = {t.id: follower.nearest(t, topic_vector)[1] for t in tasks}
+        return sorted(tasks, key=lambda t: -nearness[t.id])
 
     def _link_sentence(self, link: TaskLink) -> str:
         units = self.view.library.units
@@ -465,6 +484,16 @@ class ReformComposer:
         held = rare & content_words(" ".join([task.title, *task.sentences]))
         return bool(held) and 2 * len(held) >= len(rare)
 
+    def _holds_named_topic(self, task: Task) -> bool:
+        """Whether `task` holds every name the question gives its topic: a capitalised word after the
+        first ("Sanming", "Healthy China") that is rare in the tasks (under `RARE_SHARE`). A common word
+        such as "doctors" is no name: a task holding it is not on the topic for that."""
+        words = self.view.library.task_words
+        capitalised = re.findall(r"(?<=[\w,;:)] )[A-Z][a-z]+", self.question.original)
+        topic = topic_words(self._topic_embedding()[0])
+        names = {w for w in content_words(" ".join(capitalised)) & topic if words.share(w) < RARE_SHARE}
+        return bool(names) and names <= content_words(" ".join([task.title, *task.sentences]))
+
     def _topic(self) -> str:
         """What a question on one topic is about: the question without its framing, the glossary applied."""
         topic = self.text
@@ -478,6 +507,8 @@ class ReformComposer:
         ):
             topic = frame.sub(" ", topic)
         topic = re.sub(r"\b20\d\d\b", " ", topic)
+        # "the work on X" is X: "work" would draw the topic to a summary's 'The "Work Task" …' framing
+        topic = re.sub(r"\b(?:the\s+)?work\s+(?:on|of|about|for)\b", " ", topic)
         if self.question.intent is not ReformIntent.EVOLVED:
             # a status question's topic is short: without the words that frame it ("was the … task in")
             kept = [w for w in topic.split() if not content_words(w) <= FRAMING]
@@ -500,7 +531,9 @@ class ReformComposer:
         if start is None:
             return Refusal("No task matches this topic.")
         topic, embedding = self._topic_embedding()
-        line = TopicFollower(self.view).follow(topic, anchor=start, embedding=embedding)
+        line = TopicFollower(self.view).follow(
+            topic, anchor=start, embedding=embedding, names_topic=self._holds_named_topic
+        )
         weak = not line.stages or max(stage.similarity for stage in line.stages) < MATCH_FLOOR
         if weak and not any(self._names_topic(stage.task) for stage in line.stages):
             return Refusal("No task of the indexed notices matches this topic.", RefusalCode.WEAK_MATCH)
@@ -537,8 +570,14 @@ class ReformComposer:
         ]
         if not hits:
             return None
-        close = [h.unit for h in hits[:3] if h.similarity >= hits[0].similarity - CLOSE_MATCH]
-        return next((t for t in close if len(self.view.history(t.id)) > 1), hits[0].unit)
+        # a topic is a short phrase: among the first hits, its meaning is judged by the embedding, not by
+        # how often a task repeats its generic words ("prevention" in every disease-control task)
+        best = max(hits[:3], key=lambda h: h.similarity)
+        close = sorted(
+            (h for h in hits[:3] if h.similarity >= best.similarity - CLOSE_MATCH),
+            key=lambda h: -h.similarity,
+        )
+        return next((h.unit for h in close if len(self.view.history(h.unit.id)) > 1), best.unit)
 
     def _due(self) -> list[str] | Refusal:
         """Every dated deadline in the question's window (and of the department it names), by month."""
@@ -566,12 +605,25 @@ class ReformComposer:
         return list(dict.fromkeys(sentences))
 
     def _leads(self) -> list[str] | Refusal:
+        """The tasks the named department leads in one year; with two or more departments named, the tasks
+        each leads (in task order), or with "together", "jointly", "both" the tasks all of them lead."""
         view = self.view
-        name = self.question.departments[0]
-        try:
-            tasks = view.department_tasks(name)
-        except UnknownDepartmentError:
-            return Refusal(f"No indexed task names the {name} as a lead department.")
+        names = list(dict.fromkeys(self.question.departments))
+        led: dict[str, list[Task]] = {}
+        for name in names:
+            try:
+                led[name] = view.department_tasks(name)
+            except UnknownDepartmentError:
+                return Refusal(f"No indexed task names the {name} as a lead department.")
+        order = {t.id: i for i, t in enumerate(view.library.tasks)}
+        if len(names) > 1 and JOINTLY.search(self.text):
+            shared = set.intersection(*({t.id for t in tasks} for tasks in led.values()))
+            tasks = [t for t in led[names[0]] if t.id in shared]
+            if not tasks:
+                return Refusal(f"No indexed task names all of {', '.join(names)} as lead departments.")
+        else:
+            tasks = sorted({t.id: t for ts in led.values() for t in ts}.values(), key=lambda t: order[t.id])
+        name = " and the ".join(names)
         years = sorted({t.year for t in tasks})
         # "this year", or no year: the latest notice that names it
         year = self.years[-1] if self.years else years[-1]
@@ -580,7 +632,7 @@ class ReformComposer:
             return Refusal(f"The {year} notice names no task led by the {name} (it leads tasks in {years}).")
         sentences = []
         for task in chosen:
-            written = [w for w in task.departments_as_written if canonical_department(w) == name]
+            written = [w for w in task.departments_as_written if canonical_department(w) in names]
             detail = f" ({', '.join(written)})" if written else ""
             sentences.append(cite(f"{capitalised(quoted(task))}{detail}", task.id))
         return sentences

@@ -39,13 +39,19 @@ NEW_WORDS = re.compile(
     r"\bwhat(?:'s| is| are) new\b|\bnew (?:tasks|items)\b|\b(?:tasks|items) (?:are|were) new\b"
     r"|\bnew in (?:20\d\d|this year)\b|\bis (?:it|the [\w\s-]+) new\b"
 )
+# "not", "never" and the contracted "n't" ("weren't carried into 2022", "didn't make it into")
+_NOT = r"(?:\bnot|\bnever|n't)"
 DROPPED_WORDS = re.compile(
     r"\b(dropp?(?:ed|s|ing)?|removed|disappeared|discontinued|no longer (?:appear|listed|included)|left out"
-    r"|omitted|(?:not|never) (?:been )?(?:continued|carried (?:over|forward)|kept|retained)|no counterpart)\b"
+    r"|omitted|no counterpart)\b"
+    rf"|{_NOT} (?:been )?(?:continued|carried (?:over|forward|on|into)|kept|retained|ma(?:k|d)e it)\b"
 )
+# a topic said to carry on: "still on the list in 2022", "mentioned again in 2022", "survived into 2022"
 CONTINUED_WORDS = re.compile(
-    r"\b(continued?|carr(?:y|ied) (?:over|forward|on)|kept|keep|retained?|still (?:there|listed|included)"
-    r"|stay(?:ed|s)? (?:on|in)|remain(?:ed|s)? (?:on|in))\b"
+    r"\b(continued?|carr(?:y|ied) (?:over|forward|on|into)|kept|keep|retained?"
+    r"|still (?:there|listed|included|on|in|part of|a (?:task|priority|thing))"
+    r"|stay(?:ed|s)? (?:on|in)|remain(?:ed|s)? (?:on|in)|surviv(?:e|ed|es)|ma(?:k|d)es? it (?:in)?to"
+    r"|(?:mentioned|named|listed|included|appear(?:ed|s)?|featured?|show(?:ed|s)? up|c[oa]me up) again)\b"
 )
 EVOLVED_WORDS = re.compile(
     r"\b(evolved?|evolution|developed over|over the years|across (?:the )?(?:years|notices)|over time"
@@ -60,13 +66,16 @@ COMPARISON_FRAME = re.compile(
     r"|\b(?:changed|changes?|developed|compared?|in each notice|from year to year|year (?:by|on|to) year)\b"
 )
 DEADLINE_WORDS = re.compile(
-    r"\b(?:due|deadlines?|dates?|(?:be|being) (?:done|completed|finished|issued|delivered|met))\b"
+    r"\b(?:due|deadlines?|dates?|dated|deliverables?"
+    r"|(?:be|being|get|got|getting) (?:done|completed|finished|issued|delivered|met))\b"
 )
-LISTING = re.compile(r"^\W*(?:which|what|list)\b[^?]*\b(?:tasks|items|topics|areas|ones)\b")
+LISTING = re.compile(
+    r"^\W*(?:which|what|list)\b[^?]*\b(?:tasks|items|topics|areas|ones|jobs|themes|priorities)\b"
+)
 LISTS_DEADLINES = re.compile(r"\b(?:every|all|each|list)\b[^?]*\b(?:deadlines?|dates)\b|\bdeadlines\b")
 LEAD_WORDS = re.compile(
     r"\b(?:lead(?:s|ing)?|led|head(?:s|ed|ing)?|in charge|take charge|responsib\w*|involved|assigned"
-    r"|given to|jobs?|duties|role)\b"
+    r"|given to|jobs?|duties|role|(?:got|has|have|needs?) to do)\b"
 )
 # a question that asks for a department rather than about one ("which ministry is responsible for …")
 ASKS_FOR_DEPARTMENT = re.compile(
@@ -93,7 +102,13 @@ FRAMING = content_words(
     "trace track "
     "follow notices documents time period please month months hit meet reach fall falls set sets expected "
     "regulator regulators authority authorities agency agencies body bodies ministry department "
-    "from between into onto through across over since until during within about any some"
+    "from between into onto through across over since until during within about any some "
+    # filler nouns and the words of a deadline's frame ("the drug side of things", "by a specific date")
+    "thing things stuff side get gets got getting specific particular fixed firm hard dated deliverable "
+    "deliverables two both again survive survived mentioned together jointly common shared co-lead "
+    # pronouns and negations, which name no topic ("for them", "weren't carried")
+    "it its they them their this that these those weren't wasn't isn't aren't didn't doesn't don't "
+    "hasn't haven't"
 )
 # every reform intent needs one of these
 INTENT_WORDS = (
@@ -144,6 +159,7 @@ class ReformQuestion:
     window: DeadlineWindow | None = None
     topic: bool = False  # it names a topic (a task's subject) beyond its framing
     listing: bool = False  # it asks for a list of tasks ("which 2021 tasks on … were dropped")
+    original: str = ""  # as asked: its capitalisation says which words are names
 
 
 def read_reform_question(
@@ -162,16 +178,17 @@ def read_reform_question(
     topic = bool(topic_words(text, named))
     change = _change_intent(text, topic)
     if change is not None:
-        return ReformQuestion(change, text, years, named, topic=topic, listing=bool(LISTING.search(text)))
+        listing = bool(LISTING.search(text))
+        return ReformQuestion(change, text, years, named, topic=topic, listing=listing, original=question)
     window = deadline_window(text, years)
     listed = (named or LISTS_DEADLINES.search(text)) and not topic  # "NDRC deadlines", "every deadline"
     asks_who = ASKS_FOR_DEPARTMENT.search(text)  # "who leads the task due in October?": not a deadline list
     if DEADLINE_WORDS.search(text) and (window is not None or listed) and not asks_who:
         if window is None and years:
             window = DeadlineWindow(f"{min(years)}-01", f"{max(years)}-12")
-        return ReformQuestion(ReformIntent.DUE, text, years, named, window)
+        return ReformQuestion(ReformIntent.DUE, text, years, named, window, original=question)
     if named and LEAD_WORDS.search(text) and not ASKS_FOR_DEPARTMENT.search(text) and not topic:
-        return ReformQuestion(ReformIntent.LEADS, text, years, named)
+        return ReformQuestion(ReformIntent.LEADS, text, years, named, original=question)
     return None
 
 
@@ -185,7 +202,7 @@ def _change_intent(text: str, topic: bool) -> ReformIntent | None:
         return ReformIntent.DROPPED
     if NEW_WORDS.search(text):
         return ReformIntent.NEW
-    listed = re.search(r"\b(tasks|items|topics|themes|priorities)\b", text)
+    listed = re.search(r"\b(tasks|items|topics|themes|priorities|jobs)\b", text)
     if CONTINUED_WORDS.search(text) and dated and (topic or listed):
         return ReformIntent.CONTINUED
     return None
@@ -264,10 +281,17 @@ def next_month(month: str) -> str:
 
 
 def acronyms(name: str) -> set[str]:
-    """A name's acronyms: initials without minor words ("NMPA", "SAMR") and with "of" ("MOF", "MOHRSS")."""
+    """A name's acronyms: initials without minor words ("NMPA", "SAMR") and with "of" ("MOF", "MOHRSS"),
+    also with a hyphenated word as one initial and without a trailing "of the …" that says whose body it
+    is ("State-owned Assets Supervision and Administration Commission of the State Council" → "SASAC")."""
     words = name.replace("-", " ").split()
     with_of = "".join(w[0] for w in words if w.lower() not in MINOR_WORDS - {"of"}).upper()
-    return {acronym(name), with_of} - {""}
+    found = {acronym(name), with_of}
+    short = re.sub(r"\s+of the\s+.*$", "", name)
+    for variant in {name, short, re.sub(r"-\w+", "", name), re.sub(r"-\w+", "", short)}:
+        if len(initials := acronym(variant)) >= 3:  # two letters of a shortened name name too much
+            found.add(initials)
+    return found - {""}
 
 
 @cache
