@@ -162,6 +162,12 @@ def test_a_claim_that_something_ended_or_a_figure_needs_a_sentence_that_says_so(
     assert refusal("Why does task 6 train nurses for rural clinics?") is None
 
 
+def test_the_most_or_least_something_costs_asks_for_a_figure():
+    assert ask("What's the most a clinic may bill for a blood test?").figure is not None
+    assert ask("What is the least patients pay for a home visit?").figure is not None
+    assert ask("What is the most important task for nurses?").figure is None
+
+
 def test_a_claim_put_for_confirmation_carries_a_premise():
     question = ask("The plan trains 35,000 nurses for rural clinics, right?")
     assert question.premise == "trains 35,000 nurses for rural clinics"

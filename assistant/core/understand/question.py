@@ -179,7 +179,9 @@ WHAT_THE = (
 )
 QUANTITY = re.compile(
     rf"\bhow (many|much)\b|{WHAT_THE}(ratio|percentage|share|rate|amount|proportion|budget|price cap|cap|"
-    r"salary|wage|fee|fine|sum)\b|\b(reimbursement ratio|price cap|budget of)\b",
+    r"salary|wage|fee|fine|sum|maximum|minimum)\b|\b(reimbursement ratio|price cap|budget of)\b"
+    # "what's the most a hospital may charge": an amount, not "the most important task"
+    rf"|{WHAT_THE}(?:most|least)\s+(?:a|an|that|one|we|they|you|it|patients?|hospitals?|people)\b",
     re.IGNORECASE,
 )
 AUXILIARY = r"(?:does|do|did|is|are|was|were|will|would|should|can|could|must|has|have|had|may|shall)"
