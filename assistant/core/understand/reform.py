@@ -263,11 +263,14 @@ def next_month(month: str) -> str:
 # departments as people name them
 
 
-def acronyms(name: str) -> set[str]:
-    """A name's acronyms: initials without minor words ("NMPA", "SAMR") and with "of" ("MOF", "MOHRSS")."""
+@cache
+def acronyms(name: str) -> frozenset[str]:
+    """A name's acronyms: initials without minor words ("NMPA", "SAMR") and with "of" ("MOF", "MOHRSS").
+
+    Cached: every question is matched against every department's acronyms, token by token."""
     words = name.replace("-", " ").split()
     with_of = "".join(w[0] for w in words if w.lower() not in MINOR_WORDS - {"of"}).upper()
-    return {acronym(name), with_of} - {""}
+    return frozenset({acronym(name), with_of} - {""})
 
 
 @cache
