@@ -50,7 +50,7 @@ def _load_onnx_embedder(
 
 
 def use_model_tokenizer(model_path: str) -> None:
-    """Make the model's word-piece tokenizer llama-index's token counter, instead of tiktoken, which downloads;
+    """Make the model's word-piece tokenizer llama-index's token counter, not tiktoken (which downloads):
     llama-index only takes len() of the result, which an Encoding has.
 
     Set through `set_global_tokenizer`, which is what the `Settings.tokenizer` setter ends in: the setter

@@ -176,7 +176,11 @@ class VectorTable:
 
 
 def _query(
-    collection: Collection, table: VectorTable | None, embedding: Sequence[float], count: int, where: Where | None
+    collection: Collection,
+    table: VectorTable | None,
+    embedding: Sequence[float],
+    count: int,
+    where: Where | None,
 ) -> tuple[list[str], list[float]]:
     """Ids and cosine distances of the `count` vectors nearest `embedding` passing `where`: in memory when
     the collection is small and unfiltered, else by Chroma."""
@@ -184,7 +188,9 @@ def _query(
         return table.nearest(embedding, count)
     embeddings: list[Sequence[float]] = [embedding]
     # ids and distances only: the texts are in the catalog, and reading them back costs more than the search
-    result = collection.query(query_embeddings=embeddings, n_results=count, where=where, include=["distances"])
+    result = collection.query(
+        query_embeddings=embeddings, n_results=count, where=where, include=["distances"]
+    )
     distances = result["distances"][0] if result["distances"] else []
     return list(result["ids"][0]), [float(d) for d in distances]
 
