@@ -290,11 +290,8 @@ def mentioned_departments(
     if named := department_names(question):
         return named
     tokens = re.findall(r"[A-Za-z]+", question)
-    by_acronym = [
-        d
-        for d in departments
-        if any((t.isupper() or len(t) >= 4) and t.upper() in acronyms(d) for t in tokens if len(t) >= 2)
-    ]
+    maybe_acronyms = {t.upper() for t in tokens if len(t) >= 2 and (t.isupper() or len(t) >= 4)}
+    by_acronym = [d for d in departments if maybe_acronyms & acronyms(d)]
     if by_acronym:
         return by_acronym[:1]
     lowered = [t.lower() for t in tokens]
