@@ -58,7 +58,7 @@ def use_model_tokenizer(model_path: str) -> None:
     """
     from llama_index.core.utils import set_global_tokenizer
 
-    set_global_tokenizer(token_counter(model_path).encode)
+    set_global_tokenizer(token_counter(model_path).encode)  # type: ignore[arg-type]
 
 
 def load_embedder(

@@ -492,9 +492,9 @@ class HybridRetriever:
             unit = self.units.get(found.unit_id)
             if unit is None:
                 continue
-            hit = hits.get(found.unit_id)
-            if hit is None:  # a unit's text is joined from its sentences: only for a unit not found yet
-                hit = hits[found.unit_id] = Hit(unit=unit, score=0.0, chunk=unit.text)
+            if found.unit_id not in hits:  # a unit's text is joined from its sentences: only for a new unit
+                hits[found.unit_id] = Hit(unit=unit, score=0.0, chunk=unit.text)
+            hit = hits[found.unit_id]
             hit.score += self.sentence_weight / (self.rrf_k + rank)
             hit.sentence_similarity, hit.sentence_position = found.similarity, found.position
         if sentences:
