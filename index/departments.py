@@ -147,8 +147,9 @@ def department_names(query: str) -> list[str]:
     """Canonical departments mentioned in free text, matching any known variant."""
     text = _key(query)
     found: list[str] = []
-    for pattern, canonical in _VARIANT_PATTERNS:
-        if canonical not in found and pattern.search(text):
+    for key, pattern, canonical in _VARIANT_PATTERNS:
+        # the substring test first: it rules out nearly every variant at a fraction of a regex search's cost
+        if canonical not in found and key in text and pattern.search(text):
             found.append(canonical)
     return found
 
@@ -156,7 +157,7 @@ def department_names(query: str) -> list[str]:
 # Each known variant's pattern, longest variant first, compiled once: there are more of them than `re`'s
 # own cache holds, so compiling them per call recompiled every one for every question.
 _VARIANT_PATTERNS = [
-    (re.compile(re.escape(key) if CJK.search(key) else rf"\b{re.escape(key)}\b"), canonical)
+    (key, re.compile(re.escape(key) if CJK.search(key) else rf"\b{re.escape(key)}\b"), canonical)
     for key, canonical in sorted(_CANONICAL.items(), key=lambda kv: -len(kv[0]))
 ]
 

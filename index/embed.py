@@ -30,13 +30,11 @@ _lock = threading.Lock()
 @cache
 def _load_embedder(model_path: str, batch_size: int) -> HuggingFaceEmbedding:
     enforce_offline()
-    from llama_index.core import Settings as LlamaSettings
     from llama_index.embeddings.huggingface import HuggingFaceEmbedding
 
     if not Path(model_path).exists():
         raise FileNotFoundError(f"embedding model not found at {model_path}")
-    # instead of tiktoken, which downloads; llama-index only takes len() of the result, which an Encoding has
-    LlamaSettings.tokenizer = token_counter(model_path).encode  # type: ignore[assignment]
+    use_model_tokenizer(model_path)
     return HuggingFaceEmbedding(model_name=model_path, device="cpu", embed_batch_size=batch_size)
 
 
@@ -44,13 +42,23 @@ def _load_embedder(model_path: str, batch_size: int) -> HuggingFaceEmbedding:
 def _load_onnx_embedder(
     model_path: str, batch_size: int, backend: EmbedBackend, cache_dir: Path
 ) -> BaseEmbedding:
-    from llama_index.core import Settings as LlamaSettings
-
     from index.onnx_embed import OnnxEmbedding, exported_model
 
     onnx_path = exported_model(model_path, cache_dir, backend)
-    LlamaSettings.tokenizer = token_counter(model_path).encode  # type: ignore[assignment]
+    use_model_tokenizer(model_path)
     return OnnxEmbedding(model_path, onnx_path, embed_batch_size=batch_size)
+
+
+def use_model_tokenizer(model_path: str) -> None:
+    """Make the model's word-piece tokenizer llama-index's token counter, not tiktoken (which downloads):
+    llama-index only takes len() of the result, which an Encoding has.
+
+    Set through `set_global_tokenizer`, which is what the `Settings.tokenizer` setter ends in: the setter
+    first imports transformers (seconds) only to check whether it was given a transformers tokenizer.
+    """
+    from llama_index.core.utils import set_global_tokenizer
+
+    set_global_tokenizer(token_counter(model_path).encode)  # type: ignore[arg-type]
 
 
 def load_embedder(

@@ -92,3 +92,61 @@ def test_a_word_looked_up_once_costs_no_model_call_again(embed) -> None:
     assert calls[-1] == ["tumours", "kids"]
     assert set(found.of("kids with tumours")) == set(first) and len(calls) == after_first
     assert found.nearest(["kids"], 0.55)["kids"] and len(calls) == after_first
+
+
+def test_the_embedded_corpus_words_are_saved_and_read_back_instead_of_embedded_again(embed, tmp_path) -> None:
+    calls: list[list[str]] = []
+
+    def counted(texts: list[str]) -> np.ndarray:
+        calls.append(texts)
+        return embed(texts)
+
+    vocabulary = {stem for text in CORPUS for stem in english_words(text)}
+    saved = tmp_path / "neighbours.npz"
+    first = CorpusNeighbours(lambda: CORPUS, vocabulary, counted, saved=saved)
+    first.warm()
+    assert saved.exists() and len(calls) == 1
+    again = CorpusNeighbours(lambda: CORPUS, vocabulary, counted, saved=saved)
+    again.warm()
+    assert len(calls) == 1  # read from the file, no model call
+    assert again.of("tumours") == first.of("tumours") and "cancer" in again.of("tumours")
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".neighbours-")]
+
+
+def test_a_saved_table_of_other_words_is_not_used(embed, tmp_path) -> None:
+    """A document added or removed changes the corpus's words: the saved vectors are embedded again."""
+    saved = tmp_path / "neighbours.npz"
+    vocabulary = {stem for text in CORPUS for stem in english_words(text)}
+    CorpusNeighbours(lambda: CORPUS[:1], vocabulary, embed, saved=saved).warm()  # fewer words
+    calls: list[list[str]] = []
+
+    def counted(texts: list[str]) -> np.ndarray:
+        calls.append(texts)
+        return embed(texts)
+
+    grown = CorpusNeighbours(lambda: CORPUS, vocabulary, counted, saved=saved)
+    assert "children" in grown.of("kids")  # "children" is only in the second sentence
+    assert calls and "children" in calls[0]  # the corpus's words were embedded again
+    with np.load(saved) as table:  # and the file now holds the new words
+        assert "children" in table["words"].tolist()
+
+
+def test_an_unreadable_saved_table_is_embedded_again(embed, tmp_path) -> None:
+    saved = tmp_path / "neighbours.npz"
+    saved.write_bytes(b"not a numpy file")
+    vocabulary = {stem for text in CORPUS for stem in english_words(text)}
+    assert "cancer" in CorpusNeighbours(lambda: CORPUS, vocabulary, embed, saved=saved).of("tumours")
+
+
+def test_the_library_saves_its_corpus_words_under_its_embedders_name(service, settings) -> None:
+    from assistant.core.library import neighbour_table_file
+
+    library = service.library
+    library.retriever.neighbours.warm()
+    folder = settings.data_dir / "lexical" / library.retriever.catalog.collection
+    assert neighbour_table_file(folder, library.embedder).exists()
+
+    class Other:
+        model_name = "another-model"
+
+    assert neighbour_table_file(folder, Other()) != neighbour_table_file(folder, library.embedder)  # type: ignore[arg-type]

@@ -72,6 +72,13 @@ def saved_lexical_index(folder: Path, generation: str, chunks: list[StoredChunk]
     return index
 
 
+def neighbour_table_file(folder: Path, embedder: BaseEmbedding) -> Path:
+    """Where the corpus words' vectors of a generation are saved (assistant/core/neighbours.py), named
+    after the embedder that made them: another model, backend or export never reads them."""
+    identity = f"{type(embedder).__name__} {embedder.model_name} {getattr(embedder, 'onnx_path', '')}"
+    return folder / f"neighbours-{hashlib.sha256(identity.encode()).hexdigest()[:16]}.npz"
+
+
 class WordIndex:
     """Which tasks hold all of some content words: one sorted posting array per word, built once.
 
@@ -128,6 +135,8 @@ class Library:
         embedder = settings_embedder(settings)
         reranker = load_reranker(settings.reranker_model) if settings.reranker_model else None
         lexical = saved_lexical_index(settings.data_dir / "lexical", collection.name, catalog.chunks)
+        # saved beside the generation's BM25 index, and removed with it when its chunks change
+        neighbour_file = neighbour_table_file(settings.data_dir / "lexical" / collection.name, embedder)
         sentences = store.sentences_of(catalog.collection)
         retriever = HybridRetriever(
             catalog,
@@ -140,6 +149,7 @@ class Library:
             settings.sentence_weight,
             lexical,
             settings.neighbour_similarity,
+            neighbour_file,
         )
         return cls(
             retriever=retriever,

@@ -8,9 +8,12 @@ its own vocabulary.
 
 from __future__ import annotations
 
+import os
 import re
+import tempfile
 import threading
 from collections.abc import Callable, Iterable
+from pathlib import Path
 
 import numpy as np
 
@@ -28,6 +31,10 @@ class CorpusNeighbours:
     (or by `warm`): a small corpus's few hundred words at once, so that every answer is the same from the
     first question on; a large corpus's (`background`) in a thread, in batches, while the questions asked
     meanwhile go without stand-ins rather than wait.
+
+    With `saved`, the embedded words are kept in that file for the next start (embedding every corpus word
+    costs seconds of a server's cold start). The file is used only when it holds exactly the words the
+    corpus has now; the caller names it after the embedder, so another model or backend never reads it.
     """
 
     def __init__(
@@ -38,8 +45,10 @@ class CorpusNeighbours:
         threshold: float = 0.55,
         per_word: int = 2,
         background: bool = False,
+        saved: Path | None = None,
     ) -> None:
         self._texts = texts
+        self._saved = saved
         self.vocabulary = vocabulary  # stemmed, as BM25 holds them
         self._embed = embed
         self.threshold = threshold
@@ -55,12 +64,48 @@ class CorpusNeighbours:
     def _build(self) -> None:
         words = sorted({w for text in self._texts() for w in WORD.findall(text.lower())})
         words = [w for w in words if english_words(w)]  # stop words have no stem to add
+        if (vectors := self._load_saved(words)) is not None:
+            self._table = (words, vectors)
+            return
         batches: list[np.ndarray] = []
         for start in range(0, len(words), BATCH):
             if not threading.main_thread().is_alive():
                 return  # never leave the process with the model mid-call
             batches.append(self._embed(words[start : start + BATCH]))
         self._table = (words, np.vstack(batches) if batches else np.zeros((0, 1), dtype=np.float32))
+        self._save(*self._table)
+
+    def _load_saved(self, words: list[str]) -> np.ndarray | None:
+        """The saved vectors of `words`; None when nothing is saved, or it was saved for other words."""
+        if self._saved is None:
+            return None
+        try:
+            with np.load(self._saved, allow_pickle=False) as saved:
+                if saved["words"].tolist() != words:
+                    return None
+                vectors: np.ndarray = saved["vectors"]
+        except (OSError, ValueError, KeyError):
+            return None  # not saved yet, or unreadable: embed the words again
+        return vectors
+
+    def _save(self, words: list[str], vectors: np.ndarray) -> None:
+        """Write the table for the next start: aside, then renamed into place, so that a crash never leaves
+        a half-written file; a folder that cannot be written only costs the embedding next time."""
+        if self._saved is None:
+            return
+        work: str | None = None
+        try:
+            self._saved.parent.mkdir(parents=True, exist_ok=True)
+            handle, work = tempfile.mkstemp(prefix=".neighbours-", suffix=".npz", dir=self._saved.parent)
+            with os.fdopen(handle, "wb") as output:
+                np.savez(output, words=np.array(words, dtype=str), vectors=vectors)
+            os.replace(work, self._saved)
+            work = None
+        except OSError:
+            pass
+        finally:
+            if work is not None:
+                Path(work).unlink(missing_ok=True)
 
     def warm(self) -> None:
         """Embed the corpus's words now (in this thread)."""

@@ -28,6 +28,9 @@ OVERFETCH = 2.0  # margin on the results an unfiltered query needs for `candidat
 # Nearest sentences fetched per candidate unit: a unit's sentences crowd the nearest ones, and the rollup
 # needs about `candidates` distinct units
 SENTENCES_PER_UNIT = 4
+# A collection of at most this many vectors is searched in memory, exactly: at that size a product with every
+# vector costs well under a millisecond, while a Chroma query costs milliseconds of overhead whatever its size
+EXACT_SEARCH_MAX = 10_000
 
 if TYPE_CHECKING:
     from chromadb.api.models.Collection import Collection
@@ -138,6 +141,60 @@ def _where(selection: Selection, ids: set[str] | None) -> Where | None:
     return {"$and": equal} if len(equal) > 1 else (equal[0] if equal else None)
 
 
+@dataclass(frozen=True)
+class VectorTable:
+    """A small collection's ids and normalised vectors, read once when its generation is loaded.
+
+    Answers the unfiltered nearest-neighbour queries in memory, as Chroma's cosine space does (distance =
+    1 - cosine similarity), exactly. A generation's collection only changes by an ingest, and an ingest
+    ends by loading a new Library, whose tables are read afresh; the Library serving meanwhile answers from
+    its own catalog, which knows no chunk written after it.
+    """
+
+    ids: list[str]
+    vectors: np.ndarray
+
+    @classmethod
+    def of(cls, collection: Collection | None, limit: int = EXACT_SEARCH_MAX) -> VectorTable | None:
+        """The collection's vectors in memory; None for a larger collection (Chroma's index serves it)."""
+        if collection is None or collection.count() > limit:
+            return None
+        found = collection.get(include=["embeddings"])
+        embeddings = found["embeddings"]
+        if embeddings is None or len(embeddings) != len(found["ids"]):
+            return None
+        vectors = np.asarray(embeddings, dtype=np.float32).reshape(len(found["ids"]), -1)
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        return cls(list(found["ids"]), vectors / np.clip(norms, 1e-12, None))
+
+    def nearest(self, embedding: Sequence[float], count: int) -> tuple[list[str], list[float]]:
+        """The ids of the `count` nearest vectors and their cosine distances, nearest first."""
+        query = np.asarray(embedding, dtype=np.float32)
+        similarities = self.vectors @ (query / max(float(np.linalg.norm(query)), 1e-12))
+        order = np.argsort(-similarities, kind="stable")[:count]  # ties in the collection's order
+        return [self.ids[i] for i in order], [1.0 - float(similarities[i]) for i in order]
+
+
+def _query(
+    collection: Collection,
+    table: VectorTable | None,
+    embedding: Sequence[float],
+    count: int,
+    where: Where | None,
+) -> tuple[list[str], list[float]]:
+    """Ids and cosine distances of the `count` vectors nearest `embedding` passing `where`: in memory when
+    the collection is small and unfiltered, else by Chroma."""
+    if table is not None and where is None:
+        return table.nearest(embedding, count)
+    embeddings: list[Sequence[float]] = [embedding]
+    # ids and distances only: the texts are in the catalog, and reading them back costs more than the search
+    result = collection.query(
+        query_embeddings=embeddings, n_results=count, where=where, include=["distances"]
+    )
+    distances = result["distances"][0] if result["distances"] else []
+    return list(result["ids"][0]), [float(d) for d in distances]
+
+
 @dataclass
 class Hit:
     """A retrieved unit: fused score, the best dense similarity and the text of its best chunk."""
@@ -203,8 +260,9 @@ class LexicalIndex:
         tokens = [t for t in lexical_tokens(query) if t in self._vocabulary]
         if not tokens or not self.size:
             return []
+        # n_threads=0 scores in this thread: any other value starts a thread pool on every call
         ids, scores = self._bm25.retrieve(
-            [tokens], k=min(k, self.size), show_progress=False, weight_mask=mask, n_threads=1
+            [tokens], k=min(k, self.size), show_progress=False, weight_mask=mask, n_threads=0
         )
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if s > 0]
 
@@ -242,6 +300,7 @@ class HybridRetriever:
         sentence_weight: float = 1.0,
         lexical: LexicalIndex | None = None,
         neighbour_similarity: float = 0.55,
+        neighbour_file: Path | None = None,
     ) -> None:
         self.catalog = catalog
         self.units = {u.id: u for u in catalog.units}
@@ -257,6 +316,8 @@ class HybridRetriever:
         self.sentence_weight = sentence_weight
         self._sentences = sentences
         self._sentence_count = sentences.count() if sentences is not None else 0
+        self._chunk_table = VectorTable.of(collection)
+        self._sentence_table = VectorTable.of(sentences)
         self._unit_position = {u.id: i for i, u in enumerate(catalog.units)}
         # everyday words the corpus lacks find its own words for BM25 ("tumours" → "cancer"); 1 turns it off
         self.neighbours = CorpusNeighbours(
@@ -265,6 +326,7 @@ class HybridRetriever:
             self.embed_texts,
             threshold=neighbour_similarity,
             background=len(catalog.chunks) > BACKGROUND_NEIGHBOURS_FROM,
+            saved=neighbour_file,
         )
 
     def embed(self, text: str) -> list[float]:
@@ -342,13 +404,9 @@ class HybridRetriever:
         """The `count` nearest chunks (ids and distances only: the texts are in the catalog), filtered."""
         if count <= 0:
             return []
-        embeddings: list[Sequence[float]] = [embedding]
-        result = self._collection.query(
-            query_embeddings=embeddings, n_results=count, where=where, include=["distances"]
-        )
-        distances = result["distances"][0] if result["distances"] else []
+        ids, distances = _query(self._collection, self._chunk_table, embedding, count, where)
         hits = []
-        for chunk_id, distance in zip(result["ids"][0], distances, strict=True):
+        for chunk_id, distance in zip(ids, distances, strict=True):
             position = self._chunk_position.get(chunk_id)
             if position is None or (selection is not None and not selection.chunks[position]):
                 continue
@@ -377,19 +435,13 @@ class HybridRetriever:
             else:
                 units = self.filter_index.unit_set(selection)
                 where = _where(selection, units if len(units) <= MAX_ID_FILTER else None)
-        embeddings: list[Sequence[float]] = [embedding]
-        # ids and distances only: a sentence id names its unit's first chunk and its position
-        # (index.store.parse_sentence_id), and reading each result's metadata back costs more than the search
-        result = self._sentences.query(
-            query_embeddings=embeddings,
-            n_results=min(count, self._sentence_count),
-            where=where,
-            include=["distances"],
+        # a sentence id names its unit's first chunk and its position (index.store.parse_sentence_id)
+        ids, distances = _query(
+            self._sentences, self._sentence_table, embedding, min(count, self._sentence_count), where
         )
-        distances = result["distances"][0] if result["distances"] else []
         hits: list[SentenceHit] = []
         seen: set[str] = set()
-        for sentence, distance in zip(result["ids"][0], distances, strict=True):
+        for sentence, distance in zip(ids, distances, strict=True):
             chunk_id, sentence_position = parse_sentence_id(sentence)
             chunk = self._chunk_position.get(chunk_id)
             if chunk is None:
@@ -440,7 +492,9 @@ class HybridRetriever:
             unit = self.units.get(found.unit_id)
             if unit is None:
                 continue
-            hit = hits.setdefault(found.unit_id, Hit(unit=unit, score=0.0, chunk=unit.text))
+            if found.unit_id not in hits:  # a unit's text is joined from its sentences: only for a new unit
+                hits[found.unit_id] = Hit(unit=unit, score=0.0, chunk=unit.text)
+            hit = hits[found.unit_id]
             hit.score += self.sentence_weight / (self.rrf_k + rank)
             hit.sentence_similarity, hit.sentence_position = found.similarity, found.position
         if sentences:

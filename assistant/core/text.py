@@ -7,7 +7,7 @@ so they live below all of them.
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from index.model import UNIT_ID
@@ -94,8 +94,17 @@ def _stopwords() -> frozenset[str]:
     return frozenset(STOPWORDS_EN)
 
 
+# texts whose content words are kept: a unit's sentences are stemmed again by every question that finds it
+CONTENT_WORDS_CACHED = 1 << 15
+
+
 def content_words(text: str) -> set[str]:
     """Stemmed content words of `text`: no stop words, no answer-template words, no markers."""
+    return set(_content_words(text))  # a copy: callers may change their set
+
+
+@lru_cache(maxsize=CONTENT_WORDS_CACHED)
+def _content_words(text: str) -> frozenset[str]:
     words = re.findall(r"[a-z0-9]+(?:[-'][a-z0-9]+)*", MARKER.sub(" ", text).lower())
     kept = [w for w in words if w not in _stopwords() and w not in FRAME_WORDS]
-    return set(_stemmer().stemWords(kept))
+    return frozenset(_stemmer().stemWords(kept))

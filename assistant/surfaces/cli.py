@@ -279,7 +279,11 @@ def _register_eval() -> None:
     app.add_typer(eval_app, name="eval", help="Run the evaluation suite; compare results.")
 
 
-_register_eval()
+def _may_run_eval(args: list[str]) -> bool:
+    """Whether a command line may reach `policyqa eval`, or lists the commands: only then is the eval
+    suite imported (about a second, which every `ingest`, `ask` or `serve` would otherwise pay)."""
+    commands = [a for a in args if not a.startswith("-")]
+    return not commands or commands[0] == "eval"
 
 
 @app.callback()
@@ -307,6 +311,8 @@ def main(argv: list[str] | None = None) -> int:
     args = [a for a in args if a != DEBUG_FLAG]
     if not debug:
         warnings.filterwarnings("ignore")
+    if _may_run_eval(args) and not any(group.name == "eval" for group in app.registered_groups):
+        _register_eval()
     command = typer.main.get_command(app)
     try:
         result = command.main(args=args, prog_name="policyqa", standalone_mode=False)

@@ -311,7 +311,8 @@ def glossary(path: Path) -> dict[str, str]:
 def glossary_terms(text: str, terms: dict[str, str]) -> list[str]:
     """The everyday terms of the glossary that `text` uses."""
     lowered = text.lower()
-    return [k for k in terms if _term_pattern(k).search(lowered)]
+    # the substring test first: it rules out nearly every term at a fraction of a regex search's cost
+    return [k for k in terms if k in lowered and _term_pattern(k).search(lowered)]
 
 
 @cache

@@ -280,10 +280,13 @@ def next_month(month: str) -> str:
 # departments as people name them
 
 
-def acronyms(name: str) -> set[str]:
+@cache
+def acronyms(name: str) -> frozenset[str]:
     """A name's acronyms: initials without minor words ("NMPA", "SAMR") and with "of" ("MOF", "MOHRSS"),
     also with a hyphenated word as one initial and without a trailing "of the …" that says whose body it
-    is ("State-owned Assets Supervision and Administration Commission of the State Council" → "SASAC")."""
+    is ("State-owned Assets Supervision and Administration Commission of the State Council" → "SASAC").
+
+    Cached: every question is matched against every department's acronyms, token by token."""
     words = name.replace("-", " ").split()
     with_of = "".join(w[0] for w in words if w.lower() not in MINOR_WORDS - {"of"}).upper()
     found = {acronym(name), with_of}
@@ -291,7 +294,7 @@ def acronyms(name: str) -> set[str]:
     for variant in {name, short, re.sub(r"-\w+", "", name), re.sub(r"-\w+", "", short)}:
         if len(initials := acronym(variant)) >= 3:  # two letters of a shortened name name too much
             found.add(initials)
-    return found - {""}
+    return frozenset(found - {""})
 
 
 @cache
@@ -311,11 +314,8 @@ def mentioned_departments(
     if named := department_names(question):
         return named
     tokens = re.findall(r"[A-Za-z]+", question)
-    by_acronym = [
-        d
-        for d in departments
-        if any((t.isupper() or len(t) >= 4) and t.upper() in acronyms(d) for t in tokens if len(t) >= 2)
-    ]
+    maybe_acronyms = {t.upper() for t in tokens if len(t) >= 2 and (t.isupper() or len(t) >= 4)}
+    by_acronym = [d for d in departments if maybe_acronyms & acronyms(d)]
     if by_acronym:
         return by_acronym[:1]
     lowered = [t.lower() for t in tokens]
