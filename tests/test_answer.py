@@ -260,3 +260,15 @@ def test_words_naming_the_task_do_not_pick_its_sentence(service):
     )
     assert [c.id for c in answer.citations] == ["2021-6"]
     assert "dean responsibility system" in answer.answer
+
+
+def test_a_quoted_term_is_listed_as_written_and_refused_when_no_task_writes_it(service):
+    """Quotes ask for a term as written ("Internet +"), which its words alone ("internet") do not say."""
+    answer = service.ask('Which 2021 tasks talk about the "Internet +" approach?')
+    cited = {c.id for c in answer.citations}
+    assert cited == {u.id for u in service.library.tasks_of(2021) if "internet +" in u.text.lower()}, cited
+    assert len(cited) >= 2
+    absent = service.ask("Which tasks mention 'hospital rooftop gardens'?")
+    assert absent.refused and absent.refusal is not None
+    assert absent.refusal.code.value == "not_in_documents"
+    assert "hospital rooftop gardens" in absent.answer

@@ -168,6 +168,15 @@ def test_the_most_or_least_something_costs_asks_for_a_figure():
     assert ask("What is the most important task for nurses?").figure is None
 
 
+def test_quoted_phrases_are_read_but_apostrophes_open_no_quote():
+    assert ask("Which tasks push the 'Internet +' idea?").quoted == ["Internet +"]
+    assert ask('What about “Five Ones” and "three medical linkage"?').quoted == [
+        "Five Ones",
+        "three medical linkage",
+    ]
+    assert ask("What about kids' eyesight and doctors' pay?").quoted == []
+
+
 def test_a_claim_put_for_confirmation_carries_a_premise():
     question = ask("The plan trains 35,000 nurses for rural clinics, right?")
     assert question.premise == "trains 35,000 nurses for rural clinics"

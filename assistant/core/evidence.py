@@ -15,7 +15,7 @@ import numpy as np
 
 from assistant.core.library import Library
 from assistant.core.retrieve import Hit, Timings
-from assistant.core.text import content_words
+from assistant.core.text import content_words, written_form
 from assistant.core.types import Filters, Refusal, RefusalCode, Turn
 from assistant.core.understand.checks import Found, RefusalChecks, Support, Vocabulary, present
 from assistant.core.understand.chinese import not_covered
@@ -79,6 +79,14 @@ class EvidenceGatherer:
             return evidence
         if question.intent is Intent.LIST and not evidence.direct:
             evidence.direct = self.list_matches(question, filters)
+            if not evidence.direct and question.quoted:
+                # a term asked for as written that no task writes, nor holds the words of
+                quoted = ", ".join(f"\u201c{p}\u201d" for p in question.quoted)
+                tasks = f"{filters.year} task" if filters.year else "task of the documents"
+                evidence.refusal = Refusal(
+                    code=RefusalCode.NOT_IN_DOCUMENTS, message=f"No {tasks} writes {quoted}."
+                )
+                return evidence
         if question.intent is Intent.STRUCTURE and not evidence.direct:
             evidence.direct = self.structure_units(question, filters)
         started = time.perf_counter()
@@ -228,6 +236,8 @@ class EvidenceGatherer:
             )
         # the question's own words first: the glossary's translations ("elderly" → "elderly old") would
         # demand words the matching tasks need not use; they stand in only for words the corpus lacks
+        if q.quoted:  # asked for as written: the tasks that write it, or none
+            return self._quoting(q.quoted, year)
         asked = q.list_topic
         if section := self.section_titled(asked, year, bool(re.search(r"\bsection\b", q.text, re.I))):
             return section
@@ -237,6 +247,13 @@ class EvidenceGatherer:
             if words and matches:
                 return matches
         return []
+
+    def _quoting(self, phrases: list[str], year: int | None) -> list[Task]:
+        """The tasks that write every quoted phrase as quoted (case and spacing aside): a quoted term such
+        as "Internet +" is asked for as written, which its words alone ("internet") do not say."""
+        wanted = [f" {written_form(p)} " for p in phrases]
+        tasks = self.library.tasks_of(year)
+        return [u for u in tasks if all(w in f" {written_form(u.text)} " for w in wanted)]
 
     def found(
         self, question: Question, units: list[Task], confidence: float, timings: Timings | None = None

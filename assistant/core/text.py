@@ -108,3 +108,11 @@ def _content_words(text: str) -> frozenset[str]:
     words = re.findall(r"[a-z0-9]+(?:[-'][a-z0-9]+)*", MARKER.sub(" ", text).lower())
     kept = [w for w in words if w not in _stopwords() and w not in FRAME_WORDS]
     return frozenset(_stemmer().stemWords(kept))
+
+
+def written_form(text: str) -> str:
+    """A phrase as compared when asked for as written: lower case, each word stemmed, symbols such as "+"
+    kept as words and other punctuation dropped ("Internet + Services" ~ "internet + service")."""
+    tokens = re.findall(r"[a-z0-9]+|\+", text.lower())
+    return " ".join(_stemmer().stemWords(tokens))
+

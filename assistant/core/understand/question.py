@@ -117,6 +117,11 @@ DATED = re.compile(
 )
 
 
+# A phrase the asker quotes ('the "Internet +" idea'): a term as written, symbols and all. An apostrophe
+# inside a word ("kids' eyesight", "don't") opens no quote.
+QUOTED = re.compile(r"(?<!\w)[\"“'‘]([^\"”'’]{2,60}?)[\"”'’](?!\w)")
+
+
 SECTION_ORDINALS = {word: number for number, word in enumerate(ORDINALS[:6], start=1)}
 SECTION_REF = re.compile(
     r"\bsection\s+(\d)\b|\b(first|second|third|fourth|fifth|sixth|last|final)\s+(?:and\s+\w+\s+)?section\b",
@@ -296,6 +301,7 @@ class Question:
     asks_how_many: bool = False
     structure_target: str | None = None  # "count", "last" or "first": which numbered task it asks about
     list_topic: set[str] = field(default_factory=set)  # what a list question asks tasks to mention
+    quoted: list[str] = field(default_factory=list)  # phrases in quotes: terms asked for as written
     query_topic: set[str] = field(default_factory=set)  # the same, read from the query (glossary applied)
     chinese: bool = False  # written in Chinese: read by understand/chinese.py, judged by its coverage check
 
@@ -569,6 +575,7 @@ def read_question(
         asks_how_many="how many" in lowered,
         structure_target=_structure_target(lowered),
         list_topic=topic_words(DOCUMENT_REFERENCE.sub(" ", text)),
+        quoted=[p.strip() for p in QUOTED.findall(cleaned) if p.strip()],
     )
     q.query_topic = topic_words(q.query)
     q.deadline_month = _deadline_month(cleaned, years)
