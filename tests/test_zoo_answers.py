@@ -172,3 +172,21 @@ def test_a_department_asked_about_is_not_a_list_of_its_tasks(zoo: PolicyQA) -> N
     )
     assert [c.id for c in answer.citations] == ["2023h2-closing"]
     assert "January 2024" in answer.answer
+
+
+# structure questions over a year with two documents: counted, first and last within the document named
+
+
+def test_a_task_count_counts_the_document_named_not_the_whole_year(zoo: PolicyQA) -> None:
+    half = zoo.ask("How many numbered tasks are in the 2023 second-half notice?")
+    assert [c.id for c in half.citations] == ["2023h2-1", "2023h2-5"]
+    assert "5 numbered tasks" in half.answer
+    summary = zoo.ask("How many tasks are in the 2019 news summary?")
+    assert [c.id for c in summary.citations] == ["2019-summary-1", "2019-summary-5"]
+
+
+def test_a_year_named_alone_means_that_years_own_notice_for_structure(zoo: PolicyQA) -> None:
+    # the 2023 Word notice has six tasks, the second-half PDF five: "the 2023 notice" is the former
+    answer = zoo.ask("How many tasks does the 2023 notice have?")
+    assert [c.id for c in answer.citations] == ["2023-1", "2023-6"]
+    assert "6 numbered tasks" in answer.answer

@@ -329,7 +329,7 @@ class ExtractiveComposer:
             first = units[0]
             assert first.section is not None
             section = first.section
-            head = f"Section {section.number} of the {first.year} notice is \u201c{section.title}\u201d"
+            head = f"Section {section.number} of the {first.doc_id} notice is \u201c{section.title}\u201d"
             cap = self.settings.list_answer_max_tasks
             listed = [cite(capitalised(quoted(t)), t.id) for t in units[:cap]]
             return with_cap_note([cite(head, first.id), *listed], cap, len(units), at=1)
@@ -337,7 +337,7 @@ class ExtractiveComposer:
             last, first = units[0], units[-1]
             kind = "topical items" if last.unnumbered_in_source else "numbered tasks"
             return [
-                cite(f"The {last.year} document has {last.number} {kind}, from {quoted(first)}", first.id),
+                cite(f"The {last.doc_id} document has {last.number} {kind}, from {quoted(first)}", first.id),
                 cite(f"The last is {quoted(last)}", last.id),
             ]
         return [cite(capitalised(quoted(u)), u.id) for u in units] + [
