@@ -190,3 +190,12 @@ def test_a_year_named_alone_means_that_years_own_notice_for_structure(zoo: Polic
     answer = zoo.ask("How many tasks does the 2023 notice have?")
     assert [c.id for c in answer.citations] == ["2023-1", "2023-6"]
     assert "6 numbered tasks" in answer.answer
+
+
+def test_a_section_named_as_a_part_or_chapter_with_any_numeral_lists_its_tasks(zoo: PolicyQA) -> None:
+    roman = zoo.ask("What is part II of the 2019 plan about?")
+    assert [c.id for c in roman.citations] == ["2019-4", "2019-5", "2019-6"]
+    assert "Reducing the cost of medicines" in roman.answer
+    chapter = zoo.ask("What's the second chapter of the 2020 second-half notice?")
+    assert [c.id for c in chapter.citations] == ["2020h2-4", "2020h2-5", "2020h2-6"]
+    assert "medicines and medical insurance" in chapter.answer

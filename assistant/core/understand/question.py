@@ -118,8 +118,14 @@ DATED = re.compile(
 
 
 SECTION_ORDINALS = {word: number for number, word in enumerate(ORDINALS[:6], start=1)}
+# A section as users name it: "section 2", "part III", "the second chapter" (notices number their sections
+# "1.", "I.", "一、"; readers say section, part or chapter). Roman numerals only in capitals ("part I", not "I").
+SECTION_WORD = r"(?:section|part|chapter)"
+ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5, "VI": 6}
 SECTION_REF = re.compile(
-    r"\bsection\s+(\d)\b|\b(first|second|third|fourth|fifth|sixth|last|final)\s+(?:and\s+\w+\s+)?section\b",
+    rf"\b{SECTION_WORD}\s+(\d)\b"
+    rf"|\b(first|second|third|fourth|fifth|sixth|last|final)\s+(?:and\s+\w+\s+)?{SECTION_WORD}\b"
+    rf"|\b{SECTION_WORD}\s+(?-i:(VI|IV|V|I{{1,3}}))\b",
     re.IGNORECASE,
 )
 STRUCTURE_QUESTION = re.compile(
@@ -494,6 +500,16 @@ def _instances(text: str) -> str | None:
     return match["kind"].lower() if match["kind"] else "places"
 
 
+def _section_number(match: re.Match[str]) -> str:
+    """The section a SECTION_REF match names: "2", or "last" for the last or final one."""
+    if match[1]:
+        return match[1]
+    if match[3]:
+        return str(ROMAN[match[3]])
+    word = match[2].lower()
+    return str(SECTION_ORDINALS.get(word, word))
+
+
 def _structure_target(lowered: str) -> str | None:
     match = STRUCTURE_TARGET.search(lowered)
     if match is None:
@@ -540,9 +556,7 @@ def read_question(
         task_refs=refs,
         departments=name_departments(cleaned),
         injection=injection,
-        section=(section[1] or str(SECTION_ORDINALS.get(section[2].lower(), section[2].lower())))
-        if section
-        else None,
+        section=_section_number(section) if section else None,
         context_ids=context_ids,
         cleaned=cleaned,
         key_terms=key_terms(text),
