@@ -199,3 +199,24 @@ def test_a_section_named_as_a_part_or_chapter_with_any_numeral_lists_its_tasks(z
     chapter = zoo.ask("What's the second chapter of the 2020 second-half notice?")
     assert [c.id for c in chapter.citations] == ["2020h2-4", "2020h2-5", "2020h2-6"]
     assert "medicines and medical insurance" in chapter.answer
+
+
+# the notice header, asked for by what the notice issues ("the key tasks", "the plan") or by who ran it
+
+
+def test_who_issued_the_key_tasks_is_answered_from_the_header_with_every_signatory(zoo: PolicyQA) -> None:
+    answer = zoo.ask("Who signed off the 2026 plan?")
+    assert [c.id for c in answer.citations] == ["2026-notice"]
+    signatories = ["National Health Commission", "Ministry of Finance"]
+    signatories.append("National Healthcare Security Administration")
+    for issuer in signatories:
+        assert issuer in answer.answer  # signed one per line below the address
+    dated = zoo.ask("When were the 2025 key tasks issued?")
+    assert [c.id for c in dated.citations] == ["2025-notice"]
+    assert "May 20, 2025" in dated.answer
+
+
+def test_the_paper_that_ran_a_news_summary_is_read_from_its_header(zoo: PolicyQA) -> None:
+    answer = zoo.ask("Which paper carried the 2019 news summary?")
+    assert [c.id for c in answer.citations] == ["2019-summary-notice"]
+    assert "Capital Health Daily" in answer.answer

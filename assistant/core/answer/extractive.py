@@ -29,11 +29,18 @@ NOTICE_FACT_PATTERNS = {
     "date": rf"\b({'|'.join(calendar.month_name[1:])})\s+\d{{1,2}}\b",
     "public": r"publicly released|public",
     "approval": r"approved",
+    # the paper or agency that ran a news summary, as their names end ("Capital Health Daily", "China News
+    # Service"), or the site it names as its source
+    "source": r"\b(?:Daily|News|Times|Post|Gazette|Service|Network|Agency)\b",
     "addressees": r"governments of all provinces|ministries and commissions",
     # the issuing line as notices write it: "Issued by the X", a State Council office, a ministry's name
     "issuer": r"\b[Ii]ssued by\b|Office of the State Council|General Office"
     r"|\b(?:Commission|Ministry|Administration)\b",
 }
+
+
+# Header sentences kept for the issuer: the notice's title and up to three ministries signed one per line
+NOTICE_ISSUER_LINES = 4
 
 
 # How much closer (cosine) a runner-up's best sentence must be to the question than any sentence of the best
@@ -350,8 +357,10 @@ class ExtractiveComposer:
         sentences: list[str] = []
         for notice in notices:
             found: list[str] = []
-            for pattern in patterns:
-                found += [s for s in notice.sentences if re.search(pattern, s) and s not in found][:2]
+            for fact, pattern in zip(evidence.question.notice_facts, patterns, strict=True):
+                # issuers may sign one per line below the notice (three or four ministries)
+                limit = NOTICE_ISSUER_LINES if fact == "issuer" else 2
+                found += [s for s in notice.sentences if re.search(pattern, s) and s not in found][:limit]
             if not found:
                 found = self._best(notice, evidence, 2)
             sentences.extend(cite(s, notice.id) for s in found)

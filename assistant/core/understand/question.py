@@ -118,8 +118,8 @@ DATED = re.compile(
 
 
 SECTION_ORDINALS = {word: number for number, word in enumerate(ORDINALS[:6], start=1)}
-# A section as users name it: "section 2", "part III", "the second chapter" (notices number their sections
-# "1.", "I.", "一、"; readers say section, part or chapter). Roman numerals only in capitals ("part I", not "I").
+# A section as users name it: "section 2", "part III", "the second chapter" (notices number sections "1.",
+# "I.", "一、"; readers say section, part or chapter). Roman numerals only in capitals ("part I", not "I").
 SECTION_WORD = r"(?:section|part|chapter)"
 ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5, "VI": 6}
 SECTION_REF = re.compile(
@@ -129,12 +129,14 @@ SECTION_REF = re.compile(
     re.IGNORECASE,
 )
 STRUCTURE_QUESTION = re.compile(
-    r"\bhow many ([a-z]+ ){0,3}(tasks|items|sections)\b|\bdocument number\b|\bwho issued\b|\bissued by\b|"
-    r"\bwhen was\b.*\b(issued|published|released)|\bwhat date\b.*\b(notice|plan|document)\b|\bissue date\b|"
+    r"\bhow many ([a-z]+ ){0,3}(tasks|items|sections)\b|\bdocument numbers?\b|\bwho issued\b|\bissued by\b|"
+    r"\bwhen (?:was|were)\b.*\b(issued|published|released)|\bwhat date\b.*\b(notice|plan|document)\b|"
+    r"\bissue date\b|\b(which|what) (newspaper|paper|outlet|publication)\b|"
     r"\bmade public\b|\bpublicly released\b|\bwho approved\b|\baddressed to\b|\bto whom\b|"
     r"\b(first|last|final) (numbered |key )?(task|item)\b|"
     # who put the notice out, when, under what number: its header, not its tasks
-    r"\b(issued|put out|published|released|signed)\b.{0,30}\bnotice\b|"
+    # the notice is also called by what it issues: "who put out the 2025 key tasks", "the 2026 plan"
+    r"\b(issued|put out|published|released|signed)\b.{0,30}\b(notice|key tasks|plan|document|summary)\b|"
     r"\bnotice\b.{0,40}\b(issued|put out|published|released|signed|under what number)\b",
     re.IGNORECASE,
 )
@@ -162,7 +164,8 @@ NOTICE_WORDS = re.compile(
 # Facts of a notice's header a question may ask for: name → how the question asks for it
 NOTICE_FACTS = {
     "number": r"number",
-    "date": r"date|when|issued on",
+    "date": r"date|when|issued on|\bday\b",
+    "source": r"newspaper|\bpaper\b|outlet|publication|source|\bran\b|carried",
     "public": r"public|released",
     "approval": r"approv",
     "addressees": r"addressed|to whom",
