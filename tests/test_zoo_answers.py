@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from assistant.core.types import Turn
+from assistant.core.types import RefusalCode, Turn
 from assistant.core.understand.chinese import chinese_task_refs, chinese_years, is_chinese
 from assistant.service import PolicyQA
 from assistant.settings import Settings
@@ -220,3 +220,35 @@ def test_the_paper_that_ran_a_news_summary_is_read_from_its_header(zoo: PolicyQA
     answer = zoo.ask("Which paper carried the 2019 news summary?")
     assert [c.id for c in answer.citations] == ["2019-summary-notice"]
     assert "Capital Health Daily" in answer.answer
+
+
+# a how-many question needs a number of what it counts, not any number in a sentence that names it
+
+
+def test_a_count_of_people_the_sentence_only_mentions_is_refused(zoo: PolicyQA) -> None:
+    # 2026-2: "Nurses who serve five years in a rural post…": a number and nurses, but no number of nurses
+    answer = zoo.ask("How many nurses will get the rural post allowance in 2026?")
+    assert answer.refused and answer.refusal is not None
+    assert answer.refusal.code == RefusalCode.FIGURE_NOT_GIVEN
+
+
+@pytest.mark.parametrize(
+    ("question", "task", "figure"),
+    [
+        ("How many students must medical colleges admit under targeted contracts?", "2023h2-1", "6,000"),
+        ("How many days a week do 2025 Bright Clinics offer remote consultations?", "2025-1", "three days"),
+        ("How many more Lantern pharmacies does 2025 open?", "2025-5", "1,500"),
+    ],
+)
+def test_a_number_followed_by_what_is_counted_answers_a_count(
+    zoo: PolicyQA, question: str, task: str, figure: str
+) -> None:
+    answer = zoo.ask(question)
+    assert [c.id for c in answer.citations][:1] == [task], answer.answer
+    assert figure in answer.answer
+
+
+def test_which_places_pilot_a_scheme_asks_for_names_the_notice_does_not_give(zoo: PolicyQA) -> None:
+    answer = zoo.ask("Which cities are piloting long-term care insurance in 2023?")  # "20 more cities"
+    assert answer.refused and answer.refusal is not None
+    assert answer.refusal.code == RefusalCode.INSTANCES_NOT_NAMED

@@ -32,6 +32,8 @@ INSTANCE_NAME = {
     "universities": "University",
     "colleges": "College",
 }
+# How many words after a number may name what it counts ("25 more generic medicines")
+COUNTED_WITHIN = 4
 PLACE_NAMES = ["City", "Province", "County", "Prefecture", "Region", "District"]
 PERCENT = re.compile(r"\d\s*%|\bper ?cent\b", re.IGNORECASE)
 NUMBER = re.compile(
@@ -170,7 +172,20 @@ class FigureNotGiven:
         number = PERCENT if figure.as_share else NUMBER
         scored = [(len(words & content_words(s)), s) for u in units for s in statements(u)]
         best = [s for overlap, s in sorted(scored, reverse=True)[:3] if overlap]
+        if question.asks_how_many and figure.counted_words and not figure.as_share:
+            return any(FigureNotGiven.counts(s, figure.counted_words) for s in best)
         return any(number.search(s) and figure.counted_words <= content_words(s) for s in best)
+
+    @staticmethod
+    def counts(sentence: str, counted: frozenset[str]) -> bool:
+        """Whether a number in the sentence counts what is asked: one of its words within the few words
+        after the number ("1,500 more Lantern pharmacies", "four days a week"). "Nurses who serve five years"
+        gives no number of nurses, though the sentence holds both."""
+        for match in NUMBER.finditer(sentence):
+            after = sentence[match.end() :].replace("-", " ").split()[:COUNTED_WITHIN]
+            if any(content_words(word) & counted for word in after):
+                return True
+        return False
 
 
 class InstancesNotNamed:

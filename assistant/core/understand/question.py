@@ -229,7 +229,8 @@ TOPIC_TAIL = re.compile(
 NAMED_INSTANCES = re.compile(
     r"\bwhich\s+(?:[\w-]+\s+){0,2}?(?P<kind>provinces|cities|hospitals|prefectures|counties|regions|"
     r"companies|enterprises|countries|universities|colleges)\b.*\b(chosen|selected|rewarded|named|"
-    r"designated|picked|take part|participat\w*|won|approved as|hosts?|located|makes?|produces?|supply|run|"
+    r"designated|picked|take part|participat\w*|pilot\w*|trial\w*|won|approved as|hosts?|located|makes?|"
+    r"produces?|supply|run|"
     r"(?:are|is) (?:in|part of)|included|involved|covered)\b"
     r"|^\s*where\b(?!.*\bfrom\b)(?P<place>)",
     re.IGNORECASE,
