@@ -252,3 +252,21 @@ def test_which_places_pilot_a_scheme_asks_for_names_the_notice_does_not_give(zoo
     answer = zoo.ask("Which cities are piloting long-term care insurance in 2023?")  # "20 more cities"
     assert answer.refused and answer.refusal is not None
     assert answer.refusal.code == RefusalCode.INSTANCES_NOT_NAMED
+
+
+# a long question's context matching closely does not vouch for what it asks about when that is unrelated
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What penalties do counties face if a village Bright Clinic has no doctor four days a week?",
+        "What compensation do water utilities get for sharing water quality alerts with disease control?",
+    ],
+)
+def test_a_focus_unrelated_to_every_found_sentence_is_refused_despite_a_close_context(
+    zoo: PolicyQA, question: str
+) -> None:
+    answer = zoo.ask(question)
+    assert answer.refused and answer.refusal is not None, answer.answer
+    assert answer.refusal.code == RefusalCode.NOT_IN_DOCUMENTS
