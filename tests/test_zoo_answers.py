@@ -270,3 +270,12 @@ def test_a_focus_unrelated_to_every_found_sentence_is_refused_despite_a_close_co
     answer = zoo.ask(question)
     assert answer.refused and answer.refusal is not None, answer.answer
     assert answer.refusal.code == RefusalCode.NOT_IN_DOCUMENTS
+
+
+def test_a_news_summary_is_named_as_the_news_article_or_write_up_and_its_items_as_priorities(
+    zoo: PolicyQA,
+) -> None:
+    last = zoo.ask("What is the last priority in the 2019 news article?")
+    assert [c.id for c in last.citations] == ["2019-summary-5"]
+    lead = zoo.ask("Who takes the lead on cheaper generics according to the 2019 news write-up?")
+    assert [c.id for c in lead.citations] == ["2019-summary-2"]

@@ -133,7 +133,7 @@ STRUCTURE_QUESTION = re.compile(
     r"\bwhen (?:was|were)\b.*\b(issued|published|released)|\bwhat date\b.*\b(notice|plan|document)\b|"
     r"\bissue date\b|\b(which|what) (newspaper|paper|outlet|publication)\b|"
     r"\bmade public\b|\bpublicly released\b|\bwho approved\b|\baddressed to\b|\bto whom\b|"
-    r"\b(first|last|final) (numbered |key )?(task|item)\b|"
+    r"\b(first|last|final) (numbered |key )?(task|item|priority)\b|"
     # who put the notice out, when, under what number: its header, not its tasks
     # the notice is also called by what it issues: "who put out the 2025 key tasks", "the 2026 plan"
     r"\b(issued|put out|published|released|signed)\b.{0,30}\b(notice|key tasks|plan|document|summary)\b|"
@@ -174,7 +174,7 @@ NOTICE_FACTS = {
 # Which numbered task a structure question asks about: "how many tasks", "the last task", "the first item"
 STRUCTURE_TARGET = re.compile(
     r"(?P<count>\bhow many\b.*\b(?:tasks|items)\b)"
-    r"|\b(?:(?P<first>first)|last|final) (?:numbered |key )?(?:task|item)"
+    r"|\b(?:(?P<first>first)|last|final) (?:numbered |key )?(?:task|item|priority)"
 )
 
 PERSON = re.compile(
