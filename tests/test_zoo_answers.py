@@ -279,3 +279,14 @@ def test_a_news_summary_is_named_as_the_news_article_or_write_up_and_its_items_a
     assert [c.id for c in last.citations] == ["2019-summary-5"]
     lead = zoo.ask("Who takes the lead on cheaper generics according to the 2019 news write-up?")
     assert [c.id for c in lead.citations] == ["2019-summary-2"]
+
+
+# a department named as the subject: its tasks are asked, within the document the question names
+
+
+def test_what_a_named_department_is_in_charge_of_lists_its_tasks_in_the_named_document(zoo: PolicyQA) -> None:
+    half = zoo.ask("What is the National Medical Products Administration in charge of, second half of 2023?")
+    assert [c.id for c in half.citations] == ["2023h2-3", "2023h2-4"]  # not the 2023 Word notice's tasks
+    handled = zoo.ask("What does the Ministry of Human Resources and Social Security handle in 2026?")
+    assert [c.id for c in handled.citations] == ["2026-2"]
+    assert "rural post allowances to nurses" in handled.answer

@@ -78,7 +78,10 @@ class EvidenceGatherer:
             evidence.refusal = refusal
             return evidence
         if question.intent is Intent.LIST and not evidence.direct:
-            evidence.direct = self.list_matches(question, filters)
+            named = documents_named(question.text, filters.year, self.library.documents)
+            matches = self.list_matches(question, filters)
+            # the tasks of the documents it names by more than their year ("in the second half of 2023")
+            evidence.direct = [u for u in matches if u.doc_id in named] if named else matches
         if question.intent is Intent.STRUCTURE and not evidence.direct:
             evidence.direct = self.structure_units(question, filters)
         started = time.perf_counter()

@@ -142,6 +142,12 @@ STRUCTURE_QUESTION = re.compile(
 )
 
 
+# "What is X responsible for?", "what does X lead?": a question whose subject is a department it names asks
+# for that department's tasks, not who is responsible ("what department is responsible for …" names none)
+DEPARTMENT_DUTIES = re.compile(
+    r"^\W*what(?! (?:department|ministr|agenc|bod|organ|authorit)) (?:is|are|does|do|will)\b"
+    r".*\b(?:responsible for|in charge of|lead|leads|handle|handles|oversee|oversees)\b"
+)
 ALL_DEADLINES = re.compile(
     r"\b(earliest|latest|first|last|next|final) (dated )?deadline\b"
     r"|\b(all|which|what)( the)? (dated )?deadlines\b(?! for| of| on)"
@@ -367,6 +373,8 @@ def _intent(text: str, q: Question) -> Intent:
         lowered,
     )
     if q.deadline_month or (asks_tasks and (q.departments or q.section or "deadline" in lowered)):
+        return Intent.LIST
+    if q.departments and DEPARTMENT_DUTIES.search(lowered):  # the department is given; its tasks are asked
         return Intent.LIST
     if ALL_DEADLINES.search(lowered):  # the earliest or last of them: every deadline, in order
         return Intent.LIST
