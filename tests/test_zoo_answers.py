@@ -290,3 +290,22 @@ def test_what_a_named_department_is_in_charge_of_lists_its_tasks_in_the_named_do
     handled = zoo.ask("What does the Ministry of Human Resources and Social Security handle in 2026?")
     assert [c.id for c in handled.citations] == ["2026-2"]
     assert "rural post allowances to nurses" in handled.answer
+
+
+# a Chinese question about the notice itself: its number, date and issuers, from its header
+
+
+@pytest.mark.parametrize(
+    ("question", "fact"),
+    [
+        ("2024年重点工作任务的发文字号是什么？", "国卫体改发〔2024〕12号"),
+        ("这份2024年通知的印发日期是哪天？", "2024年6月3日"),
+        ("2024年的通知是哪些部门联合印发的？", "国家药监局"),
+    ],
+)
+def test_a_chinese_question_about_the_notice_is_answered_from_its_header(
+    zoo: PolicyQA, question: str, fact: str
+) -> None:
+    answer = zoo.ask(question)
+    assert [c.id for c in answer.citations] == ["2024-notice"], answer.answer
+    assert fact in answer.answer

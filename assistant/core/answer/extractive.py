@@ -25,8 +25,8 @@ from index.model import Task, UnitKind
 
 # Where a notice's header states each fact a question may ask for (names of NOTICE_FACTS)
 NOTICE_FACT_PATTERNS = {
-    "number": r"\bNo\.\s*\d+",
-    "date": rf"\b({'|'.join(calendar.month_name[1:])})\s+\d{{1,2}}\b",
+    "number": r"\bNo\.\s*\d+|〔\d{4}〕\s*\d+\s*号",
+    "date": rf"\b({'|'.join(calendar.month_name[1:])})\s+\d{{1,2}}\b|\d{{4}}年\d{{1,2}}月\d{{1,2}}日",
     "public": r"publicly released|public",
     "approval": r"approved",
     # the paper or agency that ran a news summary, as their names end ("Capital Health Daily", "China News
@@ -35,7 +35,7 @@ NOTICE_FACT_PATTERNS = {
     "addressees": r"governments of all provinces|ministries and commissions",
     # the issuing line as notices write it: "Issued by the X", a State Council office, a ministry's name
     "issuer": r"\b[Ii]ssued by\b|Office of the State Council|General Office"
-    r"|\b(?:Commission|Ministry|Administration)\b",
+    r"|\b(?:Commission|Ministry|Administration)\b|^[^：:，,。]*(?:委|部|局|办公厅)(?:\s|$)",
 }
 
 

@@ -601,6 +601,9 @@ def _read_chinese(q: Question, cleaned: str) -> None:
     q.years = q.years or chinese.chinese_years(cleaned)
     q.task_refs = q.task_refs or chinese.chinese_task_refs(cleaned, q.years)
     q.intent = Intent(chinese.chinese_intent(cleaned))
+    if q.intent is Intent.STRUCTURE:
+        q.about_notice = True
+        q.notice_facts = chinese.chinese_notice_facts(cleaned)
     q.key_terms = chinese.subject_words(cleaned)
 
 
