@@ -236,7 +236,7 @@ def test_a_count_of_people_the_sentence_only_mentions_is_refused(zoo: PolicyQA) 
     ("question", "task", "figure"),
     [
         ("How many students must medical colleges admit under targeted contracts?", "2023h2-1", "6,000"),
-        ("How many days a week do 2025 Bright Clinics offer remote consultations?", "2025-1", "three days"),
+        ("For how many years must 2025 Riverbank graduates serve in a county?", "2025-2", "five years"),
         ("How many more Lantern pharmacies does 2025 open?", "2025-5", "1,500"),
     ],
 )
@@ -298,7 +298,7 @@ def test_what_a_named_department_is_in_charge_of_lists_its_tasks_in_the_named_do
 @pytest.mark.parametrize(
     ("question", "fact"),
     [
-        ("2024年重点工作任务的发文字号是什么？", "国卫体改发〔2024〕12号"),
+        ("麻烦告诉我，四部门那份2024年医改文件编的文号是多少", "国卫体改发〔2024〕12号"),
         ("这份2024年通知的印发日期是哪天？", "2024年6月3日"),
         ("2024年的通知是哪些部门联合印发的？", "国家药监局"),
     ],
