@@ -40,6 +40,8 @@ _LABEL = (
     r"|\b\d{4}[a-z0-9-]*\s+(?:notice|preamble|closing)\b(?=\s*,\s*[“\"])"  # "2023h2 closing, “…”"
 )
 UNIT_LABEL = re.compile(_LABEL, re.IGNORECASE)
+# What follows a unit id's document id: "2023h2-4" → "2023h2", "2019-summary-notice" → "2019-summary"
+CITED_DOCUMENT = re.compile(r"-(?:\d{1,3}|notice|preamble|closing)$", re.IGNORECASE)
 # A label followed by the unit's quoted title ("2021 task (5), “Promote …”") names the unit: for grounding the
 # title is part of the reference, neither a claim to check nor evidence.
 NAMED_UNIT = re.compile(rf"(?:{_LABEL})\s*,?\s*[“\"][^”\"]{{1,300}}[”\"]", re.IGNORECASE)
@@ -176,7 +178,8 @@ def lexical_grounding(answer: str, cited_texts: Mapping[str, str]) -> float | No
     """Share of answer sentences lexically supported by the text of the units their markers cite.
 
     `cited_texts` maps a unit id to its evidence: its body sentences and responsibility line, never its
-    label, title or section name. The year of a cited id counts as evidence ("In 2021, … [2021-5]").
+    label, title or section name. The document of a cited id, and so its year, counts as evidence ("In 2021,
+    … [2021-5]", "Section 2 of the 2020h2 notice … [2020h2-4]").
     A sentence citing nothing (or only ids missing from `cited_texts`) is unsupported; None for an empty
     answer.
     """
@@ -186,7 +189,8 @@ def lexical_grounding(answer: str, cited_texts: Mapping[str, str]) -> float | No
     supported = 0
     for sentence in sentences:
         cited = [i for i in MARKER.findall(sentence) if i in cited_texts]
-        evidence = " ".join([*(cited_texts[i] for i in cited), *(i[:4] for i in cited)])
+        documents = [CITED_DOCUMENT.sub("", i) for i in cited]
+        evidence = " ".join([*(cited_texts[i] for i in cited), *documents, *(d[:4] for d in documents)])
         supported += bool(cited) and lexically_supported(sentence, evidence)
     return supported / len(sentences)
 

@@ -109,7 +109,9 @@ def test_the_thing_asked_for_needs_a_supporting_sentence_not_a_known_word():
     assert check.check(question, Found([NURSES], 0.4, True, focus=Support(0.45, False))) is None
     # so does one holding its words, and a question whose whole wording matches a sentence closely
     assert check.check(question, Found([NURSES], 0.4, True, focus=Support(0.1, True))) is None
-    assert check.check(question, Found([NURSES], 0.7, True, focus=Support(0.1, False))) is None
+    assert check.check(question, Found([NURSES], 0.7, True, focus=Support(0.25, False))) is None
+    # but not for a focus unrelated to every found sentence: the close match is the question's context
+    assert check.check(question, Found([NURSES], 0.7, True, focus=Support(0.1, False))) is not None
 
 
 def test_a_word_present_needs_all_its_terms_in_one_sentence():

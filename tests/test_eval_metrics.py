@@ -111,6 +111,21 @@ def test_lexical_grounding_checks_each_sentence_against_what_it_cites() -> None:
     assert lexical_grounding("", cited) is None
 
 
+def test_the_document_a_sentence_cites_counts_as_its_evidence_and_nothing_more() -> None:
+    cited = {"2020h2-4": "Extend the pooled purchasing of generic drugs to 40 more medicines."}
+    assert lexical_grounding(
+        "The 2020h2 notice extends pooled purchasing to 40 more medicines [2020h2-4].", cited
+    )
+    assert lexical_grounding("In 2020, generic drugs: 40 more medicines [2020h2-4].", cited) == 1
+    # another document's id is a claim the evidence does not hold
+    assert (
+        lexical_grounding(
+            "The 2019h2 notice extends pooled purchasing to 40 more medicines [2020h2-4].", cited
+        )
+        == 0
+    )
+
+
 def test_a_sentence_with_no_content_is_not_supported() -> None:
     cited = {"2021-4": "Explore an annual salary system for the main persons in charge of public hospitals."}
     assert lexical_grounding("2021 task (4) [2021-4].", cited) == 0

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from assistant.core.types import Turn
+from assistant.core.types import RefusalCode, Turn
 from assistant.core.understand.chinese import chinese_task_refs, chinese_years, is_chinese
 from assistant.service import PolicyQA
 from assistant.settings import Settings
@@ -172,3 +172,140 @@ def test_a_department_asked_about_is_not_a_list_of_its_tasks(zoo: PolicyQA) -> N
     )
     assert [c.id for c in answer.citations] == ["2023h2-closing"]
     assert "January 2024" in answer.answer
+
+
+# structure questions over a year with two documents: counted, first and last within the document named
+
+
+def test_a_task_count_counts_the_document_named_not_the_whole_year(zoo: PolicyQA) -> None:
+    half = zoo.ask("How many numbered tasks are in the 2023 second-half notice?")
+    assert [c.id for c in half.citations] == ["2023h2-1", "2023h2-5"]
+    assert "5 numbered tasks" in half.answer
+    summary = zoo.ask("How many tasks are in the 2019 news summary?")
+    assert [c.id for c in summary.citations] == ["2019-summary-1", "2019-summary-5"]
+
+
+def test_a_year_named_alone_means_that_years_own_notice_for_structure(zoo: PolicyQA) -> None:
+    # the 2023 Word notice has six tasks, the second-half PDF five: "the 2023 notice" is the former
+    answer = zoo.ask("How many tasks does the 2023 notice have?")
+    assert [c.id for c in answer.citations] == ["2023-1", "2023-6"]
+    assert "6 numbered tasks" in answer.answer
+
+
+def test_a_section_named_as_a_part_or_chapter_with_any_numeral_lists_its_tasks(zoo: PolicyQA) -> None:
+    roman = zoo.ask("What is part II of the 2019 plan about?")
+    assert [c.id for c in roman.citations] == ["2019-4", "2019-5", "2019-6"]
+    assert "Reducing the cost of medicines" in roman.answer
+    chapter = zoo.ask("What's the second chapter of the 2020 second-half notice?")
+    assert [c.id for c in chapter.citations] == ["2020h2-4", "2020h2-5", "2020h2-6"]
+    assert "medicines and medical insurance" in chapter.answer
+
+
+# the notice header, asked for by what the notice issues ("the key tasks", "the plan") or by who ran it
+
+
+def test_who_issued_the_key_tasks_is_answered_from_the_header_with_every_signatory(zoo: PolicyQA) -> None:
+    answer = zoo.ask("Who signed off the 2026 plan?")
+    assert [c.id for c in answer.citations] == ["2026-notice"]
+    signatories = ["National Health Commission", "Ministry of Finance"]
+    signatories.append("National Healthcare Security Administration")
+    for issuer in signatories:
+        assert issuer in answer.answer  # signed one per line below the address
+    dated = zoo.ask("When were the 2025 key tasks issued?")
+    assert [c.id for c in dated.citations] == ["2025-notice"]
+    assert "May 20, 2025" in dated.answer
+
+
+def test_the_paper_that_ran_a_news_summary_is_read_from_its_header(zoo: PolicyQA) -> None:
+    answer = zoo.ask("Which paper carried the 2019 news summary?")
+    assert [c.id for c in answer.citations] == ["2019-summary-notice"]
+    assert "Capital Health Daily" in answer.answer
+
+
+# a how-many question needs a number of what it counts, not any number in a sentence that names it
+
+
+def test_a_count_of_people_the_sentence_only_mentions_is_refused(zoo: PolicyQA) -> None:
+    # 2026-2: "Nurses who serve five years in a rural post…": a number and nurses, but no number of nurses
+    answer = zoo.ask("How many nurses will get the rural post allowance in 2026?")
+    assert answer.refused and answer.refusal is not None
+    assert answer.refusal.code == RefusalCode.FIGURE_NOT_GIVEN
+
+
+@pytest.mark.parametrize(
+    ("question", "task", "figure"),
+    [
+        ("How many students must medical colleges admit under targeted contracts?", "2023h2-1", "6,000"),
+        ("For how many years must 2025 Riverbank graduates serve in a county?", "2025-2", "five years"),
+        ("How many more Lantern pharmacies does 2025 open?", "2025-5", "1,500"),
+    ],
+)
+def test_a_number_followed_by_what_is_counted_answers_a_count(
+    zoo: PolicyQA, question: str, task: str, figure: str
+) -> None:
+    answer = zoo.ask(question)
+    assert [c.id for c in answer.citations][:1] == [task], answer.answer
+    assert figure in answer.answer
+
+
+def test_which_places_pilot_a_scheme_asks_for_names_the_notice_does_not_give(zoo: PolicyQA) -> None:
+    answer = zoo.ask("Which cities are piloting long-term care insurance in 2023?")  # "20 more cities"
+    assert answer.refused and answer.refusal is not None
+    assert answer.refusal.code == RefusalCode.INSTANCES_NOT_NAMED
+
+
+# a long question's context matching closely does not vouch for what it asks about when that is unrelated
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What penalties do counties face if a village Bright Clinic has no doctor four days a week?",
+        "What compensation do water utilities get for sharing water quality alerts with disease control?",
+    ],
+)
+def test_a_focus_unrelated_to_every_found_sentence_is_refused_despite_a_close_context(
+    zoo: PolicyQA, question: str
+) -> None:
+    answer = zoo.ask(question)
+    assert answer.refused and answer.refusal is not None, answer.answer
+    assert answer.refusal.code == RefusalCode.NOT_IN_DOCUMENTS
+
+
+def test_a_news_summary_is_named_as_the_news_article_or_write_up_and_its_items_as_priorities(
+    zoo: PolicyQA,
+) -> None:
+    last = zoo.ask("What is the last priority in the 2019 news article?")
+    assert [c.id for c in last.citations] == ["2019-summary-5"]
+    lead = zoo.ask("Who takes the lead on cheaper generics according to the 2019 news write-up?")
+    assert [c.id for c in lead.citations] == ["2019-summary-2"]
+
+
+# a department named as the subject: its tasks are asked, within the document the question names
+
+
+def test_what_a_named_department_is_in_charge_of_lists_its_tasks_in_the_named_document(zoo: PolicyQA) -> None:
+    half = zoo.ask("What is the National Medical Products Administration in charge of, second half of 2023?")
+    assert [c.id for c in half.citations] == ["2023h2-3", "2023h2-4"]  # not the 2023 Word notice's tasks
+    handled = zoo.ask("What does the Ministry of Human Resources and Social Security handle in 2026?")
+    assert [c.id for c in handled.citations] == ["2026-2"]
+    assert "rural post allowances to nurses" in handled.answer
+
+
+# a Chinese question about the notice itself: its number, date and issuers, from its header
+
+
+@pytest.mark.parametrize(
+    ("question", "fact"),
+    [
+        ("麻烦告诉我，四部门那份2024年医改文件编的文号是多少", "国卫体改发〔2024〕12号"),
+        ("这份2024年通知的印发日期是哪天？", "2024年6月3日"),
+        ("2024年的通知是哪些部门联合印发的？", "国家药监局"),
+    ],
+)
+def test_a_chinese_question_about_the_notice_is_answered_from_its_header(
+    zoo: PolicyQA, question: str, fact: str
+) -> None:
+    answer = zoo.ask(question)
+    assert [c.id for c in answer.citations] == ["2024-notice"], answer.answer
+    assert fact in answer.answer

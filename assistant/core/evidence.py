@@ -78,7 +78,10 @@ class EvidenceGatherer:
             evidence.refusal = refusal
             return evidence
         if question.intent is Intent.LIST and not evidence.direct:
-            evidence.direct = self.list_matches(question, filters)
+            named = documents_named(question.text, filters.year, self.library.documents)
+            matches = self.list_matches(question, filters)
+            # the tasks of the documents it names by more than their year ("in the second half of 2023")
+            evidence.direct = [u for u in matches if u.doc_id in named] if named else matches
             if not evidence.direct and question.quoted:
                 # a term asked for as written that no task writes, nor holds the words of
                 quoted = ", ".join(f"\u201c{p}\u201d" for p in question.quoted)
@@ -107,8 +110,8 @@ class EvidenceGatherer:
             # a list or a named task answers what is asked, yet the question's premise must still hold
             # ("since the plan set X as the deadline, what else was due then?"), judged on the tasks the
             # question names, else on what its words find
-            named = evidence.direct if question.task_refs else []
-            units = [*named, *(h.unit for h in evidence.hits if h.unit not in named)][:3]
+            named_tasks = evidence.direct if question.task_refs else []
+            units = [*named_tasks, *(h.unit for h in evidence.hits if h.unit not in named_tasks)][:3]
             found = self.found(question, units, self._confidence(evidence), evidence.timings)
             evidence.refusal = self.checks.first(self.checks.premised, question, found)
         if question.intent is Intent.COMPARE and not evidence.refusal:
@@ -189,6 +192,8 @@ class EvidenceGatherer:
         numbered_years = self.library.numbered_years
         year = filters.year or (numbered_years[-1] if numbered_years else None)
         tasks = sorted(self.library.tasks_of(year), key=lambda u: u.number or 0) if year else []
+        if year and (documents := self.structure_documents(question, year)):
+            tasks = [u for u in tasks if u.doc_id in documents]
         if question.section and tasks:
             sections = sorted({u.section.number for u in tasks if u.section}, key=int)
             wanted = sections[-1] if question.section in ("last", "final") and sections else question.section
@@ -203,6 +208,17 @@ class EvidenceGatherer:
         notices = [u for u in self.library.notices if u.year in years]
         named = documents_named(question.text, filters.year, [u.doc_id for u in notices])
         return [u for u in notices if u.doc_id in named] if named else notices
+
+    def structure_documents(self, question: Question, year: int) -> list[str]:
+        """The document of `year` whose structure the question asks about, when the year holds several: the
+        one it names ("the second-half 2023 notice", "the 2019 news summary"), else the year's own notice
+        (id = the year). Counting, first and last tasks and sections are each one document's: the tasks of a
+        notice and of its news summary, or of two half-year notices, merged by number are neither."""
+        of_year = [d for d in self.library.documents if d.startswith(str(year))]
+        if len(of_year) < 2:
+            return of_year
+        named = documents_named(question.text, year, of_year)
+        return named or [d for d in of_year if d == str(year)] or of_year
 
     def section_titled(self, words: set[str], year: int | None, says_section: bool = False) -> list[Task]:
         """The tasks of the sections a list question names by their title ("which 2025 tasks come under

@@ -25,15 +25,22 @@ from index.model import Task, UnitKind
 
 # Where a notice's header states each fact a question may ask for (names of NOTICE_FACTS)
 NOTICE_FACT_PATTERNS = {
-    "number": r"\bNo\.\s*\d+",
-    "date": rf"\b({'|'.join(calendar.month_name[1:])})\s+\d{{1,2}}\b",
+    "number": r"\bNo\.\s*\d+|〔\d{4}〕\s*\d+\s*号",
+    "date": rf"\b({'|'.join(calendar.month_name[1:])})\s+\d{{1,2}}\b|\d{{4}}年\d{{1,2}}月\d{{1,2}}日",
     "public": r"publicly released|public",
     "approval": r"approved",
+    # the paper or agency that ran a news summary, as their names end ("Capital Health Daily", "China News
+    # Service"), or the site it names as its source
+    "source": r"\b(?:Daily|News|Times|Post|Gazette|Service|Network|Agency)\b",
     "addressees": r"governments of all provinces|ministries and commissions",
     # the issuing line as notices write it: "Issued by the X", a State Council office, a ministry's name
     "issuer": r"\b[Ii]ssued by\b|Office of the State Council|General Office"
-    r"|\b(?:Commission|Ministry|Administration)\b",
+    r"|\b(?:Commission|Ministry|Administration)\b|^[^：:，,。]*(?:委|部|局|办公厅)(?:\s|$)",
 }
+
+
+# Header sentences kept for the issuer: the notice's title and up to three ministries signed one per line
+NOTICE_ISSUER_LINES = 4
 
 
 # How much closer (cosine) a runner-up's best sentence must be to the question than any sentence of the best
@@ -329,7 +336,7 @@ class ExtractiveComposer:
             first = units[0]
             assert first.section is not None
             section = first.section
-            head = f"Section {section.number} of the {first.year} notice is \u201c{section.title}\u201d"
+            head = f"Section {section.number} of the {first.doc_id} notice is \u201c{section.title}\u201d"
             cap = self.settings.list_answer_max_tasks
             listed = [cite(capitalised(quoted(t)), t.id) for t in units[:cap]]
             return with_cap_note([cite(head, first.id), *listed], cap, len(units), at=1)
@@ -337,7 +344,7 @@ class ExtractiveComposer:
             last, first = units[0], units[-1]
             kind = "topical items" if last.unnumbered_in_source else "numbered tasks"
             return [
-                cite(f"The {last.year} document has {last.number} {kind}, from {quoted(first)}", first.id),
+                cite(f"The {last.doc_id} document has {last.number} {kind}, from {quoted(first)}", first.id),
                 cite(f"The last is {quoted(last)}", last.id),
             ]
         return [cite(capitalised(quoted(u)), u.id) for u in units] + [
@@ -350,8 +357,10 @@ class ExtractiveComposer:
         sentences: list[str] = []
         for notice in notices:
             found: list[str] = []
-            for pattern in patterns:
-                found += [s for s in notice.sentences if re.search(pattern, s) and s not in found][:2]
+            for fact, pattern in zip(evidence.question.notice_facts, patterns, strict=True):
+                # issuers may sign one per line below the notice (three or four ministries)
+                limit = NOTICE_ISSUER_LINES if fact == "issuer" else 2
+                found += [s for s in notice.sentences if re.search(pattern, s) and s not in found][:limit]
             if not found:
                 found = self._best(notice, evidence, 2)
             sentences.extend(cite(s, notice.id) for s in found)

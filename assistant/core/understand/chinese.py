@@ -23,6 +23,15 @@ TASK_REF = re.compile(
     rf"第{NUMERAL}(?:项|条|个任务)|任务\s*[（(]{NUMERAL.replace('num', 'num2').replace('zh', 'zh2')}[）)]"
 )
 
+# Facts of a notice's header a Chinese question asks for (the names of question.NOTICE_FACTS): its number
+# (文号: "国卫体改发〔2024〕12号"), its date, who issued it. Asking for any of them asks about the notice.
+NOTICE_FACTS = {
+    "number": re.compile(r"文号|字号|编号"),
+    "date": re.compile(r"(?:印发|发布|发文|成文)(?:日期|时间)|(?:哪天|何时|什么时候)(?:印发|发布|发文)"),
+    "issuer": re.compile(
+        r"(?:哪些|哪个|哪几个|什么)(?:部门|单位|机构)(?:联合)?(?:印发|发布|发文)|发文(?:单位|机关)|谁印发"
+    ),
+}
 WHO = re.compile(r"谁|哪(?:个|些|一)?部门|哪(?:个|些)单位|负责|牵头|主管")
 WHEN = re.compile(r"何时|什么时候|哪(?:一)?年|几月|期限|截止|底前|之前完成|时间节点|多久")
 HOW_MANY = re.compile(r"多少|几(?:个|家|所|项|万|千|百|成)|比例|百分之")
@@ -93,8 +102,16 @@ def chinese_task_refs(text: str, years: Sequence[int]) -> list[tuple[int | None,
     return refs
 
 
+def chinese_notice_facts(text: str) -> list[str]:
+    """The header facts the question asks for ("number", "date", "issuer"); none for a question on tasks."""
+    return [name for name, asked in NOTICE_FACTS.items() if asked.search(text)]
+
+
 def chinese_intent(text: str) -> str:
-    """ "who", "when" or "what" (a figure question is a "what" question that needs a number)."""
+    """ "structure" for the notice's header, else "who", "when" or "what" (a figure question is a "what"
+    question that needs a number)."""
+    if chinese_notice_facts(text):
+        return "structure"
     if WHO.search(text):
         return "who"
     if WHEN.search(text):

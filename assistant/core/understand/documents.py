@@ -19,6 +19,9 @@ HALF_PHRASES = {
     "h1": re.compile(r"\b(first|1st)[\s-]+half\b|上半年", re.IGNORECASE),
     "h2": re.compile(r"\b(second|2nd|latter)[\s-]+half\b|下半年", re.IGNORECASE),
 }
+# Words a reader uses for a qualifier other than the qualifier itself: a news summary is "the news write-up",
+# "the article", "the news report"
+QUALIFIER_WORDS = {"summary": re.compile(r"\b(summary|news|write-?up|article)\b", re.IGNORECASE)}
 YEAR_PREFIX = re.compile(r"^(20\d\d)-?")
 
 
@@ -34,6 +37,8 @@ def says_qualifier(text: str, doc_id: str) -> bool:
         return False
     if tag in HALF_PHRASES:
         return bool(HALF_PHRASES[tag].search(text))
+    if tag in QUALIFIER_WORDS:
+        return bool(QUALIFIER_WORDS[tag].search(text))
     words = [w for w in re.split(r"[-_]", tag) if w]
     return all(re.search(rf"\b{re.escape(w)}\b", text, re.IGNORECASE) for w in words)
 

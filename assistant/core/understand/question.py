@@ -123,22 +123,36 @@ QUOTED = re.compile(r"(?<!\w)[\"“'‘]([^\"”'’]{2,60}?)[\"”'’](?!\w)")
 
 
 SECTION_ORDINALS = {word: number for number, word in enumerate(ORDINALS[:6], start=1)}
+# A section as users name it: "section 2", "part III", "the second chapter" (notices number sections "1.",
+# "I.", "一、"; readers say section, part or chapter). Roman numerals only in capitals ("part I", not "I").
+SECTION_WORD = r"(?:section|part|chapter)"
+ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5, "VI": 6}
 SECTION_REF = re.compile(
-    r"\bsection\s+(\d)\b|\b(first|second|third|fourth|fifth|sixth|last|final)\s+(?:and\s+\w+\s+)?section\b",
+    rf"\b{SECTION_WORD}\s+(\d)\b"
+    rf"|\b(first|second|third|fourth|fifth|sixth|last|final)\s+(?:and\s+\w+\s+)?{SECTION_WORD}\b"
+    rf"|\b{SECTION_WORD}\s+(?-i:(VI|IV|V|I{{1,3}}))\b",
     re.IGNORECASE,
 )
 STRUCTURE_QUESTION = re.compile(
-    r"\bhow many ([a-z]+ ){0,3}(tasks|items|sections)\b|\bdocument number\b|\bwho issued\b|\bissued by\b|"
-    r"\bwhen was\b.*\b(issued|published|released)|\bwhat date\b.*\b(notice|plan|document)\b|\bissue date\b|"
+    r"\bhow many ([a-z]+ ){0,3}(tasks|items|sections)\b|\bdocument numbers?\b|\bwho issued\b|\bissued by\b|"
+    r"\bwhen (?:was|were)\b.*\b(issued|published|released)|\bwhat date\b.*\b(notice|plan|document)\b|"
+    r"\bissue date\b|\b(which|what) (newspaper|paper|outlet|publication)\b|"
     r"\bmade public\b|\bpublicly released\b|\bwho approved\b|\baddressed to\b|\bto whom\b|"
-    r"\b(first|last|final) (numbered |key )?(task|item)\b|"
+    r"\b(first|last|final) (numbered |key )?(task|item|priority)\b|"
     # who put the notice out, when, under what number: its header, not its tasks
-    r"\b(issued|put out|published|released|signed)\b.{0,30}\bnotice\b|"
+    # the notice is also called by what it issues: "who put out the 2025 key tasks", "the 2026 plan"
+    r"\b(issued|put out|published|released|signed)\b.{0,30}\b(notice|key tasks|plan|document|summary)\b|"
     r"\bnotice\b.{0,40}\b(issued|put out|published|released|signed|under what number)\b",
     re.IGNORECASE,
 )
 
 
+# "What is X responsible for?", "what does X lead?": a question whose subject is a department it names asks
+# for that department's tasks, not who is responsible ("what department is responsible for …" names none)
+DEPARTMENT_DUTIES = re.compile(
+    r"^\W*what(?! (?:department|ministr|agenc|bod|organ|authorit)) (?:is|are|does|do|will)\b"
+    r".*\b(?:responsible for|in charge of|lead|leads|handle|handles|oversee|oversees)\b"
+)
 ALL_DEADLINES = re.compile(
     r"\b(earliest|latest|first|last|next|final) (dated )?deadline\b"
     r"|\b(all|which|what)( the)? (dated )?deadlines\b(?! for| of| on)"
@@ -161,7 +175,8 @@ NOTICE_WORDS = re.compile(
 # Facts of a notice's header a question may ask for: name → how the question asks for it
 NOTICE_FACTS = {
     "number": r"number",
-    "date": r"date|when|issued on",
+    "date": r"date|when|issued on|\bday\b",
+    "source": r"newspaper|\bpaper\b|outlet|publication|source|\bran\b|carried",
     "public": r"public|released",
     "approval": r"approv",
     "addressees": r"addressed|to whom",
@@ -170,7 +185,7 @@ NOTICE_FACTS = {
 # Which numbered task a structure question asks about: "how many tasks", "the last task", "the first item"
 STRUCTURE_TARGET = re.compile(
     r"(?P<count>\bhow many\b.*\b(?:tasks|items)\b)"
-    r"|\b(?:(?P<first>first)|last|final) (?:numbered |key )?(?:task|item)"
+    r"|\b(?:(?P<first>first)|last|final) (?:numbered |key )?(?:task|item|priority)"
 )
 
 PERSON = re.compile(
@@ -227,7 +242,8 @@ TOPIC_TAIL = re.compile(
 NAMED_INSTANCES = re.compile(
     r"\bwhich\s+(?:[\w-]+\s+){0,2}?(?P<kind>provinces|cities|hospitals|prefectures|counties|regions|"
     r"companies|enterprises|countries|universities|colleges)\b.*\b(chosen|selected|rewarded|named|"
-    r"designated|picked|take part|participat\w*|won|approved as|hosts?|located|makes?|produces?|supply|run|"
+    r"designated|picked|take part|participat\w*|pilot\w*|trial\w*|won|approved as|hosts?|located|makes?|"
+    r"produces?|supply|run|"
     r"(?:are|is) (?:in|part of)|included|involved|covered)\b"
     r"|^\s*where\b(?!.*\bfrom\b)(?P<place>)",
     re.IGNORECASE,
@@ -370,6 +386,8 @@ def _intent(text: str, q: Question) -> Intent:
     )
     if q.deadline_month or (asks_tasks and (q.departments or q.section or "deadline" in lowered)):
         return Intent.LIST
+    if q.departments and DEPARTMENT_DUTIES.search(lowered):  # the department is given; its tasks are asked
+        return Intent.LIST
     if ALL_DEADLINES.search(lowered):  # the earliest or last of them: every deadline, in order
         return Intent.LIST
     if re.search(
@@ -509,6 +527,16 @@ def _instances(text: str) -> str | None:
     return match["kind"].lower() if match["kind"] else "places"
 
 
+def _section_number(match: re.Match[str]) -> str:
+    """The section a SECTION_REF match names: "2", or "last" for the last or final one."""
+    if match[1]:
+        return match[1]
+    if match[3]:
+        return str(ROMAN[match[3]])
+    word = match[2].lower()
+    return str(SECTION_ORDINALS.get(word, word))
+
+
 def _structure_target(lowered: str) -> str | None:
     match = STRUCTURE_TARGET.search(lowered)
     if match is None:
@@ -555,9 +583,7 @@ def read_question(
         task_refs=refs,
         departments=name_departments(cleaned),
         injection=injection,
-        section=(section[1] or str(SECTION_ORDINALS.get(section[2].lower(), section[2].lower())))
-        if section
-        else None,
+        section=_section_number(section) if section else None,
         context_ids=context_ids,
         cleaned=cleaned,
         key_terms=key_terms(text),
@@ -591,6 +617,9 @@ def _read_chinese(q: Question, cleaned: str) -> None:
     q.years = q.years or chinese.chinese_years(cleaned)
     q.task_refs = q.task_refs or chinese.chinese_task_refs(cleaned, q.years)
     q.intent = Intent(chinese.chinese_intent(cleaned))
+    if q.intent is Intent.STRUCTURE:
+        q.about_notice = True
+        q.notice_facts = chinese.chinese_notice_facts(cleaned)
     q.key_terms = chinese.subject_words(cleaned)
 
 
