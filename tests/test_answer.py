@@ -260,3 +260,25 @@ def test_words_naming_the_task_do_not_pick_its_sentence(service):
     )
     assert [c.id for c in answer.citations] == ["2021-6"]
     assert "dean responsibility system" in answer.answer
+
+
+@pytest.mark.parametrize(
+    ("question", "section"),
+    [
+        ("Tell me what the fourth part of the 2021 plan covers.", "4"),
+        ("Summarise chapter 1 of the 2021 notice.", "1"),
+    ],
+)
+def test_a_section_named_as_a_part_or_chapter_is_answered_with_its_tasks(service, question, section):
+    answer = service.ask(question)
+    expected = [t.id for t in service.tasks() if t.year == 2021 and t.section and t.section.number == section]
+    assert [c.id for c in answer.citations] == expected
+
+
+def test_the_notice_header_answers_who_put_it_out_and_its_number_and_date(service):
+    header = service.ask("Under what number and date was the 2021 plan sent out?")
+    assert [c.id for c in header.citations] == ["2021-notice"]
+    assert "No. 20" in header.answer and "May 24, 2021" in header.answer
+    issuer = service.ask("who published the 2022 key tasks, and which day was it reported?")
+    assert issuer.citations[0].id == "2022-notice" and not issuer.refused
+    assert "General Office of the State Council" in issuer.answer and "May 25" in issuer.answer

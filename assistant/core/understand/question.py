@@ -118,8 +118,11 @@ DATED = re.compile(
 
 
 SECTION_ORDINALS = {word: number for number, word in enumerate(ORDINALS[:6], start=1)}
+# "section 2", "the third part", "chapter 4": users name a numbered heading by any of these words
 SECTION_REF = re.compile(
-    r"\bsection\s+(\d)\b|\b(first|second|third|fourth|fifth|sixth|last|final)\s+(?:and\s+\w+\s+)?section\b",
+    r"\b(?:section|part|chapter)\s+(\d)\b"
+    r"|\b(first|second|third|fourth|fifth|sixth|last|final)\s+(?:and\s+\w+\s+)?(?:section|part|chapter)\b"
+    r"(?!\s+of\s+(?:the\s+)?(?:year|month|decade|quarter)\b)",
     re.IGNORECASE,
 )
 STRUCTURE_QUESTION = re.compile(
@@ -129,7 +132,10 @@ STRUCTURE_QUESTION = re.compile(
     r"\b(first|last|final) (numbered |key )?(task|item)\b|"
     # who put the notice out, when, under what number: its header, not its tasks
     r"\b(issued|put out|published|released|signed)\b.{0,30}\bnotice\b|"
-    r"\bnotice\b.{0,40}\b(issued|put out|published|released|signed|under what number)\b",
+    r"\bnotice\b.{0,40}\b(issued|put out|published|released|signed|under what number)\b|"
+    # "who put out the 2022 key tasks?", "what number and date does the plan carry?": the header's facts
+    r"\bwho\b.{0,20}\b(issued|put out|published|released|signed)\b|"
+    r"\bwhat (?:document )?(number|date)\b.{0,40}\b(notice|plan|document|key tasks)\b",
     re.IGNORECASE,
 )
 
@@ -156,7 +162,7 @@ NOTICE_WORDS = re.compile(
 # Facts of a notice's header a question may ask for: name → how the question asks for it
 NOTICE_FACTS = {
     "number": r"number",
-    "date": r"date|when|issued on",
+    "date": r"date|when|issued on|what day|which day",
     "public": r"public|released",
     "approval": r"approv",
     "addressees": r"addressed|to whom",
@@ -218,9 +224,11 @@ TOPIC_TAIL = re.compile(
     r"\s*[?.!]*\s*$",
     re.IGNORECASE,
 )
-# "Which provinces take part / ten prefectures were rewarded…" asks for particular places or institutions
+# "Which provinces take part / ten prefectures were rewarded…", "name the hospitals chosen…" asks for
+# particular places or institutions
 NAMED_INSTANCES = re.compile(
-    r"\bwhich\s+(?:[\w-]+\s+){0,2}?(?P<kind>provinces|cities|hospitals|prefectures|counties|regions|"
+    r"\b(?:which|name|list)\s+(?:the\s+)?(?:[\w-]+\s+){0,2}?"
+    r"(?P<kind>provinces|cities|hospitals|prefectures|counties|regions|"
     r"companies|enterprises|countries|universities|colleges)\b.*\b(chosen|selected|rewarded|named|"
     r"designated|picked|take part|participat\w*|won|approved as|hosts?|located|makes?|produces?|supply|run|"
     r"(?:are|is) (?:in|part of)|included|involved|covered)\b"
