@@ -79,6 +79,13 @@ REFUSED = [
         "false_premise",
     ),
     ("The 2022 summary has telemedicine covering 80% of counties, right?", [], "80%", "false_premise"),
+    # a claim that a policy was cut back, where the documents deepen it
+    (
+        "Why is the 2022 plan winding down the long-term care insurance pilot?",
+        [],
+        "What they say: 2022 item 3",
+        "false_premise",
+    ),
 ]
 
 ANSWERED = [
