@@ -282,3 +282,12 @@ def test_the_notice_header_answers_who_put_it_out_and_its_number_and_date(servic
     issuer = service.ask("who published the 2022 key tasks, and which day was it reported?")
     assert issuer.citations[0].id == "2022-notice" and not issuer.refused
     assert "General Office of the State Council" in issuer.answer and "May 25" in issuer.answer
+
+
+def test_a_department_named_by_the_words_of_a_name_the_text_writes_lists_its_tasks(service):
+    # the text writes "State Drug Administration" for the National Medical Products Administration
+    answer = service.ask("List the 2021 tasks that the drug administration is responsible for.")
+    regulator = "National Medical Products Administration"
+    expected = [t.id for t in service.tasks() if t.year == 2021 and regulator in t.departments]
+    assert len(expected) >= 2
+    assert [c.id for c in answer.citations] == expected
