@@ -291,3 +291,11 @@ def test_a_department_named_by_the_words_of_a_name_the_text_writes_lists_its_tas
     expected = [t.id for t in service.tasks() if t.year == 2021 and regulator in t.departments]
     assert len(expected) >= 2
     assert [c.id for c in answer.citations] == expected
+
+
+def test_a_who_question_naming_a_department_answers_from_the_task_on_its_topic_that_names_it(service):
+    # tasks 12 (the epidemic) and 13 (disease control) are both near "pandemic work"; only 12 names it
+    question = "Is the immigration administration one of those responsible for the 2021 pandemic work?"
+    answer = service.ask(question)
+    assert answer.citations[0].id == "2021-12", [c.id for c in answer.citations]
+    assert "National Immigration Administration" in answer.answer
