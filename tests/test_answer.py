@@ -272,3 +272,42 @@ def test_a_quoted_term_is_listed_as_written_and_refused_when_no_task_writes_it(s
     assert absent.refused and absent.refusal is not None
     assert absent.refusal.code.value == "not_in_documents"
     assert "hospital rooftop gardens" in absent.answer
+
+
+@pytest.mark.parametrize(
+    ("question", "section"),
+    [
+        ("Tell me what the fourth part of the 2021 plan covers.", "4"),
+        ("Summarise chapter 1 of the 2021 notice.", "1"),
+    ],
+)
+def test_a_section_named_as_a_part_or_chapter_is_answered_with_its_tasks(service, question, section):
+    answer = service.ask(question)
+    expected = [t.id for t in service.tasks() if t.year == 2021 and t.section and t.section.number == section]
+    assert [c.id for c in answer.citations] == expected
+
+
+def test_the_notice_header_answers_who_put_it_out_and_its_number_and_date(service):
+    header = service.ask("Under what number and date was the 2021 plan sent out?")
+    assert [c.id for c in header.citations] == ["2021-notice"]
+    assert "No. 20" in header.answer and "May 24, 2021" in header.answer
+    issuer = service.ask("who published the 2022 key tasks, and which day was it reported?")
+    assert issuer.citations[0].id == "2022-notice" and not issuer.refused
+    assert "General Office of the State Council" in issuer.answer and "May 25" in issuer.answer
+
+
+def test_a_department_named_by_the_words_of_a_name_the_text_writes_lists_its_tasks(service):
+    # the text writes "State Drug Administration" for the National Medical Products Administration
+    answer = service.ask("List the 2021 tasks that the drug administration is responsible for.")
+    regulator = "National Medical Products Administration"
+    expected = [t.id for t in service.tasks() if t.year == 2021 and regulator in t.departments]
+    assert len(expected) >= 2
+    assert [c.id for c in answer.citations] == expected
+
+
+def test_a_who_question_naming_a_department_answers_from_the_task_on_its_topic_that_names_it(service):
+    # tasks 12 (the epidemic) and 13 (disease control) are both near "pandemic work"; only 12 names it
+    question = "Is the immigration administration one of those responsible for the 2021 pandemic work?"
+    answer = service.ask(question)
+    assert answer.citations[0].id == "2021-12", [c.id for c in answer.citations]
+    assert "National Immigration Administration" in answer.answer

@@ -164,6 +164,26 @@ def test_a_claim_that_something_ended_or_a_figure_needs_a_sentence_that_says_so(
     assert refusal("Why does task 6 train nurses for rural clinics?") is None
 
 
+def test_a_claim_that_something_was_cut_back_needs_a_sentence_saying_it_was_cut_not_ended():
+    """A cut is a claim like an ending, and each needs a sentence stating that kind of change: a sentence
+    that ends nurse training does not confirm that it was scaled back, nor a cut that it was frozen."""
+    check = FalsePremise(min_similarity=0.55)
+    similar = Support(0.8, True)
+
+    def refusal(text: str, sentence: str) -> Refusal | None:
+        unit = TRAINED.model_copy(update={"sentences": [sentence]})
+        return check.check(ask(text), Found([unit], 0.8, True, premise=similar))
+
+    expanded = "Train 35,000 nurses for rural clinics in 2022."
+    cut = "Reduce the nurse training places for rural clinics."
+    stopped = "Stop the old nurse training scheme for rural clinics."
+    assert refusal("Why did the plan scale back nurse training for rural clinics?", expanded) is not None
+    assert refusal("Why did the plan scale back nurse training for rural clinics?", stopped) is not None
+    assert refusal("Why did the plan scale back nurse training for rural clinics?", cut) is None
+    assert refusal("Why does the plan freeze nurse training for rural clinics?", cut) is not None
+    assert refusal("Why does the plan freeze nurse training for rural clinics?", stopped) is None
+
+
 def test_the_most_or_least_something_costs_asks_for_a_figure():
     assert ask("What's the most a clinic may bill for a blood test?").figure is not None
     assert ask("What is the least patients pay for a home visit?").figure is not None

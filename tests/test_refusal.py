@@ -40,6 +40,13 @@ REFUSED = [
         "instances_not_named",
     ),
     ("Which cities host the new urban medical groups?", [], "cities", "instances_not_named"),
+    # asked by "name/list the …", not only "which …"
+    (
+        "Name the counties selected for the compact consortium payment pilot.",
+        [],
+        "counties",
+        "instances_not_named",
+    ),
     (
         "Where will the national traditional Chinese medicine inheritance centers be located?",
         [],
@@ -72,6 +79,13 @@ REFUSED = [
         "false_premise",
     ),
     ("The 2022 summary has telemedicine covering 80% of counties, right?", [], "80%", "false_premise"),
+    # a claim that a policy was cut back, where the documents deepen it
+    (
+        "Why is the 2022 plan winding down the long-term care insurance pilot?",
+        [],
+        "What they say: 2022 item 3",
+        "false_premise",
+    ),
 ]
 
 ANSWERED = [
@@ -162,6 +176,11 @@ def test_a_list_question_matches_the_words_it_asks_for_not_their_glossary_transl
 )
 def test_question_intent(settings, question, intent):
     assert read_question(question, [], settings.glossary_path).intent is intent
+
+
+def test_a_part_of_the_year_is_not_a_section(settings):
+    question = read_question("Which tasks are due in the first part of the year?", [], settings.glossary_path)
+    assert question.section is None
 
 
 def test_injected_instruction_is_removed_up_to_the_colon(settings):

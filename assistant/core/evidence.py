@@ -99,6 +99,7 @@ class EvidenceGatherer:
             question.query, filters, top_k, embedding=evidence.query_vector.tolist(), timings=evidence.timings
         )
         evidence.hits = self._named_documents_first(question, evidence.hits)
+        evidence.hits = _named_departments_first(question, evidence.hits)
         if not evidence.direct and question.intent not in (Intent.LIST, Intent.STRUCTURE):
             units = [h.unit for h in evidence.hits[:3]]
             if question.chinese:  # the English vocabulary checks do not apply: does a passage hold its words?
@@ -320,6 +321,17 @@ class EvidenceGatherer:
         vectors = [self.library.sentence_vectors(h.unit) for h in evidence.hits[:3]]
         sentences = max(float(np.max(v @ vector)) for v in vectors)
         return max(evidence.hits[0].similarity, sentences)
+
+
+def _named_departments_first(question: Question, hits: list[Hit], among: int = 3) -> list[Hit]:
+    """For a who-question naming a department ("is the customs administration part of the covid task?"), the
+    closest hits that make that department responsible first: of tasks on the same topic, the one naming it
+    is the one asked about. Only among the first `among`, so a department does not pull in a far topic."""
+    if question.intent is not Intent.WHO or not question.departments:
+        return hits
+    close = hits[:among]
+    naming = [h for h in close if set(question.departments) & set(h.unit.departments)]
+    return [*naming, *(h for h in close if h not in naming), *hits[among:]]
 
 
 def _chinese_refusal(question: Question, top: list[Task]) -> Refusal | None:

@@ -226,6 +226,15 @@ def lead_departments(tasks: list[Task]) -> list[str]:
     return [name for name, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
 
 
+def written_department_names(tasks: list[Task]) -> dict[str, set[str]]:
+    """Canonical department name → every name the documents write for it (their lists are aligned)."""
+    written: dict[str, set[str]] = {}
+    for task in tasks:
+        for canonical, as_written in zip(task.departments, task.departments_as_written, strict=False):
+            written.setdefault(canonical, set()).add(as_written)
+    return written
+
+
 _views: dict[int, tuple[Library, ReformView]] = {}
 _views_lock = threading.Lock()
 

@@ -46,15 +46,20 @@ class Parts:
 
 def build_parts(library: Library, settings: Settings) -> Parts:
     """The shared parts on `library`: the corpus vocabulary is read here, once."""
-    from assistant.core.reform import ReformAnswers, lead_departments  # it builds Drafts: imports this module
+    from assistant.core.reform import (  # it builds Drafts: imports this module
+        ReformAnswers,
+        lead_departments,
+        written_department_names,
+    )
     from assistant.core.understand.reform import mentioned_departments
 
     departments = lead_departments(library.tasks)
+    written = written_department_names(library.tasks)
     reader = QuestionReader(
         settings.glossary_path,
         learned_terms(library.units.values()),
         # informal names ("the HR and social security ministry") of the departments this index names
-        lambda text: mentioned_departments(text, departments, library.task_words.share),
+        lambda text: mentioned_departments(text, departments, library.task_words.share, written),
     )
     vocabulary = Vocabulary(library.retriever.lexical.vocabulary, reader.glossary)
     checks = refusal_checks(

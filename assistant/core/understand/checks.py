@@ -268,12 +268,23 @@ class UnsupportedFocus:
 
 # Verbs by which a question claims that a policy ended something ("why did the plan abolish X?"); not the
 # deadline's "by the end of", nor "one-stop"
-ENDING = re.compile(
-    r"(?<!-)\b(?:abolish\w*|bann?(?:ed|ing|s)?|scrap\w*|stop(?:s|ped|ping)?|cancel\w*|prohibit\w*|forb[ia]d\w*"
-    r"|freez\w*|froze\w*|cut(?:s|ting)?|remov\w*|eliminat\w*|halt\w*|suspend\w*|discontinu\w*|withdr[ae]w\w*"
-    r"|outlaw\w*|axed?|drop(?:s|ped)?|end(?:s|ed)?(?! of\b))\b",
-    re.IGNORECASE,
+ENDED = (
+    r"abolish\w*|bann?(?:ed|ing|s)?|scrap\w*|stop(?:s|ped|ping)?|cancel\w*|prohibit\w*|forb[ia]d\w*"
+    r"|freez\w*|froze\w*|remov\w*|eliminat\w*|halt\w*|suspend\w*|discontinu\w*|withdr[ae]w\w*"
+    r"|outlaw\w*|axed?|drop(?:s|ped)?|end(?:s|ed)?(?! of\b)"
+    r"|(?:wind|wound|phas)(?:e|es|ed|ing|s)? (?:down|out)"
 )
+# …or cut it back ("…scale back X?"): a sentence saying that something ended does not state a cut, nor the
+# reverse
+REDUCED = (
+    r"cut(?:s|ting)?|(?:scal|roll)(?:e|es|ed|ing|s)? (?:back|down)|reduc\w*|shr[iu]nk\w*"
+    r"|trim(?:s|med|ming)?|curb\w*|slash\w*|downsiz\w*"
+)
+ENDING = re.compile(rf"(?<!-)\b(?:{ENDED}|{REDUCED})\b", re.IGNORECASE)
+CLAIMED_CHANGE = {
+    "ended": re.compile(rf"(?<!-)\b(?:{ENDED})\b", re.IGNORECASE),
+    "reduced": re.compile(rf"(?<!-)\b(?:{REDUCED})\b", re.IGNORECASE),
+}
 # A figure or month a claim states: each must be written in a sentence that supports it
 CLAIMED_FIGURE = re.compile(
     rf"\b(?!20\d\d\b)\d[\d,.]*%?|\b(?:{'|'.join(m for m in calendar.month_name[1:])})\b", re.IGNORECASE
@@ -320,12 +331,13 @@ class FalsePremise:
 
     @staticmethod
     def _stated(premise: str, found: Found) -> bool:
-        """Whether a found sentence states the premise's ending and figures, about what the premise names."""
+        """Whether a found sentence states the premise's ending or cut (the same kind of change) and figures,
+        about what the premise names."""
         subject = content_words(ENDING.sub(" ", CLAIMED_FIGURE.sub(" ", premise))) - GENERIC_TERMS
-        ends = bool(ENDING.search(premise))
+        claimed = {kind for kind, verbs in CLAIMED_CHANGE.items() if verbs.search(premise)}
         figures = {_figure(f) for f in CLAIMED_FIGURE.findall(premise)}
         for sentence in (s for u in found.units for s in statements(u)):
-            if ends and not ENDING.search(sentence):
+            if not claimed <= {kind for kind, verbs in CLAIMED_CHANGE.items() if verbs.search(sentence)}:
                 continue
             if not figures <= {_figure(f) for f in CLAIMED_FIGURE.findall(sentence)}:
                 continue

@@ -125,11 +125,13 @@ QUOTED = re.compile(r"(?<!\w)[\"“'‘]([^\"”'’]{2,60}?)[\"”'’](?!\w)")
 SECTION_ORDINALS = {word: number for number, word in enumerate(ORDINALS[:6], start=1)}
 # A section as users name it: "section 2", "part III", "the second chapter" (notices number sections "1.",
 # "I.", "一、"; readers say section, part or chapter). Roman numerals only in capitals ("part I", not "I").
+# "The first part of the year" names no section.
 SECTION_WORD = r"(?:section|part|chapter)"
 ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5, "VI": 6}
 SECTION_REF = re.compile(
     rf"\b{SECTION_WORD}\s+(\d)\b"
     rf"|\b(first|second|third|fourth|fifth|sixth|last|final)\s+(?:and\s+\w+\s+)?{SECTION_WORD}\b"
+    r"(?!\s+of\s+(?:the\s+)?(?:year|month|decade|quarter)\b)"
     rf"|\b{SECTION_WORD}\s+(?-i:(VI|IV|V|I{{1,3}}))\b",
     re.IGNORECASE,
 )
@@ -142,7 +144,10 @@ STRUCTURE_QUESTION = re.compile(
     # who put the notice out, when, under what number: its header, not its tasks
     # the notice is also called by what it issues: "who put out the 2025 key tasks", "the 2026 plan"
     r"\b(issued|put out|published|released|signed)\b.{0,30}\b(notice|key tasks|plan|document|summary)\b|"
-    r"\bnotice\b.{0,40}\b(issued|put out|published|released|signed|under what number)\b",
+    r"\bnotice\b.{0,40}\b(issued|put out|published|released|signed|under what number)\b|"
+    # "who put out the 2022 key tasks?", "what number and date does the plan carry?": the header's facts
+    r"\bwho\b.{0,20}\b(issued|put out|published|released|signed)\b|"
+    r"\bwhat (?:document )?(number|date)\b.{0,40}\b(notice|plan|document|key tasks)\b",
     re.IGNORECASE,
 )
 
@@ -238,9 +243,11 @@ TOPIC_TAIL = re.compile(
     r"\s*[?.!]*\s*$",
     re.IGNORECASE,
 )
-# "Which provinces take part / ten prefectures were rewarded…" asks for particular places or institutions
+# "Which provinces take part / ten prefectures were rewarded…", "name the hospitals chosen…" asks for
+# particular places or institutions
 NAMED_INSTANCES = re.compile(
-    r"\bwhich\s+(?:[\w-]+\s+){0,2}?(?P<kind>provinces|cities|hospitals|prefectures|counties|regions|"
+    r"\b(?:which|name|list)\s+(?:the\s+)?(?:[\w-]+\s+){0,2}?"
+    r"(?P<kind>provinces|cities|hospitals|prefectures|counties|regions|"
     r"companies|enterprises|countries|universities|colleges)\b.*\b(chosen|selected|rewarded|named|"
     r"designated|picked|take part|participat\w*|pilot\w*|trial\w*|won|approved as|hosts?|located|makes?|"
     r"produces?|supply|run|"

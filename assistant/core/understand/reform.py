@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
@@ -304,13 +304,20 @@ def distinct_words(department: str) -> frozenset[str]:
 
 
 def mentioned_departments(
-    question: str, departments: Sequence[str], share: Callable[[str], float]
+    question: str,
+    departments: Sequence[str],
+    share: Callable[[str], float],
+    written: Mapping[str, Collection[str]] | None = None,
 ) -> list[str]:
     """Departments `question` names: by an official name or known alias (any department), else, among
     `departments`, by acronym or by the words that set its name apart. An informal name counts next to a
     word for a body ("the science ministry", "the market regulator", "the ministry of finance") or, when
     its words are rare in the tasks' text, alone ("customs"); the department whose distinctive words it
-    names most wins, and a tie names none."""
+    names most wins, and a tie names none.
+
+    `written` gives, per department, the names the documents write for it: a user may take their words
+    from any of them ("the drug regulator" for the "State Drug Administration" the text names, whose
+    official name is the National Medical Products Administration)."""
     if named := department_names(question):
         return named
     tokens = re.findall(r"[A-Za-z]+", question)
@@ -323,13 +330,17 @@ def mentioned_departments(
     every = content_words(" ".join(lowered))
     scored: list[tuple[int, str]] = []
     for department in departments:
-        distinct = distinct_words(department)
-        near = distinct & near_body
-        alone = distinct & every
-        if near:
-            scored.append((len(near), department))
-        elif alone == distinct and distinct and all(share(w) < RARE_SHARE for w in alone):
-            scored.append((len(alone), department))
+        scores = [0]
+        for name in {department, *(written or {}).get(department, ())}:
+            distinct = distinct_words(name)
+            near = distinct & near_body
+            alone = distinct & every
+            if near:
+                scores.append(len(near))
+            elif alone == distinct and distinct and all(share(w) < RARE_SHARE for w in alone):
+                scores.append(len(alone))
+        if max(scores):
+            scored.append((max(scores), department))
     if not scored:
         return []
     best = max(score for score, _ in scored)
