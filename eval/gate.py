@@ -42,31 +42,33 @@ CATEGORY_FLOORS: dict[str, float] = {"key_fact_coverage": 0.75, "refusal_recall"
 # fails) while the target stays the target and is reported as unmet. An entry whose target is met fails the
 # suite too, so that it is removed. Never raise a floor by tuning on the test split; lower one only with the
 # reason logged in eval/README.md's test runs.
-# Measured 2026-12-02 on the final code of session 6 (overall: measured − 0.02; categories: − 0.05); entries
-# whose targets that run met were removed. Two seeds-test floors went down (out-of-corpus and false-premise
-# refusal recall, one question each) while that run's recall, key facts and most categories rose: logged
-# in eval/README.md's test runs.
+# Measured 2026-12-02 on the final code of session 7 (overall: measured − 0.02; categories: − 0.05); entries
+# whose targets that run met were removed (zoo-test key facts overall is now met). Two floors went down: the
+# seeds-test structure key facts (0.714 → 0.643, one question, while recall@5, MRR, key facts, refusal, list
+# and false-premise rose) and a new zoo-test cross-year entry (it had met its target): logged in
+# eval/README.md's test runs.
 REGRESSION_FLOORS: dict[str, dict[str, float]] = {
     "seeds-test": {
-        "recall@5": 0.84,
-        "mrr": 0.76,
-        "key_fact_coverage": 0.70,
-        "refusal_accuracy": 0.77,
-        "key_fact_coverage [department]": 0.52,
-        "key_fact_coverage [paraphrase]": 0.35,
-        "key_fact_coverage [list]": 0.44,
-        "key_fact_coverage [structure]": 0.66,
+        "recall@5": 0.90,
+        "mrr": 0.80,
+        "key_fact_coverage": 0.71,
+        "refusal_accuracy": 0.81,
+        "key_fact_coverage [department]": 0.53,
+        "key_fact_coverage [paraphrase]": 0.36,
+        "key_fact_coverage [list]": 0.54,
+        "key_fact_coverage [structure]": 0.59,
         "key_fact_coverage [adversarial]": 0.45,
         "refusal_recall [out_of_corpus]": 0.51,
-        "refusal_recall [false_premise]": 0.06,
+        "refusal_recall [false_premise]": 0.39,
     },
     "zoo-test": {
-        "key_fact_coverage [structure]": 0.28,
+        "key_fact_coverage [cross_year]": 0.62,
+        "key_fact_coverage [structure]": 0.62,
         "refusal_recall [out_of_corpus]": 0.45,
-        "refusal_recall [false_premise]": 0.28,
+        "refusal_recall [false_premise]": 0.62,
     },
     "seeds-reform-test": {
-        "recall@5": 0.88,
+        "recall@5": 0.91,
     },
 }
 
