@@ -320,7 +320,7 @@ class FalsePremise:
     def _said_instead(premise: str, found: Found) -> str | None:
         """The found sentence about what the premise names (most of its words), to set the claim right:
         "… encourage the implementation of an annual salary system" for "abolish the annual salary system"."""
-        subject = content_words(ENDING.sub(" ", CLAIMED_FIGURE.sub(" ", premise))) - GENERIC_TERMS
+        subject = _claim_subject(premise)
         if len(subject) < 2:
             return None
         scored = [
@@ -333,7 +333,7 @@ class FalsePremise:
     def _stated(premise: str, found: Found) -> bool:
         """Whether a found sentence states the premise's ending or cut (the same kind of change) and figures,
         about what the premise names."""
-        subject = content_words(ENDING.sub(" ", CLAIMED_FIGURE.sub(" ", premise))) - GENERIC_TERMS
+        subject = _claim_subject(premise)
         claimed = {kind for kind, verbs in CLAIMED_CHANGE.items() if verbs.search(premise)}
         figures = {_figure(f) for f in CLAIMED_FIGURE.findall(premise)}
         for sentence in (s for u in found.units for s in statements(u)):
@@ -344,6 +344,11 @@ class FalsePremise:
             if not subject or subject & content_words(sentence):
                 return True
         return False
+
+
+def _claim_subject(premise: str) -> set[str]:
+    """What a claim is about: its content words without the verb of ending and the figures it states."""
+    return content_words(ENDING.sub(" ", CLAIMED_FIGURE.sub(" ", premise))) - GENERIC_TERMS
 
 
 def _figure(text: str) -> str:
