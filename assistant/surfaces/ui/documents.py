@@ -190,7 +190,11 @@ def _in_worker(
 def _polls(
     label: str, watch: IngestWatch, running: Future[DocumentEntry], progress: gr.Progress
 ) -> Iterator[str]:
-    """The status while a change runs, every PROGRESS_POLL_S: Gradio's bar and the stages so far."""
+    """The status while a change runs, every PROGRESS_POLL_S: Gradio's bar and the stages so far.
+
+    The first status waits (up to one poll) for the change's first stage: a removal can finish within one
+    poll, and its only running status would otherwise say "starting" instead of what it does."""
+    watch.begun.wait(PROGRESS_POLL_S)
     while True:
         stage, done, total = watch.now()
         progress((done, total or None), desc=f"{label}: {stage}", unit="texts")
