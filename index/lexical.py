@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import jieba as jieba_module
+    import jieba.posseg
 
 CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 LATIN_WORD = re.compile(r"(?u)\b\w\w+\b")  # bm25s's default token pattern
@@ -42,8 +43,16 @@ def _jieba() -> jieba_module.Tokenizer:
     for names in DEPARTMENT_ALIASES.values():  # department names are words, whatever jieba's dictionary says
         for name in names:
             if CJK.search(name):
-                tokenizer.add_word(name)
+                tokenizer.add_word(name, tag="nt")  # an organisation's name, as jieba tags one
     return tokenizer
+
+
+@cache
+def _jieba_tagger() -> jieba_module.posseg.POSTokenizer:
+    """jieba's part-of-speech tagger over the same tokenizer, so both segment a text alike."""
+    import jieba.posseg
+
+    return jieba.posseg.POSTokenizer(_jieba())
 
 
 @cache
@@ -58,6 +67,12 @@ def chinese_words(text: str) -> list[str]:
     """jieba's words of a run of Chinese characters, search mode, function words dropped."""
     words = _jieba().lcut_for_search(text)
     return [w for w in words if w.strip() and w not in CHINESE_STOP_WORDS]
+
+
+def chinese_tagged_words(text: str) -> list[tuple[str, str]]:
+    """(word, part-of-speech flag) of a Chinese text in jieba's precise mode: "n…" nouns, "v…" verbs, "r"
+    pronouns, "m" numerals, "d" adverbs, and so on (the ICTCLAS tag set jieba's dictionary uses)."""
+    return [(pair.word, pair.flag) for pair in _jieba_tagger().cut(text) if pair.word.strip()]
 
 
 def english_words(text: str) -> list[str]:

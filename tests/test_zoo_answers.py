@@ -8,7 +8,13 @@ from collections.abc import Iterator
 import pytest
 
 from assistant.core.types import RefusalCode, Turn
-from assistant.core.understand.chinese import chinese_task_refs, chinese_years, is_chinese
+from assistant.core.understand.chinese import (
+    chinese_intent,
+    chinese_task_refs,
+    chinese_years,
+    is_chinese,
+    subject_words,
+)
 from assistant.service import PolicyQA
 from assistant.settings import Settings
 from index.ingest import ingest
@@ -69,6 +75,57 @@ def test_chinese_question_reading() -> None:
     assert chinese_years("在2024年底前") == [2024]
     assert chinese_task_refs("2024年第三项任务由谁负责？", [2024]) == [(2024, 3)]
     assert chinese_task_refs("任务（六）的期限", []) == [(None, 6)]
+
+
+def test_a_chinese_question_is_about_its_asking_clauses_not_who_asks() -> None:
+    # a clause that only says who asks is context; a hearsay frame is not the subject
+    words = subject_words("我们是一家县医院，听同事说监测网络要扩大，数据多久报一次？")
+    assert "县医院" not in words and "同事" not in words
+    assert {"监测", "网络", "数据"} <= set(words)
+    # the context clause's "负责" (in charge) does not make a when-question a who-question
+    assert chinese_intent("我们单位负责医保结算，分值测算几月底前要完成？") == "when"
+    # a clause that says who asks and asks something is kept
+    assert "药房" in subject_words("我们药房能不能申请？")
+
+
+@pytest.mark.parametrize(
+    ("question", "task", "fact"),
+    [
+        ("我们是一家社区医院，听说水源性疾病监测要扩展，最终覆盖多少个城市？", "2024-5", "200个城市"),
+        ("听同事说签约居民能在明灯药房取长期处方药，这是哪个部门牵头的？", "2024-2", "国家卫生健康委"),
+        ("作为医保经办人员，想请问分值测算的完成时间？", "2024-3", "2024年11月底前"),
+    ],
+)
+def test_a_chinese_question_with_the_askers_context_is_answered(
+    zoo: PolicyQA, question: str, task: str, fact: str
+) -> None:
+    answer = zoo.ask(question)
+    assert not answer.refused, answer.answer
+    assert answer.citations[0].id == task
+    assert fact in answer.answer, answer.answer
+
+
+@pytest.mark.parametrize(
+    ("question", "code"),
+    [
+        ("明灯药房今年要新开设1000家吗？", RefusalCode.FALSE_PREMISE),  # not the figure it gives
+        ("普通门诊费用纳入统筹以后能报销百分之几？", RefusalCode.FIGURE_NOT_GIVEN),  # the task has no rate
+        ("我们是民营医院，2024年对民营医院的医保定点有什么新要求？", RefusalCode.NOT_IN_DOCUMENTS),
+    ],
+)
+def test_a_chinese_question_is_refused_with_the_reason(
+    zoo: PolicyQA, question: str, code: RefusalCode
+) -> None:
+    answer = zoo.ask(question)
+    assert answer.refused, answer.answer
+    assert answer.refusal is not None and answer.refusal.code is code, answer.refusal
+
+
+def test_a_chinese_figure_question_is_answered_by_the_passage_with_the_figure(zoo: PolicyQA) -> None:
+    # two tasks are on the pharmacies; only one says how many open
+    answer = zoo.ask("明灯药房今年总共准备开多少家？")
+    assert answer.citations[0].id == "2024-1"
+    assert "800家" in answer.answer
 
 
 @pytest.mark.parametrize(

@@ -18,10 +18,24 @@ from assistant.core.retrieve import Hit, Timings
 from assistant.core.text import content_words, written_form
 from assistant.core.types import Filters, Refusal, RefusalCode, Turn
 from assistant.core.understand.checks import Found, RefusalChecks, Support, Vocabulary, present
-from assistant.core.understand.chinese import not_covered
+from assistant.core.understand.chinese import answering_unit, unsupported
 from assistant.core.understand.documents import documents_meant, documents_named, unit_ids_named
 from assistant.core.understand.question import Intent, Question, QuestionReader, focus_terms, key_terms
 from index.model import Task, UnitKind
+
+# A Chinese question's refusals, in Chinese first and English after, by the code of the check that refused it.
+CHINESE_REFUSALS = {
+    RefusalCode.NOT_IN_DOCUMENTS: (
+        "这些文件没有涉及这个问题。 (The documents don't say: no passage holds what the question asks about.)"
+    ),
+    RefusalCode.FALSE_PREMISE: (
+        "这些文件没有给出问题中的这个数字。"
+        " (The documents don't say: no passage gives the figure the question states.)"
+    ),
+    RefusalCode.FIGURE_NOT_GIVEN: (
+        "这些文件没有给出这个数字。 (The documents don't say: the passage on this gives no such figure.)"
+    ),
+}
 
 
 @dataclass
@@ -104,6 +118,7 @@ class EvidenceGatherer:
             units = [h.unit for h in evidence.hits[:3]]
             if question.chinese:  # the English vocabulary checks do not apply: does a passage hold its words?
                 evidence.refusal = _chinese_refusal(question, units)
+                evidence.hits = _answering_first(answering_unit(question.cleaned, units), evidence.hits)
             else:
                 found = self.found(question, units, self._confidence(evidence), evidence.timings)
                 evidence.refusal = self.checks.first(self.checks.retrieved, question, found)
@@ -334,11 +349,18 @@ def _named_departments_first(question: Question, hits: list[Hit], among: int = 3
     return [*naming, *(h for h in close if h not in naming), *hits[among:]]
 
 
+def _answering_first(unit: Task | None, hits: list[Hit]) -> list[Hit]:
+    """The hits with the one on `unit` first, when there is one."""
+    if unit is None:
+        return hits
+    return [*(h for h in hits if h.unit is unit), *(h for h in hits if h.unit is not unit)]
+
+
 def _chinese_refusal(question: Question, top: list[Task]) -> Refusal | None:
-    """A Chinese question is refused when no passage retrieved for it holds most of its subject words."""
-    if not not_covered(question.cleaned, top):
+    """A Chinese question is refused when no passage retrieved for it holds most of its subject words, when
+    it states a figure the best passage does not give, or asks for one it has none of."""
+    code = unsupported(question.cleaned, top)
+    if code is None:
         return None
-    message = (
-        "这些文件没有涉及这个问题。 (The documents don't say: no passage holds what the question asks about.)"
-    )
-    return Refusal(code=RefusalCode.NOT_IN_DOCUMENTS, message=message)
+    refusal = RefusalCode(code)
+    return Refusal(code=refusal, message=CHINESE_REFUSALS[refusal])

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from index.lexical import chinese_words
+from index.lexical import chinese_tagged_words
 from index.model import Task
 from index.parse import chinese_or_arabic
 
@@ -33,50 +33,61 @@ NOTICE_FACTS = {
     ),
 }
 WHO = re.compile(r"谁|哪(?:个|些|一)?部门|哪(?:个|些)单位|负责|牵头|主管")
-WHEN = re.compile(r"何时|什么时候|哪(?:一)?年|几月|期限|截止|底前|之前完成|时间节点|多久")
+WHEN = re.compile(r"何时|什么时候|哪(?:一)?年|几月|期限|截止|底前|之前完成|时间|多久")
 HOW_MANY = re.compile(r"多少|几(?:个|家|所|项|万|千|百|成)|比例|百分之")
-# Words of the question that say what kind of answer it wants, not what it is about.
+# Words that say what kind of answer the question wants, or frame the asking, not what it is about; the
+# pronouns, numerals, particles and adverbs among them need no listing, as the part of speech drops them.
 ASKING_WORDS = frozenset(
     [
-        "谁",
-        "哪个",
-        "哪些",
         "部门",
         "负责",
         "牵头",
-        "何时",
-        "什么",
         "时候",
-        "多少",
-        "多久",
-        "几",
+        "时间",
         "是否",
-        "如何",
-        "怎样",
-        "怎么",
-        "为什么",
+        "期限",
+        "截止",
+        "数量",
+        "数目",
+        "比例",
+        "目标",
         "要求",
         "规定",
         "提出",
-        "关于",
-        "根据",
-        "按照",
-        "年",
-        "月",
-        "吗",
-        "呢",
-        "哪",
-        "由",
-        "对",
-        "在",
-        "有",
-        "家",
-        "个",
-        "项",
+        "请问",
+        "知道",
+        "了解",
+        "听说",
+        "计划",
+        "政策",
+        "文件",
+        "通知",
+        "任务",
+        "工作",
+        "方面",
+        "情况",
+        "内容",
+        "具体",
+        "相关",
     ]
 )
-# Share of the question's subject words that the best passage must hold for the question to be answered.
-MIN_COVERAGE = 0.75
+# A clause that tells who asks ("我们医院…", "作为药店从业者") is context unless it also asks something.
+ASKER = re.compile(r"^(?:我|咱|本人|本单位|作为)")
+INTERROGATIVE = re.compile(
+    r"什么|多少|几|哪|谁|何时|吗|啥|怎么|如何|怎样|是否|多久|多长|有没有|能不能|是不是|呢"
+)
+HEARSAY = re.compile(r"^听\w{0,4}?说")  # "听说…", "听朋友说…": the rest of the clause is what was heard
+CLAUSE_BREAK = re.compile(r"[，,；;。？?！!、：:]")
+# Parts of speech that name what a question is about (nouns, abbreviations, idioms, verbal nouns: the
+# ICTCLAS flags jieba tags with), and those that describe it in the asker's own wording (verbs,
+# adjectives), which count half: "第一批名单能出来" is about the list, however it is said to come out.
+NAMING = ("n", "j", "l", "i", "vn", "an")
+DESCRIBING = ("v", "a")
+# Share of the question's weighted subject words that the best passage must hold to be answered.
+MIN_COVERAGE = 0.6
+STATED_NUMBER = re.compile(r"(?<![\d.])\d+(?:\.\d+)?(?![\d.])")
+DATE_PART = re.compile(r"\d+\s*[年月日号]")  # "2024年", "9月": a date, not a figure
+GIVEN_FIGURE = re.compile(r"\d|百分之|[一二两三四五六七八九十百千万]+(?:个|家|所|项|倍|成|万|亿)")
 
 
 def is_chinese(text: str) -> bool:
@@ -112,9 +123,10 @@ def chinese_intent(text: str) -> str:
     question that needs a number)."""
     if chinese_notice_facts(text):
         return "structure"
-    if WHO.search(text):
+    asked = " ".join(asking_clauses(text))  # "我们单位负责…，…几月底之前搞完？" asks when, not who
+    if WHO.search(asked):
         return "who"
-    if WHEN.search(text):
+    if WHEN.search(asked):
         return "when"
     return "what"
 
@@ -124,27 +136,75 @@ def asks_figure(text: str) -> bool:
 
 
 def subject_words(text: str) -> list[str]:
-    """The words the question is about: jieba's words less asking words, years and numbers."""
-    words = chinese_words(YEAR.sub(" ", text))
-    seen: list[str] = []
-    for word in words:
-        if len(word) < 2 or word in ASKING_WORDS or not CJK.search(word) or word in seen:
-            continue
-        seen.append(word)
-    return seen
+    """The words the question is about, each once: the nouns and verbs of its asking clauses, less asking
+    words, years and numbers; clauses that only say who asks, and a hearsay frame, are left out."""
+    return list(_weighted_subject(text))
 
 
-def coverage(words: Sequence[str], unit: Task) -> float:
-    """Share of `words` found in the unit's text (title, sentences, responsibility line)."""
-    if not words:
+def asking_clauses(text: str) -> list[str]:
+    """The clauses of the question less those that only say who asks, each less a hearsay frame."""
+    clauses = (clause.strip() for clause in CLAUSE_BREAK.split(text))
+    return [
+        HEARSAY.sub("", clause)
+        for clause in clauses
+        if clause and (INTERROGATIVE.search(clause) or not ASKER.match(clause))
+    ]
+
+
+def _weighted_subject(text: str) -> dict[str, float]:
+    """Subject words with their weight: 1 for a word that names, 0.5 for one that describes."""
+    words: dict[str, float] = {}
+    for clause in asking_clauses(YEAR.sub(" ", text)):
+        for word, flag in chinese_tagged_words(clause):
+            if len(word) < 2 or word in ASKING_WORDS or not CJK.search(word) or word in words:
+                continue
+            if flag.startswith(NAMING):
+                words[word] = 1.0
+            elif flag.startswith(DESCRIBING):
+                words[word] = 0.5
+    return words
+
+
+def coverage(words: dict[str, float], unit: Task) -> float:
+    """Weighted share of `words` found in the unit's text (title, sentences, responsibility line)."""
+    total = sum(words.values())
+    if not total:
         return 0.0
     text = unit.text
-    return sum(1 for w in words if w in text) / len(words)
+    return sum(weight for word, weight in words.items() if word in text) / total
 
 
-def not_covered(text: str, units: Sequence[Task]) -> bool:
-    """Whether no passage retrieved for the Chinese question holds most of what it is about."""
-    words = subject_words(text)
-    if not words:
-        return True
-    return max((coverage(words, u) for u in units), default=0.0) < MIN_COVERAGE
+def unsupported(text: str, units: Sequence[Task]) -> str | None:
+    """Why the passages retrieved for a Chinese question cannot answer it, or None when one can (the names
+    of core.types.RefusalCode): "not_in_documents" when none holds most of what it is about;
+    "false_premise" when none of those that do holds every figure it states; "figure_not_given" when it
+    asks for a figure and none of them gives one."""
+    words = _weighted_subject(text)
+    about = [unit for unit in units if coverage(words, unit) >= MIN_COVERAGE]
+    if not about:
+        return "not_in_documents"
+    stated = STATED_NUMBER.findall(_without_references(text))
+    if not any(all(number in unit.text for number in stated) for unit in about):
+        return "false_premise"
+    if asks_figure(text) and not any(gives_figure(unit) for unit in about):
+        return "figure_not_given"
+    return None
+
+
+def answering_unit(text: str, units: Sequence[Task]) -> Task | None:
+    """The unit that answers a figure question: the first that holds what it is about and gives a figure
+    (two passages on one subject, and only one says how many); None for other questions."""
+    if not asks_figure(text):
+        return None
+    words = _weighted_subject(text)
+    return next((u for u in units if coverage(words, u) >= MIN_COVERAGE and gives_figure(u)), None)
+
+
+def gives_figure(unit: Task) -> bool:
+    """The unit states a figure: a number that is not part of a date."""
+    return bool(GIVEN_FIGURE.search(DATE_PART.sub(" ", unit.text)))
+
+
+def _without_references(text: str) -> str:
+    """The question less its years and the task numbers it names: the numbers left are figures it states."""
+    return TASK_REF.sub(" ", YEAR.sub(" ", text))

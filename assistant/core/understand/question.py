@@ -628,6 +628,9 @@ def _read_chinese(q: Question, cleaned: str) -> None:
         q.about_notice = True
         q.notice_facts = chinese.chinese_notice_facts(cleaned)
     q.key_terms = chinese.subject_words(cleaned)
+    # the search text is what it asks: a clause that only says who asks ("作为医保经办人员") would
+    # find the passages on the asker's own trade
+    q.query = "，".join(chinese.asking_clauses(q.query)) or q.query
 
 
 def without_injection(text: str) -> str:
