@@ -69,6 +69,12 @@ def chinese_words(text: str) -> list[str]:
     return [w for w in words if w.strip() and w not in CHINESE_STOP_WORDS]
 
 
+def prepare_chinese() -> None:
+    """Load jieba's dictionary and its part-of-speech table now (a second or more each), not on the first
+    Chinese question."""
+    _jieba_tagger()
+
+
 def chinese_tagged_words(text: str) -> list[tuple[str, str]]:
     """(word, part-of-speech flag) of a Chinese text in jieba's precise mode: "n…" nouns, "v…" verbs, "r"
     pronouns, "m" numerals, "d" adverbs, and so on (the ICTCLAS tag set jieba's dictionary uses)."""

@@ -26,6 +26,7 @@ from assistant.core.text import content_words
 from assistant.settings import Settings
 from index.catalog_cache import catalog_folder, serving_catalog
 from index.embed import check_embedding, embedding_name, settings_embedder
+from index.lexical import CJK_RUN, prepare_chinese
 from index.model import Task, UnitKind
 from index.store import StoredChunk, open_store, sentence_id
 
@@ -255,6 +256,8 @@ class Library:
         (torch aborts the interpreter when a thread is still inside it at exit).
         """
         self.retriever.neighbours.warm()
+        if any(CJK_RUN.search(unit.title) for unit in self.units.values()):
+            prepare_chinese()
         for unit in self.units.values():
             if not threading.main_thread().is_alive():
                 return
