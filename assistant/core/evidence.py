@@ -23,6 +23,9 @@ from assistant.core.understand.documents import documents_meant, documents_named
 from assistant.core.understand.question import Intent, Question, QuestionReader, focus_terms, key_terms
 from index.model import Task, UnitKind
 
+# A question that names a section by its words ("the section on the public health system")
+SECTION_NAMED = re.compile(r"\bsection\b", re.IGNORECASE)
+
 
 @dataclass
 class Evidence:
@@ -199,6 +202,14 @@ class EvidenceGatherer:
             sections = sorted({u.section.number for u in tasks if u.section}, key=int)
             wanted = sections[-1] if question.section in ("last", "final") and sections else question.section
             return [u for u in tasks if u.section and u.section.number == wanted]
+        if tasks and SECTION_NAMED.search(question.text):
+            # a section named by its subject ("how many tasks sit under the public health section?"): its
+            # tasks, whatever else the question asks of them; the section found is the one the question
+            # names, so the answer is composed as a section's
+            titled = self.section_titled(question.list_topic, year, says_section=True)
+            if (titled := [u for u in titled if u in tasks]) and titled[0].section:
+                question.section = titled[0].section.number
+                return titled
         if tasks and question.structure_target == "count":
             return [tasks[-1], tasks[0]]
         if tasks and question.structure_target == "last":
@@ -227,6 +238,8 @@ class EvidenceGatherer:
         (so that "public hospitals" does not stand for a whole section titled "Reforming public hospitals
         and their pay"). A question that says "section" may name a long title by part of it ("the section on
         the public health system"): two asked words or more, in one section's title only."""
+        # a hyphenated word counts by its parts, as titles write them ("prevention-first": "prevention first")
+        words = {part for w in words for part in content_words(w.replace("-", " "))}
         if not words:
             return []
         tasks = self.library.tasks_of(year)
@@ -256,7 +269,7 @@ class EvidenceGatherer:
         if q.quoted:  # asked for as written: the tasks that write it, or none
             return self._quoting(q.quoted, year)
         asked = q.list_topic
-        if section := self.section_titled(asked, year, bool(re.search(r"\bsection\b", q.text, re.I))):
+        if section := self.section_titled(asked, year, bool(SECTION_NAMED.search(q.text))):
             return section
         translated = (q.query_topic - asked) | (asked & self.vocabulary.words)
         for words in (asked, translated):
