@@ -331,3 +331,22 @@ def test_a_count_question_on_a_section_named_by_its_subject_answers_with_that_se
     answer = service.ask("How many tasks are in the 2021 notice's public health system section?")
     expected = _section_tasks(service, "3")
     assert [c.id for c in answer.citations] == expected[:5] and len(expected) >= 3, answer.answer
+
+
+def test_a_framing_word_that_some_task_writes_does_not_narrow_a_topic_list(service):
+    """"across" frames the question; the 2022 item that happens to write "across the country" is not the only
+    task on telemedicine: every task writing the topic's word is listed."""
+    answer = service.ask("Looking across the documents, which tasks mention telemedicine?")
+    expected = {t.id for t in service.tasks() if "telemedicine" in t.text.lower()}
+    assert len(expected) >= 2 and any("across" not in service.task(i).text.lower() for i in expected)
+    assert {c.id for c in answer.citations} == expected, answer.answer
+
+
+def test_topic_words_written_together_are_all_still_required(service):
+    """Words of one topic share sentences ("public health system"): none is dropped as framing, so every task
+    listed holds all of them."""
+    answer = service.ask("Which 2021 tasks mention the public health system?")
+    assert answer.citations, answer.answer
+    for citation in answer.citations:
+        text = service.task(citation.id).text.lower()
+        assert all(word in text for word in ("public", "health", "system")), citation.id
