@@ -311,3 +311,42 @@ def test_a_who_question_naming_a_department_answers_from_the_task_on_its_topic_t
     answer = service.ask(question)
     assert answer.citations[0].id == "2021-12", [c.id for c in answer.citations]
     assert "National Immigration Administration" in answer.answer
+
+
+def _section_tasks(service, number: str) -> list[str]:
+    return [t.id for t in service.tasks() if t.year == 2021 and t.section and t.section.number == number]
+
+
+def test_a_section_named_by_a_hyphenated_heading_word_is_not_read_as_an_ordinal(service):
+    """Section 3's heading says "prevention first": "the prevention-first section" is that section, not the
+    first one, and the possessive of "the 2021 plan's" is no topic word."""
+    answer = service.ask("Name the tasks under the 2021 notice's prevention-first section.")
+    assert [c.id for c in answer.citations] == _section_tasks(service, "3")[:5]
+    assert _section_tasks(service, "3") != _section_tasks(service, "1")
+
+
+def test_a_count_question_on_a_section_named_by_its_subject_answers_with_that_section(service):
+    """"How many tasks …" about a section named by its heading's words counts that section's tasks, not the
+    whole notice's."""
+    answer = service.ask("How many tasks are in the 2021 notice's public health system section?")
+    expected = _section_tasks(service, "3")
+    assert [c.id for c in answer.citations] == expected[:5] and len(expected) >= 3, answer.answer
+
+
+def test_a_framing_word_that_some_task_writes_does_not_narrow_a_topic_list(service):
+    """"across" frames the question; the 2022 item that happens to write "across the country" is not the only
+    task on telemedicine: every task writing the topic's word is listed."""
+    answer = service.ask("Which tasks, across the board, mention telemedicine?")
+    expected = {t.id for t in service.tasks() if "telemedicine" in t.text.lower()}
+    assert len(expected) >= 2 and any("across" not in service.task(i).text.lower() for i in expected)
+    assert {c.id for c in answer.citations} == expected, answer.answer
+
+
+def test_topic_words_written_together_are_all_still_required(service):
+    """Words of one topic share sentences ("public health system"): none is dropped as framing, so every task
+    listed holds all of them."""
+    answer = service.ask("Which 2021 tasks mention the public health system?")
+    assert answer.citations, answer.answer
+    for citation in answer.citations:
+        text = service.task(citation.id).text.lower()
+        assert all(word in text for word in ("public", "health", "system")), citation.id

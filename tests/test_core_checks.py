@@ -326,3 +326,14 @@ def test_a_budget_or_fee_of_something_named_is_a_figure_question():
     )
     assert FigureNotGiven().check(question, Found([funded], 0.9, True)) is None
     assert ask("What is the network's role in 2031?").figure is None
+
+
+def test_an_ordinal_inside_a_compound_names_no_section_and_a_possessive_is_no_topic() -> None:
+    assert ask("Which tasks sit in the prevention-first section?").section is None
+    assert ask("Which tasks sit in the first section?").section == "1"
+    assert ask("Which tasks sit in the 2021 plan's public health section?").list_topic == {"public", "health"}
+
+
+def test_name_all_the_tasks_asks_for_a_list() -> None:
+    assert ask("Name all the 2021 tasks that refer to regional medical centres.").intent is Intent.LIST
+    assert ask("List all of the tasks on rural doctors.").intent is Intent.LIST

@@ -37,6 +37,11 @@ CHINESE_REFUSALS = {
     ),
 }
 
+# A question that names a section by its words ("the section on the public health system")
+SECTION_NAMED = re.compile(r"\bsection\b", re.IGNORECASE)
+# A word more than this share of the tasks hold anchors no topic ("health", "medical")
+COMMON_WORD = 0.5
+
 
 @dataclass
 class Evidence:
@@ -214,6 +219,14 @@ class EvidenceGatherer:
             sections = sorted({u.section.number for u in tasks if u.section}, key=int)
             wanted = sections[-1] if question.section in ("last", "final") and sections else question.section
             return [u for u in tasks if u.section and u.section.number == wanted]
+        if tasks and SECTION_NAMED.search(question.text):
+            # a section named by its subject ("how many tasks sit under the public health section?"): its
+            # tasks, whatever else the question asks of them; the section found is the one the question
+            # names, so the answer is composed as a section's
+            titled = self.section_titled(question.list_topic, year, says_section=True)
+            if (titled := [u for u in titled if u in tasks]) and titled[0].section:
+                question.section = titled[0].section.number
+                return titled
         if tasks and question.structure_target == "count":
             return [tasks[-1], tasks[0]]
         if tasks and question.structure_target == "last":
@@ -242,6 +255,8 @@ class EvidenceGatherer:
         (so that "public hospitals" does not stand for a whole section titled "Reforming public hospitals
         and their pay"). A question that says "section" may name a long title by part of it ("the section on
         the public health system"): two asked words or more, in one section's title only."""
+        # a hyphenated word counts by its parts, as titles write them ("prevention-first": "prevention first")
+        words = {part for w in words for part in content_words(w.replace("-", " "))}
         if not words:
             return []
         tasks = self.library.tasks_of(year)
@@ -271,14 +286,56 @@ class EvidenceGatherer:
         if q.quoted:  # asked for as written: the tasks that write it, or none
             return self._quoting(q.quoted, year)
         asked = q.list_topic
-        if section := self.section_titled(asked, year, bool(re.search(r"\bsection\b", q.text, re.I))):
+        if section := self.section_titled(asked, year, bool(SECTION_NAMED.search(q.text))):
             return section
         translated = (q.query_topic - asked) | (asked & self.vocabulary.words)
         for words in (asked, translated):
+            words = self.one_topic(words, year, q.text)
             matches = [u for u in self.library.task_words.containing(words) if year is None or u.year == year]
             if words and matches:
                 return matches
         return []
+
+    def one_topic(self, words: set[str], year: int | None, text: str) -> set[str]:
+        """The asked words that name one topic: the largest group of them written together in sentences of
+        the tasks.
+
+        A list question's words include its framing ("across both years, which tasks mention telemedicine?",
+        "doctors out in the countryside"); a task must hold every topic word, so a framing word that some
+        task happens to write ("across the country", "carry out") shrinks the list to that task, or becomes
+        the topic. The corpus tells them apart: the words of one topic are written together, in one sentence
+        ("rural doctors"), a framing word with none of them. Asked words that share a sentence are linked;
+        the largest linked group is the topic (of equal groups, the one the question names last: it names
+        its topic after its framing). Words the corpus never writes are kept (the caller translates them),
+        and so are common ones (most tasks hold them: they narrow nothing).
+        """
+        index = self.library.task_words
+        held = sorted(w for w in words if 0 < index.share(w) <= COMMON_WORD)
+        if len(held) < 2:
+            return words
+        group = {w: w for w in held}  # union-find: each word's representative
+
+        def root(word: str) -> str:
+            while group[word] != word:
+                word = group[word]
+            return word
+
+        seen: set[str] = set()
+        for task in (t for w in held for t in index.containing({w})):
+            if task.id in seen or (year is not None and task.year != year):
+                continue
+            seen.add(task.id)
+            for sentence in (task.title, *task.sentences):
+                together = sorted(content_words(sentence) & set(held))
+                for other in together[1:]:
+                    group[root(other)] = root(together[0])
+        groups: dict[str, set[str]] = {}
+        for word in held:
+            groups.setdefault(root(word), set()).add(word)
+        tokens = [w for token in re.findall(r"[\w'-]+", text) for w in sorted(content_words(token))]
+        last = {w: i for i, w in enumerate(tokens)}
+        topic = max(groups.values(), key=lambda g: (len(g), max(last.get(w, -1) for w in g)))
+        return words - (set(held) - topic)
 
     def _quoting(self, phrases: list[str], year: int | None) -> list[Task]:
         """The tasks that write every quoted phrase as quoted (case and spacing aside): a quoted term such

@@ -94,11 +94,12 @@ GENERIC_TERMS = content_words(
 )
 
 
-# "the 2021 plan", "the 2022 key tasks", "the 2021 notice": names of a document, not words of its content
+# "the 2021 plan", "the 2022 key tasks", "the 2021 notice": names of a document, not words of its content;
+# its possessive goes with it ("the 2021 plan's public health section" asks about "public health", not "s")
 DOCUMENT_REFERENCE = re.compile(
     r"\b(?:in |under |of |from |by )?(?:the )?(?:20\d\d(?:'s)? )?"
     r"(?:key tasks|work tasks|plan|notice|summary|document|"
-    r"text|tasks)(?: (?:plan|document|text|notice|summary))?(?: (?:of|for|in) 20\d\d)?\b",
+    r"text|tasks)(?: (?:plan|document|text|notice|summary))?(?:'s|’s)?(?: (?:of|for|in) 20\d\d)?\b",
     re.IGNORECASE,
 )
 
@@ -125,12 +126,13 @@ QUOTED = re.compile(r"(?<!\w)[\"“'‘]([^\"”'’]{2,60}?)[\"”'’](?!\w)")
 SECTION_ORDINALS = {word: number for number, word in enumerate(ORDINALS[:6], start=1)}
 # A section as users name it: "section 2", "part III", "the second chapter" (notices number sections "1.",
 # "I.", "一、"; readers say section, part or chapter). Roman numerals only in capitals ("part I", not "I").
-# "The first part of the year" names no section.
+# "The first part of the year" names no section, nor does an ordinal inside a compound ("the prevention-first
+# section" is named by its title's words).
 SECTION_WORD = r"(?:section|part|chapter)"
 ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5, "VI": 6}
 SECTION_REF = re.compile(
     rf"\b{SECTION_WORD}\s+(\d)\b"
-    rf"|\b(first|second|third|fourth|fifth|sixth|last|final)\s+(?:and\s+\w+\s+)?{SECTION_WORD}\b"
+    rf"|(?<![\w-])(first|second|third|fourth|fifth|sixth|last|final)\s+(?:and\s+\w+\s+)?{SECTION_WORD}\b"
     r"(?!\s+of\s+(?:the\s+)?(?:year|month|decade|quarter)\b)"
     rf"|\b{SECTION_WORD}\s+(?-i:(VI|IV|V|I{{1,3}}))\b",
     re.IGNORECASE,
@@ -399,7 +401,9 @@ def _intent(text: str, q: Question) -> Intent:
         return Intent.LIST
     if re.search(
         # "which (of the) (2021) (numbered) tasks …": the tasks are what is asked for
-        r"\b(which|what|list|name)( every| all| the)?( of the)?( 20\d\d)?( numbered| key)? (tasks|items)\b"
+        # ("name all the 2021 tasks that …", "list all of the tasks …")
+        r"\b(which|what|list|name)( every| all| the| all the)?( of the)?( 20\d\d)?( numbered| key)?"
+        r" (tasks|items)\b"
         r"|\b(list|name) (every|each|all) (20\d\d )?(task|item)s?\b",
         lowered,
     ):
