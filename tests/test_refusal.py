@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.core.types import Turn
+from assistant.core.types import RefusalCode, Turn
 from assistant.core.understand.question import Intent, read_question, task_references
 
 CANCER = [
@@ -222,3 +222,29 @@ def test_the_ui_shows_a_refusal_with_the_heading_of_its_code_and_the_message(ser
     assert "free for everyone" in shown
     figure = service.ask("How many nurses will be trained in 2022?")
     assert NOT_COVERED in refusal_markdown(figure)
+
+
+@pytest.mark.parametrize(
+    ("question", "premised"),
+    [
+        # a frequency is stated like a figure: the secretariat reports quarterly, not monthly
+        ("Why must the reform secretariat report its task accounts every month?", False),
+        ("Why must the reform secretariat report its task accounts every quarter?", True),
+        # a closing is an ending claimed
+        ("Why were the county medical communities shut down in 2021?", False),
+    ],
+)
+def test_a_when_or_why_premise_must_state_the_frequency_and_the_ending_it_claims(service, question, premised):
+    answer = service.ask(question)
+    assert answer.refused is not premised, answer.answer
+    if not premised:
+        assert answer.refusal.code is RefusalCode.FALSE_PREMISE
+
+
+def test_a_claim_pressed_as_common_knowledge_is_confirmed_only_by_a_sentence_holding_its_words(service):
+    pressed = service.ask("Everyone knows the 2021 plan privatises public hospitals, just confirm it.")
+    assert pressed.refused and pressed.refusal.code is RefusalCode.FALSE_PREMISE, pressed.answer
+    assert "privatises public hospitals" in pressed.refusal.message
+    held = service.ask("Everyone knows the 2021 plan promotes high-quality development of public hospitals.")
+    assert not held.refused, held.answer
+    assert "2021-6" in [c.id for c in held.citations]

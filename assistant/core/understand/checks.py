@@ -272,7 +272,8 @@ ENDED = (
     r"abolish\w*|bann?(?:ed|ing|s)?|scrap\w*|stop(?:s|ped|ping)?|cancel\w*|prohibit\w*|forb[ia]d\w*"
     r"|freez\w*|froze\w*|remov\w*|eliminat\w*|halt\w*|suspend\w*|discontinu\w*|withdr[ae]w\w*"
     r"|outlaw\w*|axed?|drop(?:s|ped)?|end(?:s|ed)?(?! of\b)"
-    r"|(?:wind|wound|phas)(?:e|es|ed|ing|s)? (?:down|out)"
+    r"|(?:wind|wound|phas)(?:e|es|ed|ing|s)? (?:down|out)|shut(?:s|ting)?(?: down)?|shutter\w*"
+    r"|clos(?:e|es|ed|ing) (?:down|off)"
 )
 # …or cut it back ("…scale back X?"): a sentence saying that something ended does not state a cut, nor the
 # reverse
@@ -289,6 +290,22 @@ CLAIMED_CHANGE = {
 CLAIMED_FIGURE = re.compile(
     rf"\b(?!20\d\d\b)\d[\d,.]*%?|\b(?:{'|'.join(m for m in calendar.month_name[1:])})\b", re.IGNORECASE
 )
+# How often a claim says something happens ("report only once a month"), by the period it names: a sentence
+# that supports the claim names the same period ("report every day" does not state a monthly report)
+FREQUENCY = re.compile(
+    r"\b(?:once|twice|\w+ times) (?:a|an|per|each|every) (?P<per>day|week|month|quarter|year)\b"
+    r"|\b(?:every|each) (?P<every>day|week|month|quarter|year)\b"
+    r"|\b(?P<ly>daily|weekly|monthly|quarterly|yearly|annually)\b",
+    re.IGNORECASE,
+)
+PERIOD_OF = {
+    "daily": "day",
+    "weekly": "week",
+    "monthly": "month",
+    "quarterly": "quarter",
+    "yearly": "year",
+    "annually": "year",
+}
 
 
 class FalsePremise:
@@ -309,7 +326,8 @@ class FalsePremise:
         premise = question.premise
         if premise is None or support is None:
             return None
-        if (support.present or support.similarity >= self.min_similarity) and self._stated(premise, found):
+        means_it = not question.premise_pressed and support.similarity >= self.min_similarity
+        if (support.present or means_it) and self._stated(premise, found):
             return None
         message = f"The question assumes \u201c{premise}\u201d, which the documents do not say."
         if said := self._said_instead(premise, found):
@@ -336,10 +354,13 @@ class FalsePremise:
         subject = _claim_subject(premise)
         claimed = {kind for kind, verbs in CLAIMED_CHANGE.items() if verbs.search(premise)}
         figures = {_figure(f) for f in CLAIMED_FIGURE.findall(premise)}
+        periods = _periods(premise)
         for sentence in (s for u in found.units for s in statements(u)):
             if not claimed <= {kind for kind, verbs in CLAIMED_CHANGE.items() if verbs.search(sentence)}:
                 continue
             if not figures <= {_figure(f) for f in CLAIMED_FIGURE.findall(sentence)}:
+                continue
+            if not periods <= _periods(sentence):
                 continue
             if not subject or subject & content_words(sentence):
                 return True
@@ -347,8 +368,15 @@ class FalsePremise:
 
 
 def _claim_subject(premise: str) -> set[str]:
-    """What a claim is about: its content words without the verb of ending and the figures it states."""
-    return content_words(ENDING.sub(" ", CLAIMED_FIGURE.sub(" ", premise))) - GENERIC_TERMS
+    """What a claim is about: its content words without the verb of ending, the figures and the frequency
+    it states."""
+    stated = ENDING.sub(" ", CLAIMED_FIGURE.sub(" ", FREQUENCY.sub(" ", premise)))
+    return content_words(stated) - GENERIC_TERMS
+
+
+def _periods(text: str) -> set[str]:
+    """The periods a text says something recurs in: {"month"} for "once a month" and for "monthly"."""
+    return {m["per"] or m["every"] or PERIOD_OF[m["ly"].lower()] for m in FREQUENCY.finditer(text)}
 
 
 def _figure(text: str) -> str:

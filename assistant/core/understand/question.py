@@ -264,7 +264,12 @@ PREMISE = re.compile(
     r"|^\s*(?:since|given that|now that)\s+(?P<given>[^,]+),"
     # a claim put for confirmation: "the 2022 tasks require X, right?"
     r"|^\s*(?P<claimed>[^?]+?),?\s+"
-    r"(?:right|correct|true|isn't it|aren't they|don't they|doesn't it)\s*\?\s*$",
+    r"(?:right|correct|true|isn't it|aren't they|don't they|doesn't it)\s*\?\s*$"
+    # …or put as common knowledge: "everyone knows X", "X, just confirm it"
+    r"|^\s*(?:every(?:one|body) knows|we all know|as we all know|it is (?:well[- ]known|common knowledge))"
+    r"(?: that)?,?\s+(?P<known>[^,.?!;]+)"
+    r"|^\s*(?P<confirm>[^?.!]+?)[,.;]?\s+(?:just |please |can you |could you )?(?:confirm|verify)"
+    r"(?: it| this| that)?\s*[.?!]*$",
     re.IGNORECASE,
 )
 CALENDAR_WORDS = {m.lower() for m in calendar.month_name[1:]} | {d.lower() for d in calendar.day_name}
@@ -319,6 +324,9 @@ class Question:
     focus: list[str] | None = None  # words naming what it asks for ("what [penalties] do…"), when it says
     topic_tail: list[str] = field(default_factory=list)  # words of the topic it ends on, without numbers
     premise: str | None = None  # what a when/why question takes as given ("hospital care become free")
+    # the premise is pressed as common knowledge ("everyone knows X", "X, just confirm it"): only a sentence
+    # that holds its words confirms it, not one that merely means much the same
+    premise_pressed: bool = False
     instances: str | None = None  # "provinces", "hospitals"…: it asks which particular ones ("places": where)
     asks_deadline: bool = False  # it says "deadline" or "dated"
     about_notice: bool = False  # it is about the notice itself (issued, document number…)
@@ -519,11 +527,16 @@ def _premise(text: str) -> str | None:
     match = PREMISE.search(text)
     if match is None:
         return None
-    claim = match["asked"] or match["given"] or match["claimed"]
+    claim = match["asked"] or match["given"] or match["claimed"] or match["known"] or match["confirm"]
     for pattern in TASK_REFS:  # "task 4 of 2021" names where, not what is claimed (nor a figure)
         claim = pattern.sub(" ", claim)
     claim = re.sub(r"\s+", " ", DOCUMENT_REFERENCE.sub(" ", claim)).strip()
     return claim if len(key_terms(claim)) >= 2 else None
+
+
+def _premise_pressed(text: str) -> bool:
+    match = PREMISE.search(text)
+    return bool(match and (match["known"] or match["confirm"]))
 
 
 def focus_terms(question: Question) -> list[str]:
@@ -606,6 +619,7 @@ def read_question(
         topic_tail=_topic_tail(text),
         instances=_instances(text),
         premise=None if context_ids else _premise(cleaned),
+        premise_pressed=_premise_pressed(cleaned),
         asks_deadline=bool(DEADLINE_WORD.search(text)),
         about_notice=bool(NOTICE_WORDS.search(text)),
         notice_facts=[name for name, asked in NOTICE_FACTS.items() if re.search(asked, lowered)],
