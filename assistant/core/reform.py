@@ -198,7 +198,15 @@ class ReformView:
         canonical = canonical_department(name)
         known = {d.lower(): d for d in self.departments}
         found = known.get(canonical.lower()) or next(
-            iter(mentioned_departments(name, self.departments, self.library.task_words.share)), None
+            iter(
+                mentioned_departments(
+                    name,
+                    self.departments,
+                    self.library.task_words.share,
+                    written_department_names(self.library.tasks),
+                )
+            ),
+            None,
         )
         if found is None or found not in self.departments:
             raise UnknownDepartmentError(name)
@@ -283,12 +291,17 @@ class ReformAnswers:
         """The departments the loaded tasks name, listed once per library (every question is read)."""
         return lead_departments(self.library.tasks)
 
+    @cached_property
+    def written(self) -> dict[str, set[str]]:
+        """The names the loaded tasks write for each department ("National Medical Insurance Bureau")."""
+        return written_department_names(self.library.tasks)
+
     def _share(self, word: str) -> float:
         """The share of tasks holding `word`; the word index is built on the first question that asks."""
         return self.library.task_words.share(word)
 
     def draft(self, question: str) -> Draft | None:
-        read = read_reform_question(question, self.departments, self._share)
+        read = read_reform_question(question, self.departments, self._share, self.written)
         if read is None:
             return None
         result = ReformComposer(reform_view(self.library), read, self.glossary_path).compose()
