@@ -440,8 +440,14 @@ class ReformComposer:
     def _link_sentences(self, pair: PairAlignment) -> list[str]:
         """One sentence per continued task: the later task, the earlier one it continues, what changed;
         nearest the topic first when the question lists tasks on a topic."""
-        links = {link.to_id: link for link in pair.links if link.from_id and link.to_id}
         units = self.view.library.units
+        links = {
+            link.to_id: link
+            for link in pair.links
+            if link.from_id
+            and link.to_id
+            and (self._in_section(units[link.from_id]) or self._in_section(units[link.to_id]))
+        }
         ordered = self._topic_first([units[i] for i in links if i])
         return [self._link_sentence(links[t.id]) for t in ordered]
 
@@ -450,7 +456,24 @@ class ReformComposer:
         topic first when the question lists them on a topic."""
         units = self.view.library.units
         ids = [lk.to_id if status is LinkStatus.NEW else lk.from_id for lk in pair.of_status(status)]
-        return self._topic_first([units[i] for i in ids if i])
+        return self._topic_first([units[i] for i in ids if i and self._in_section(units[i])])
+
+    def _in_section(self, task: Task) -> bool:
+        """Whether `task` lies in the section the question names (its document's nth section), or the
+        question names none."""
+        wanted = self.question.section
+        if wanted is None:
+            return True
+        if task.section is None:
+            return False
+        numbers = list(
+            dict.fromkeys(
+                t.section.number
+                for t in self.view.library.tasks
+                if t.doc_id == task.doc_id and t.section is not None
+            )
+        )
+        return numbers.index(task.section.number) + 1 == wanted
 
     def _topic_first(self, tasks: list[Task]) -> list[Task]:
         """`tasks` in the order of their nearness to the question's topic when it lists tasks on a topic

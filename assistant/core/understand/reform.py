@@ -49,7 +49,7 @@ DROPPED_WORDS = re.compile(
 # a topic said to carry on: "still on the list in 2022", "mentioned again in 2022", "survived into 2022"
 CONTINUED_WORDS = re.compile(
     r"\b(continued?|carr(?:y|ied) (?:over|forward|on|into)|kept|keep|retained?"
-    r"|still (?:there|listed|included|on|in|part of|a (?:task|priority|thing))"
+    r"|still (?:there|listed|included|on|in|part of|a (?:task|priority|thing))|follow(?:s|ed)? up on"
     r"|stay(?:ed|s)? (?:on|in)|remain(?:ed|s)? (?:on|in)|surviv(?:e|ed|es)|ma(?:k|d)es? it (?:in)?to"
     r"|(?:mentioned|named|listed|included|appear(?:ed|s)?|featured?|show(?:ed|s)? up|c[oa]me up) again)\b"
 )
@@ -71,6 +71,8 @@ DEADLINE_WORDS = re.compile(
 )
 LISTING = re.compile(
     r"^\W*(?:which|what|list)\b[^?]*\b(?:tasks|items|topics|areas|ones|jobs|themes|priorities)\b"
+    # the list named first: "of 2021's section four tasks, which carried on?"
+    r"|\b(?:tasks|items|topics|jobs|priorities),? which\b"
 )
 LISTS_DEADLINES = re.compile(r"\b(?:every|all|each|list)\b[^?]*\b(?:deadlines?|dates)\b|\bdeadlines\b")
 LEAD_WORDS = re.compile(
@@ -109,8 +111,8 @@ FRAMING = content_words(
     "thing things stuff side get gets got getting specific particular fixed firm hard dated deliverable "
     "deliverables two both again survive survived mentioned together jointly common shared co-lead "
     # pronouns and negations, which name no topic ("for them", "weren't carried")
-    "it its they them their this that these those weren't wasn't isn't aren't didn't doesn't don't "
-    "hasn't haven't"
+    "it its itself they them themselves their this that these those weren't wasn't isn't aren't didn't "
+    "doesn't don't hasn't haven't"
 )
 # every reform intent needs one of these
 INTENT_WORDS = (
@@ -162,6 +164,9 @@ class ReformQuestion:
     topic: bool = False  # it names a topic (a task's subject) beyond its framing
     listing: bool = False  # it asks for a list of tasks ("which 2021 tasks on … were dropped")
     original: str = ""  # as asked: its capitalisation says which words are names
+    section: int | None = (
+        None  # the section of a notice a list keeps to ("2021's section four tasks"), 1-based
+    )
 
 
 def read_reform_question(
@@ -189,7 +194,12 @@ def read_reform_question(
     change = _change_intent(text, topic)
     if change is not None:
         listing = bool(LISTING.search(text))
-        return ReformQuestion(change, text, years, named, topic=topic, listing=listing, original=question)
+        section = section_named(question)
+        if section is not None:  # "section four" says which tasks, not what about
+            topic = bool(topic_words(SECTION_NAMED.sub(" ", text), named) - naming)
+        return ReformQuestion(
+            change, text, years, named, topic=topic, listing=listing, original=question, section=section
+        )
     window = deadline_window(text, years)
     listed = (named or LISTS_DEADLINES.search(text)) and not topic  # "NDRC deadlines", "every deadline"
     asks_who = ASKS_FOR_DEPARTMENT.search(text)  # "who leads the task due in October?": not a deadline list
@@ -200,6 +210,27 @@ def read_reform_question(
     if named and LEAD_WORDS.search(text) and not ASKS_FOR_DEPARTMENT.search(text) and not topic:
         return ReformQuestion(ReformIntent.LEADS, text, years, named, original=question)
     return None
+
+
+_SECTION_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
+_SECTION_NUMBERS |= {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6}
+_SECTION_NUMBERS |= {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6}
+# a section as people number it: "section 4", "section four", "part IV", "the fourth section"
+SECTION_NAMED = re.compile(
+    r"\b(?:section|part|chapter)\s+(?P<n>[1-6]|one|two|three|four|five|six|(?-i:VI|IV|V|I{1,3}|vi|iv|v|i{2,3}))\b"
+    r"|\b(?P<nth>first|second|third|fourth|fifth|sixth)\s+(?:section|part|chapter)\b"
+    r"(?!\s+of\s+(?:the\s+)?(?:year|month|quarter)\b)",
+    re.IGNORECASE,
+)
+
+
+def section_named(question: str) -> int | None:
+    """The section number (1-based) a question names, or None."""
+    match = SECTION_NAMED.search(question)
+    if match is None:
+        return None
+    word = (match["n"] or match["nth"]).lower()
+    return int(word) if word.isdigit() else _SECTION_NUMBERS[word]
 
 
 def _change_intent(text: str, topic: bool) -> ReformIntent | None:
@@ -361,7 +392,7 @@ def mentioned_departments(
         for body, window in _bodies(tokens, skip=full_acronyms)
         if (
             found := _informal_name(body, window, departments, written)
-            or _informal_name(body, window, KNOWN_DEPARTMENTS, None)
+            or _informal_name(body, window, [d for d in KNOWN_DEPARTMENTS if d not in departments], None)
         )
     ]
     named += informal
