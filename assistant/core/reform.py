@@ -541,7 +541,8 @@ class ReformComposer:
 
     def _topic(self) -> str:
         """What a question on one topic is about: the question without its framing, the glossary applied."""
-        topic = self.text
+        # "is the X bit new": the frame holds the topic, which stays
+        topic = re.sub(r"\bis (?:the )?([\w\s-]+?) (?:in 20\d\d )?new\b", r" \1 ", self.text)
         for frame in (
             EVOLVED_WORDS,
             CHANGE_QUESTION,
@@ -677,7 +678,10 @@ class ReformComposer:
             return Refusal(f"The {year} notice names no task led by the {name} (it leads tasks in {years}).")
         sentences = []
         for task in chosen:
-            written = [w for w in task.departments_as_written if canonical_department(w) in names]
+            # as the source writes them, paired with their canonical names (a name the notice defines for
+            # itself, "the Reform Secretariat", has no canonical form of its own)
+            pairs = zip(task.departments, task.departments_as_written, strict=False)
+            written = [w for canonical, w in pairs if canonical in names]
             detail = f" ({', '.join(written)})" if written else ""
             sentences.append(cite(f"{capitalised(quoted(task))}{detail}", task.id))
         return sentences

@@ -38,6 +38,10 @@ class ReformIntent(StrEnum):
 NEW_WORDS = re.compile(
     r"\bwhat(?:'s| is| are) new\b|\bnew (?:tasks|items)\b|\b(?:tasks|items) (?:are|were) new\b"
     r"|\bnew in (?:20\d\d|this year)\b|\bis (?:it|the [\w\s-]+) new\b"
+    # "something 2022 added", "added in 2022", "the first time we see it in 2022"
+    r"|\b(?:something|anything|what) (?:the )?20\d\d(?:'s)? (?:notice |plan |summary )?added\b"
+    r"|\badded in 20\d\d\b"
+    r"|\bfirst time\b(?=[^?]*\b20\d\d\b)"
 )
 # "not", "never" and the contracted "n't" ("weren't carried into 2022", "didn't make it into")
 _NOT = r"(?:\bnot|\bnever|n't)"
@@ -49,7 +53,7 @@ DROPPED_WORDS = re.compile(
 # a topic said to carry on: "still on the list in 2022", "mentioned again in 2022", "survived into 2022"
 CONTINUED_WORDS = re.compile(
     r"\b(continued?|carr(?:y|ied) (?:over|forward|on|into)|kept|keep|retained?"
-    r"|still (?:there|listed|included|on|in|part of|a (?:task|priority|thing))|follow(?:s|ed)? up on"
+    r"|still|follow(?:s|ed)? up on"
     r"|stay(?:ed|s)? (?:on|in)|remain(?:ed|s)? (?:on|in)|surviv(?:e|ed|es)|ma(?:k|d)es? it (?:in)?to"
     r"|(?:mentioned|named|listed|included|appear(?:ed|s)?|featured?|show(?:ed|s)? up|c[oa]me up) again)\b"
 )
