@@ -247,3 +247,24 @@ def test_a_change_list_keeps_to_the_section_named(service: PolicyQA) -> None:
 def test_follow_up_on_a_topic_asks_whether_it_continued() -> None:
     read = read_reform_question("Did the 2022 notice follow up on day surgery?", DEPARTMENTS, share, WRITTEN)
     assert read is not None and read.intent is ReformIntent.CONTINUED and read.topic
+
+
+@pytest.mark.parametrize(
+    ("question", "intent"),
+    [
+        ("Did the 2022 notice still fund county hospitals?", ReformIntent.CONTINUED),
+        ("Is day surgery something 2022 added?", ReformIntent.NEW),
+        ("rare disease drugs - first time we see them in 2022?", ReformIntent.NEW),
+        ("is the long-term care bit in 2022 new?", ReformIntent.NEW),
+    ],
+)
+def test_status_words_of_a_topic_question(question: str, intent: ReformIntent) -> None:
+    read = read_reform_question(question, DEPARTMENTS, share, WRITTEN)
+    assert read is not None and read.intent is intent and read.topic, read
+
+
+def test_a_topic_inside_a_continued_task_is_followed_through_both_notices(service: PolicyQA) -> None:
+    # commercial health insurance is named only by 2022 item 3, which continues 2021 task 10
+    answer = service.ask("is the commercial health insurance part of 2022 new?")
+    assert {"2021-10", "2022-3"} <= {c.id for c in answer.citations}, answer.answer
+    assert "commercial health insurance" in answer.answer

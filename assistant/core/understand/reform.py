@@ -112,7 +112,8 @@ FRAMING = content_words(
     "regulator regulators authority authorities agency agencies body bodies ministry department "
     "from between into onto through across over since until during within about any some "
     # filler nouns and the words of a deadline's frame ("the drug side of things", "by a specific date")
-    "thing things stuff side get gets got getting specific particular fixed firm hard dated deliverable "
+    "thing things stuff side get gets got getting face faces facing specific particular fixed firm hard "
+    "dated deliverable "
     "deliverables two both again survive survived mentioned together jointly common shared co-lead "
     # pronouns and negations, which name no topic ("for them", "weren't carried")
     "it its itself they them themselves their this that these those weren't wasn't isn't aren't didn't "
