@@ -114,7 +114,6 @@ def test_notices_are_chained_by_year_then_half_and_a_summary_yields_to_the_full_
 @pytest.mark.parametrize(
     ("question", "cited", "not_cited"),
     [
-        ("What is new in 2022?", {"2022-2"}, {"2022-1", "2021-6"}),
         ("Which 2021 tasks were dropped in 2022?", {"2021-12", "2021-3"}, {"2021-6", "2021-19", "2022-1"}),
         ("How has the task on centralized procurement evolved?", {"2021-2"}, set()),
         ("What is due before the end of September?", {"2021-2", "2021-3", "2021-11"}, {"2021-7"}),
@@ -135,6 +134,14 @@ def test_reform_questions_are_answered_from_the_alignment_with_citations(
     assert cited <= ids, answer.answer
     assert not (not_cited & ids), answer.answer
     assert answer.grounding == 1.0, answer.unsupported
+
+
+def test_nothing_is_new_in_2022_when_every_item_continues_a_2021_task(service: PolicyQA) -> None:
+    """eval/gold/align.json labels no 2022 item new: item 2 continues the Sanming task 2021-1 (linked by the
+    name only that task writes, `index.align.name_links`), so the answer says every item continues one."""
+    answer = service.ask("What is new in 2022?")
+    assert answer.refused and answer.refusal is not None
+    assert "continues a 2021 task" in answer.refusal.message
 
 
 def test_a_year_with_no_notice_or_nothing_before_it_is_refused(service: PolicyQA) -> None:

@@ -366,3 +366,11 @@ def test_a_chinese_question_about_the_notice_is_answered_from_its_header(
     answer = zoo.ask(question)
     assert [c.id for c in answer.citations] == ["2024-notice"], answer.answer
     assert fact in answer.answer
+
+
+def test_a_lead_answer_names_a_department_by_the_short_name_the_notice_defines(zoo: PolicyQA) -> None:
+    """The 2025 notice defines "the Reform Secretariat" for the State Council's medical reform secretariat
+    and makes it responsible for task 8: the answer names it as the task writes it."""
+    answer = zoo.ask("Which 2025 tasks does the Reform Secretariat lead?")
+    assert [c.id for c in answer.citations] == ["2025-8"], answer.answer
+    assert "Reform Secretariat" in answer.answer and answer.grounding == 1.0

@@ -198,7 +198,15 @@ class ReformView:
         canonical = canonical_department(name)
         known = {d.lower(): d for d in self.departments}
         found = known.get(canonical.lower()) or next(
-            iter(mentioned_departments(name, self.departments, self.library.task_words.share)), None
+            iter(
+                mentioned_departments(
+                    name,
+                    self.departments,
+                    self.library.task_words.share,
+                    written_department_names(self.library.tasks),
+                )
+            ),
+            None,
         )
         if found is None or found not in self.departments:
             raise UnknownDepartmentError(name)
@@ -283,12 +291,17 @@ class ReformAnswers:
         """The departments the loaded tasks name, listed once per library (every question is read)."""
         return lead_departments(self.library.tasks)
 
+    @cached_property
+    def written(self) -> dict[str, set[str]]:
+        """The names the loaded tasks write for each department ("National Medical Insurance Bureau")."""
+        return written_department_names(self.library.tasks)
+
     def _share(self, word: str) -> float:
         """The share of tasks holding `word`; the word index is built on the first question that asks."""
         return self.library.task_words.share(word)
 
     def draft(self, question: str) -> Draft | None:
-        read = read_reform_question(question, self.departments, self._share)
+        read = read_reform_question(question, self.departments, self._share, self.written)
         if read is None:
             return None
         result = ReformComposer(reform_view(self.library), read, self.glossary_path).compose()
@@ -427,8 +440,14 @@ class ReformComposer:
     def _link_sentences(self, pair: PairAlignment) -> list[str]:
         """One sentence per continued task: the later task, the earlier one it continues, what changed;
         nearest the topic first when the question lists tasks on a topic."""
-        links = {link.to_id: link for link in pair.links if link.from_id and link.to_id}
         units = self.view.library.units
+        links = {
+            link.to_id: link
+            for link in pair.links
+            if link.from_id
+            and link.to_id
+            and (self._in_section(units[link.from_id]) or self._in_section(units[link.to_id]))
+        }
         ordered = self._topic_first([units[i] for i in links if i])
         return [self._link_sentence(links[t.id]) for t in ordered]
 
@@ -437,7 +456,24 @@ class ReformComposer:
         topic first when the question lists them on a topic."""
         units = self.view.library.units
         ids = [lk.to_id if status is LinkStatus.NEW else lk.from_id for lk in pair.of_status(status)]
-        return self._topic_first([units[i] for i in ids if i])
+        return self._topic_first([units[i] for i in ids if i and self._in_section(units[i])])
+
+    def _in_section(self, task: Task) -> bool:
+        """Whether `task` lies in the section the question names (its document's nth section), or the
+        question names none."""
+        wanted = self.question.section
+        if wanted is None:
+            return True
+        if task.section is None:
+            return False
+        numbers = list(
+            dict.fromkeys(
+                t.section.number
+                for t in self.view.library.tasks
+                if t.doc_id == task.doc_id and t.section is not None
+            )
+        )
+        return numbers.index(task.section.number) + 1 == wanted
 
     def _topic_first(self, tasks: list[Task]) -> list[Task]:
         """`tasks` in the order of their nearness to the question's topic when it lists tasks on a topic
@@ -505,7 +541,8 @@ class ReformComposer:
 
     def _topic(self) -> str:
         """What a question on one topic is about: the question without its framing, the glossary applied."""
-        topic = self.text
+        # "is the X bit new": the frame holds the topic, which stays
+        topic = re.sub(r"\bis (?:the )?([\w\s-]+?) (?:in 20\d\d )?new\b", r" \1 ", self.text)
         for frame in (
             EVOLVED_WORDS,
             CHANGE_QUESTION,
@@ -641,7 +678,10 @@ class ReformComposer:
             return Refusal(f"The {year} notice names no task led by the {name} (it leads tasks in {years}).")
         sentences = []
         for task in chosen:
-            written = [w for w in task.departments_as_written if canonical_department(w) in names]
+            # as the source writes them, paired with their canonical names (a name the notice defines for
+            # itself, "the Reform Secretariat", has no canonical form of its own)
+            pairs = zip(task.departments, task.departments_as_written, strict=False)
+            written = [w for canonical, w in pairs if canonical in names]
             detail = f" ({', '.join(written)})" if written else ""
             sentences.append(cite(f"{capitalised(quoted(task))}{detail}", task.id))
         return sentences
