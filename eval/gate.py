@@ -67,9 +67,6 @@ REGRESSION_FLOORS: dict[str, dict[str, float]] = {
         "refusal_recall [out_of_corpus]": 0.45,
         "refusal_recall [false_premise]": 0.62,
     },
-    "seeds-reform-test": {
-        "recall@5": 0.91,
-    },
 }
 
 
