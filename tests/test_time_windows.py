@@ -113,3 +113,16 @@ def test_a_window_holding_no_deadline_is_refused_saying_so(service: PolicyQA, qu
     answer = service.ask(question)
     assert answer.refused, answer.answer
     assert "No task sets a deadline" in answer.answer
+
+
+def test_an_obligation_inside_a_window_lists_that_bodys_deadlines_in_it(service: PolicyQA) -> None:
+    # the Ministry of Human Resources and Social Security is on 2021-2 (August) only among the dated tasks
+    assert cited(service, "What does the HR ministry have to finish in Q3 2021?") == {"2021-2"}
+
+
+def test_the_general_list_keeps_every_task_dated_inside_the_window(service: PolicyQA) -> None:
+    # no reform deadline word: the general reader's window lists the tasks, August's included
+    question = read_question("What takes place by October 2021?", [], _no_glossary())
+    assert question.deadline_window == DeadlineWindow("2021-01", "2021-10")
+    assert question.deadline_month is None
+    assert cited(service, "What takes place by October 2021?") == {"2021-2", "2021-3", "2021-7", "2021-11"}
