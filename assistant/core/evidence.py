@@ -273,13 +273,20 @@ class EvidenceGatherer:
     def list_matches(self, question: Question, filters: Filters) -> list[Task]:
         """The exact task set a list question asks for, from the parsed metadata (or the tasks' words)."""
         q, year = question, filters.year
-        if q.deadline_month or q.departments or q.section or q.asks_deadline:
-            return self.library.tasks_matching(
+        if q.deadline_window or q.departments or q.section or q.asks_deadline:
+            window = q.deadline_window
+            tasks = self.library.tasks_matching(
                 year,
                 q.section,
                 q.departments,
                 q.deadline_month,
-                dated=not (q.deadline_month or q.departments or q.section),
+                dated=window is not None or not (q.departments or q.section),
+            )
+            # a window of months ("by September 2021", "Q3 2021"): the tasks with a deadline inside it
+            return (
+                tasks
+                if window is None
+                else [u for u in tasks if any(window.holds(d.month) for d in u.deadlines)]
             )
         # the question's own words first: the glossary's translations ("elderly" → "elderly old") would
         # demand words the matching tasks need not use; they stand in only for words the corpus lacks

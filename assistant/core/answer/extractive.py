@@ -309,8 +309,8 @@ class ExtractiveComposer:
         sentences = []
         for unit in matches[: self.settings.list_answer_max_tasks]:
             detail = ""
-            due = [d for d in unit.deadlines if q.deadline_month in (None, d.month)]
-            if due and (q.deadline_month or (q.asks_deadline and not (q.departments or q.section))):
+            due = [d for d in unit.deadlines if q.deadline_window is None or q.deadline_window.holds(d.month)]
+            if due and (q.deadline_window or (q.asks_deadline and not (q.departments or q.section))):
                 # what is due, in the task's own words
                 head = f"{capitalised(quoted(unit))}: {lower_first(due[0].sentence)}"
                 sentences.append(cite(head, unit.id))

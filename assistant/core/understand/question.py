@@ -18,6 +18,7 @@ from pathlib import Path
 from assistant.core.text import content_words
 from assistant.core.types import Turn
 from assistant.core.understand import chinese
+from assistant.core.understand.when import MONTHS, DeadlineWindow, time_window
 from index.departments import department_names
 
 ORDINALS = [
@@ -42,7 +43,6 @@ ORDINALS = [
     "nineteenth",
     "twentieth",
 ]
-MONTHS = [m.lower() for m in calendar.month_name[1:]]
 
 # Case-insensitive: "Task 19 of 2021" as often as "task 19"
 TASK_REFS = [
@@ -311,7 +311,8 @@ class Question:
     years: list[int] = field(default_factory=list)
     task_refs: list[tuple[int | None, int]] = field(default_factory=list)
     departments: list[str] = field(default_factory=list)
-    deadline_month: str | None = None
+    deadline_month: str | None = None  # the deadline window's month, when it is one
+    deadline_window: DeadlineWindow | None = None  # the months it asks what falls due in ("Q3 2021")
     section: str | None = None
     injection: bool = False
     context_ids: list[str] = field(default_factory=list)  # units the conversation was about
@@ -382,13 +383,13 @@ def task_references(text: str) -> list[tuple[int | None, int]]:
     return refs
 
 
-def _deadline_month(text: str, years: list[int]) -> str | None:
-    match = re.search(rf"\b({'|'.join(MONTHS)})(?:\s+of)?\s*(20\d\d)?\b", text, re.IGNORECASE)
+def _asked_window(window: DeadlineWindow | None, text: str) -> DeadlineWindow | None:
+    """The window a deadline question asks what falls due in ("due in August 2021", "by September 2021",
+    "due in Q3 2021"): one of known years, in a question that asks what is due."""
     asks_due = rf"deadline|due|by the end|before the end|month|\b(by|before|until)\s+({'|'.join(MONTHS)})"
-    if not match or not re.search(asks_due, text, re.IGNORECASE):
+    if window is None or not window.dated or not re.search(asks_due, text, re.IGNORECASE):
         return None
-    year = int(match[2]) if match[2] else (years[0] if years else None)
-    return f"{year}-{MONTHS.index(match[1].lower()) + 1:02d}" if year else None
+    return window
 
 
 def _intent(text: str, q: Question) -> Intent:
@@ -401,7 +402,7 @@ def _intent(text: str, q: Question) -> Intent:
         r"|^\W*(tasks|items)\b",
         lowered,
     )
-    if q.deadline_month or (asks_tasks and (q.departments or q.section or "deadline" in lowered)):
+    if q.deadline_window or (asks_tasks and (q.departments or q.section or "deadline" in lowered)):
         return Intent.LIST
     if q.departments and DEPARTMENT_DUTIES.search(lowered):  # the department is given; its tasks are asked
         return Intent.LIST
@@ -629,7 +630,8 @@ def read_question(
         quoted=[p.strip() for p in QUOTED.findall(cleaned) if p.strip()],
     )
     q.query_topic = topic_words(q.query)
-    q.deadline_month = _deadline_month(cleaned, years)
+    q.deadline_window = _asked_window(time_window(cleaned, years[:1], bare_months=True), cleaned)
+    q.deadline_month = q.deadline_window.single_month if q.deadline_window else None
     q.intent = _intent(cleaned, q)
     if chinese.is_chinese(cleaned):
         _read_chinese(q, cleaned)

@@ -10,7 +10,6 @@ make responsible. Nothing here depends on one document's wording.
 
 from __future__ import annotations
 
-import calendar
 import re
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
@@ -18,12 +17,12 @@ from enum import StrEnum
 from functools import cache
 
 from assistant.core.text import content_words
-from assistant.core.understand.question import MONTHS
 from assistant.core.understand.terms import MINOR_WORDS, acronym
+from assistant.core.understand.when import MONTHS, time_window
+from assistant.core.understand.when import DeadlineWindow as DeadlineWindow
+from assistant.core.understand.when import next_month as next_month
+from assistant.core.understand.when import previous_month as previous_month
 from index.departments import DEPARTMENT_ALIASES, department_names, find_departments
-
-_MONTH = "|".join(MONTHS)
-_YEAR = r"(?:\s+(?:of\s+)?(?P<year>20\d\d))?"
 
 
 class ReformIntent(StrEnum):
@@ -72,6 +71,10 @@ COMPARISON_FRAME = re.compile(
 DEADLINE_WORDS = re.compile(
     r"\b(?:due|deadlines?|dates?|dated|deliverables?"
     r"|(?:be|being|get|got|getting) (?:done|completed|finished|issued|delivered|met))\b"
+)
+OBLIGATION = re.compile(
+    r"\b(?:(?:has|have|need|needs|got) to|must|should|is to|are to)"
+    r" (?:be )?(?:deliver|finish|complete|do|done|issue|submit|produce|hand in)\w*"
 )
 LISTING = re.compile(
     r"^\W*(?:which|what|list)\b[^?]*\b(?:tasks|items|topics|areas|ones|jobs|themes|priorities)\b"
@@ -127,34 +130,10 @@ INTENT_WORDS = (
     NEW_WORDS,
     CONTINUED_WORDS,
     DEADLINE_WORDS,
+    OBLIGATION,
     LEAD_WORDS,
 )
 RARE_SHARE = 0.2  # a name word that appears in fewer tasks than this names its department on its own
-
-
-@dataclass(frozen=True)
-class DeadlineWindow:
-    """The months a deadline question asks about, both ends inclusive ("YYYY-MM"); None is open."""
-
-    start: str | None
-    end: str | None
-
-    def describe(self) -> str:
-        def name(month: str) -> str:
-            year, number = month.split("-")
-            return f"{calendar.month_name[int(number)]} {year}"
-
-        if self.start and self.end:
-            if self.end < self.start:  # "before January": nothing of that year
-                return f"before {name(self.start)}"
-            if self.start == self.end:
-                return f"in {name(self.start)}"
-            if self.start[5:] == "01" and self.end[5:] == "12" and self.start[:4] == self.end[:4]:
-                return f"in {self.start[:4]}"
-            return f"between {name(self.start)} and the end of {name(self.end)}"
-        if self.end:
-            return f"up to the end of {name(self.end)}"
-        return f"from {name(self.start)} on" if self.start else "at all"
 
 
 @dataclass(frozen=True)
@@ -205,10 +184,12 @@ def read_reform_question(
         return ReformQuestion(
             change, text, years, named, topic=topic, listing=listing, original=question, section=section
         )
-    window = deadline_window(text, years)
+    window = time_window(text, years)
     listed = (named or LISTS_DEADLINES.search(text)) and not topic  # "NDRC deadlines", "every deadline"
     asks_who = ASKS_FOR_DEPARTMENT.search(text)  # "who leads the task due in October?": not a deadline list
-    if DEADLINE_WORDS.search(text) and (window is not None or listed) and not asks_who:
+    # an obligation within a named window ("what does X have to deliver in Q3?") asks what falls due then
+    dated_obligation = window is not None and OBLIGATION.search(text)
+    if (DEADLINE_WORDS.search(text) or dated_obligation) and (window is not None or listed) and not asks_who:
         if window is None and years:
             window = DeadlineWindow(f"{min(years)}-01", f"{max(years)}-12")
         return ReformQuestion(ReformIntent.DUE, text, years, named, window, original=question)
@@ -267,70 +248,8 @@ def _is_acronym_of_any(word: str, departments: Sequence[str]) -> bool:
     return any(word.upper() in acronyms(d) | distinct_initials(d) for d in departments)
 
 
-# deadline windows
-
-_QUARTER = re.compile(
-    r"\b(?:(?P<nth>first|second|third|fourth|last|final|1st|2nd|3rd|4th) quarter|q(?P<q>[1-4]))" + _YEAR
-)
-_HALF = re.compile(r"\b(?:in|during|within|over|by|before) the (?P<nth>first|second|last) half" + _YEAR)
-_BEFORE = re.compile(
-    rf"\b(?P<op>before|by|until|till|no later than)(?P<end> (?:the )?end of)?\s+(?P<month>{_MONTH})" + _YEAR
-)
-# "between September and October 2021", "from September to October": both months inclusive
-_BETWEEN = re.compile(
-    rf"\b(?:between|from)\s+(?P<first>{_MONTH})(?:\s+(?P<first_year>20\d\d))?\s+(?:and|to|till|until)\s+"
-    rf"(?:the end of\s+)?(?P<month>{_MONTH})" + _YEAR
-)
-_IN = re.compile(rf"\b(?:in|during|for|within)\s+(?P<month>{_MONTH})" + _YEAR)
-_AFTER = re.compile(rf"\b(?P<op>after|from|since)\s+(?:the end of\s+)?(?P<month>{_MONTH})" + _YEAR)
-_ORDINAL = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4}
-_LAST = {"last": 4, "final": 4}  # of the quarters; the last half is the second
-
-
-def deadline_window(text: str, years: Sequence[int]) -> DeadlineWindow | None:
-    """The months a deadline question names ("before the end of September 2021", "in August", "in the
-    third quarter of 2021", "from July"); None when it names none. A month
-    without a year takes the question's year; with none named, the year is left as "????" for the caller
-    to resolve."""
-    default = str(years[-1]) if years else "????"
-    if match := _QUARTER.search(text):
-        quarter = int(match["q"]) if match["q"] else (_ORDINAL | _LAST)[match["nth"]]
-        year = match["year"] or default
-        return DeadlineWindow(f"{year}-{3 * quarter - 2:02d}", f"{year}-{3 * quarter:02d}")
-    if match := _HALF.search(text):
-        half = 2 if match["nth"] == "last" else _ORDINAL[match["nth"]]
-        year = match["year"] or default
-        return DeadlineWindow(f"{year}-{6 * half - 5:02d}", f"{year}-{6 * half:02d}")
-    if match := _BETWEEN.search(text):
-        year = match["year"] or default
-        first = f"{match['first_year'] or year}-{MONTHS.index(match['first']) + 1:02d}"
-        return DeadlineWindow(first, f"{year}-{MONTHS.index(match['month']) + 1:02d}")
-    if match := _BEFORE.search(text):
-        end = f"{match['year'] or default}-{MONTHS.index(match['month']) + 1:02d}"
-        strict = match["op"] == "before" and not match["end"]  # "before March": March is too late
-        # "due before the end of June 2022" asks what falls due in 2022 up to June, not what fell due before
-        return DeadlineWindow(f"{end[:4]}-01", previous_month(end) if strict else end)
-    if match := _IN.search(text):
-        month = f"{match['year'] or default}-{MONTHS.index(match['month']) + 1:02d}"
-        return DeadlineWindow(month, month)
-    if match := _AFTER.search(text):
-        start = f"{match['year'] or default}-{MONTHS.index(match['month']) + 1:02d}"
-        return DeadlineWindow(next_month(start) if match["op"] == "after" else start, None)
-    return None
-
-
-def previous_month(month: str) -> str:
-    if month.startswith("????"):
-        return month[:5] + f"{max(int(month[5:]) - 1, 0):02d}"
-    year, number = int(month[:4]), int(month[5:])
-    return f"{year - 1}-12" if number == 1 else f"{year}-{number - 1:02d}"
-
-
-def next_month(month: str) -> str:
-    if month.startswith("????"):
-        return month[:5] + f"{int(month[5:]) + 1:02d}"
-    year, number = int(month[:4]), int(month[5:])
-    return f"{year + 1}-01" if number == 12 else f"{year}-{number + 1:02d}"
+# one reader of time expressions for every question (understand/when.py); the old name stays importable
+deadline_window = time_window
 
 
 # departments as people name them
