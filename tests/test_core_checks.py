@@ -359,12 +359,20 @@ def test_a_task_named_by_its_place_or_its_neighbour_is_a_structure_question():
     before = read("Which task comes just before the Healthy China one in 2021?")
     assert (before.intent, before.structure_target) == (Intent.STRUCTURE, "before")
     assert before.anchors == [content_words("healthy")]
-    between = read("Which task sits between the medical consortia task and the universal medical insurance one?")
+    between = read(
+        "Which task sits between the medical consortia task and the universal medical insurance one?"
+    )
     assert between.structure_target == "between" and len(between.anchors) == 2
     assert read("What does the penultimate item of the 2022 summary cover?").structure_target == "penultimate"
     closing = read("Which task wraps up the 2021 section on Sanming's experience?")
     assert closing.structure_target == "last" and closing.list_topic == content_words("Sanming experience")
-    # a place in time is no task's place
+    assert read("Which item closes the 2022 summary's list?").structure_target == "last"
+    assert read("What's the key theme the 2022 summary's top item sets out?").structure_target == "first"
+    # a place in time is no task's place, nor is the order of names within a task
+    agency = read("Which agency is listed first for the 2021 task on revitalizing Chinese medicine?")
+    assert agency.intent is not Intent.STRUCTURE
     assert read("What is the last deadline in 2021?").intent is not Intent.STRUCTURE
     assert read("What should be done after the pilot ends?").intent is not Intent.STRUCTURE
-    assert read("When are the pilot documents due - is it before the end of Q3?").intent is not Intent.STRUCTURE
+    assert (
+        read("When are the pilot documents due - is it before the end of Q3?").intent is not Intent.STRUCTURE
+    )

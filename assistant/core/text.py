@@ -6,7 +6,6 @@ so they live below all of them.
 
 from __future__ import annotations
 
-import os
 import re
 from functools import cache, lru_cache
 from typing import Any
@@ -120,7 +119,9 @@ def singular(word: str) -> str:
         return word
     # a plural that keeps its singular's stem ("child-ren", "wom-e-n", "criteri-a"), not a word of its own
     # ("people" is a collective noun, not only persons): then they mean the same thing
-    shared = len(os.path.commonprefix([word, found]))
+    shared = next(
+        (i for i, (a, b) in enumerate(zip(word, found, strict=False)) if a != b), min(len(word), len(found))
+    )
     return found if shared >= min(len(word), len(found)) - 2 else word
 
 
@@ -145,4 +146,3 @@ def written_form(text: str) -> str:
     kept as words and other punctuation dropped ("Internet + Services" ~ "internet + service")."""
     tokens = re.findall(r"[a-z0-9]+|\+", text.lower())
     return " ".join(_stemmer().stemWords(tokens))
-

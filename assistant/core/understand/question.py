@@ -202,10 +202,10 @@ POSITION_END = r"penultimate|second[- ]to[- ]last|next[- ]to[- ]last|last[- ]but
 POSITION = re.compile(
     rf"\b(?P<penultimate>{POSITION_END})\b"
     r"|\b(?P<first>(?:very )?first|top|opening|open(?:s|ed)?|begins?|starts?)\b"
-    r"(?=.{0,40}\b(?:task|item|list|section|part|one)\b)"
+    r"(?=(?:\s+[\w'-]+){0,2}?\s+(?:task|item|list|section|part|one)\b)"
     r"|(?<=\b(?:task|item))\b.{0,25}\b(?P<opens>open(?:s|ed)?|begins?|starts?)\b"
     r"|\b(?P<last>(?:very )?last|final|clos(?:es|ed|ing)|wraps? up|ends?)\b"
-    r"(?=.{0,40}\b(?:task|item|list|section|part|one|notice|plan|summary)\b)"
+    r"(?=(?:\s+[\w'-]+){0,2}?\s+(?:task|item|list|section|part|one|notice|plan|summary)\b)"
     r"|(?<=\b(?:task|item))\b.{0,25}\b(?P<closes>clos(?:es|ed)|wraps? up|ends?)\b",
     re.IGNORECASE,
 )
@@ -362,9 +362,10 @@ class Question:
     about_notice: bool = False  # it is about the notice itself (issued, document number…)
     notice_facts: list[str] = field(default_factory=list)  # header facts it asks for (NOTICE_FACTS names)
     asks_how_many: bool = False
-    # "count", "last", "first", "penultimate", "before", "after" or "between": which numbered task it asks about
+    # which numbered task it asks about: "count", "last", "first", "penultimate", "before", "after", "between"
     structure_target: str | None = None
-    anchors: list[set[str]] = field(default_factory=list)  # the tasks "before"/"after"/"between" name, by words
+    # the tasks "before"/"after"/"between" name, by their words
+    anchors: list[set[str]] = field(default_factory=list)
     list_topic: set[str] = field(default_factory=set)  # what a list question asks tasks to mention
     quoted: list[str] = field(default_factory=list)  # phrases in quotes: terms asked for as written
     query_topic: set[str] = field(default_factory=set)  # the same, read from the query (glossary applied)
@@ -605,6 +606,7 @@ def _structure_target(lowered: str) -> str | None:
 def _position(lowered: str) -> str | None:
     """Which task a question names by its place: its neighbour's ("before", "after", "between") or its
     place in the list or a section ("first", "last", "penultimate")."""
+    lowered = DOCUMENT_REFERENCE.sub(" ", lowered)  # "closes the 2022 summary's list": closes the list
     if neighbour := NEIGHBOUR.search(lowered):
         return next(kind for kind in ("before", "after", "between") if neighbour[kind])
     if place := POSITION.search(lowered):
