@@ -196,15 +196,16 @@ STRUCTURE_TARGET = re.compile(
 )
 
 # A task by its place in the list or in a section: "the last but one", "the penultimate item", "which item
-# closes the list", "the opening task of the section on …", "the top item". The words of a place are read here
+# closes the list", "the opening task of the section on …", "the top item" (not "the prevention-first section":
+# an ordinal inside a compound names no place). The words of a place are read here
 # and taken out of the words the question names a task or a section by.
 POSITION_END = r"penultimate|second[- ]to[- ]last|next[- ]to[- ]last|last[- ]but[- ]one"
 POSITION = re.compile(
     rf"\b(?P<penultimate>{POSITION_END})\b"
-    r"|\b(?P<first>(?:very )?first|top|opening|open(?:s|ed)?|begins?|starts?)\b"
+    r"|(?<![\w-])(?P<first>(?:very )?first|top|opening|open(?:s|ed)?|begins?|starts?)\b"
     r"(?=(?:\s+[\w'-]+){0,2}?\s+(?:task|item|list|section|part|one)\b)"
     r"|(?<=\b(?:task|item))\b.{0,25}\b(?P<opens>open(?:s|ed)?|begins?|starts?)\b"
-    r"|\b(?P<last>(?:very )?last|final|clos(?:es|ed|ing)|wraps? up|ends?)\b"
+    r"|(?<![\w-])(?P<last>(?:very )?last|final|clos(?:es|ed|ing)|wraps? up|ends?)\b"
     r"(?=(?:\s+[\w'-]+){0,2}?\s+(?:task|item|list|section|part|one|notice|plan|summary)\b)"
     r"|(?<=\b(?:task|item))\b.{0,25}\b(?P<closes>clos(?:es|ed)|wraps? up|ends?)\b",
     re.IGNORECASE,
