@@ -196,9 +196,9 @@ STRUCTURE_TARGET = re.compile(
 )
 
 # A task by its place in the list or in a section: "the last but one", "the penultimate item", "which item
-# closes the list", "the opening task of the section on …", "the top item" (not "the prevention-first section":
-# an ordinal inside a compound names no place). The words of a place are read here
-# and taken out of the words the question names a task or a section by.
+# closes the list", "the opening task of the section on …", "the top item" (not "the prevention-first
+# section": an ordinal inside a compound names no place). The words of a place are read here and taken out
+# of the words the question names a task or a section by.
 POSITION_END = r"penultimate|second[- ]to[- ]last|next[- ]to[- ]last|last[- ]but[- ]one"
 POSITION = re.compile(
     rf"\b(?P<penultimate>{POSITION_END})\b"
