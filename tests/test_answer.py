@@ -326,7 +326,7 @@ def test_a_section_named_by_a_hyphenated_heading_word_is_not_read_as_an_ordinal(
 
 
 def test_a_count_question_on_a_section_named_by_its_subject_answers_with_that_section(service):
-    """"How many tasks …" about a section named by its heading's words counts that section's tasks, not the
+    """ "How many tasks …" about a section named by its heading's words counts that section's tasks, not the
     whole notice's."""
     answer = service.ask("How many tasks are in the 2021 notice's public health system section?")
     expected = _section_tasks(service, "3")
@@ -334,7 +334,7 @@ def test_a_count_question_on_a_section_named_by_its_subject_answers_with_that_se
 
 
 def test_a_framing_word_that_some_task_writes_does_not_narrow_a_topic_list(service):
-    """"across" frames the question; the 2022 item that happens to write "across the country" is not the only
+    """ "across" frames the question; the 2022 item that happens to write "across the country" is not the only
     task on telemedicine: every task writing the topic's word is listed."""
     answer = service.ask("Which tasks, across the board, mention telemedicine?")
     expected = {t.id for t in service.tasks() if "telemedicine" in t.text.lower()}
@@ -350,3 +350,81 @@ def test_topic_words_written_together_are_all_still_required(service):
     for citation in answer.citations:
         text = service.task(citation.id).text.lower()
         assert all(word in text for word in ("public", "health", "system")), citation.id
+
+
+def _numbered(service, year: int) -> list:
+    return sorted((t for t in service.tasks() if t.year == year and t.number), key=lambda t: t.number)
+
+
+@pytest.mark.parametrize(
+    ("question", "anchor_word", "step"),
+    [
+        ("Which task comes just before the Healthy China one in 2021?", "healthy china", -1),
+        ("Which task follows the Sanming one in the 2021 plan?", "sanming", 1),
+        (
+            "In the 2022 summary, what comes right after the item on the supply of medicines?",
+            "supply of medicines",
+            1,
+        ),
+    ],
+)
+def test_a_task_named_by_its_neighbour_is_the_next_or_previous_numbered_task(
+    service, question, anchor_word, step
+):
+    """ "Before"/"after" a task named by its title's words is the neighbouring task of the same document,
+    not the named task itself (which is what the question's words find)."""
+    year = 2022 if "2022" in question else 2021
+    tasks = _numbered(service, year)
+    anchor = next(i for i, t in enumerate(tasks) if anchor_word in t.title.lower())
+    answer = service.ask(question)
+    assert [c.id for c in answer.citations] == [tasks[anchor + step].id], answer.answer
+
+
+def test_the_tasks_between_two_named_tasks_are_those_numbered_between_them(service):
+    tasks = _numbered(service, 2021)
+    low = next(i for i, t in enumerate(tasks) if "consortia" in t.title.lower())
+    high = next(i for i, t in enumerate(tasks) if "universal medical insurance" in t.title.lower())
+    answer = service.ask(
+        "Which 2021 task sits between the medical consortia task and the universal medical insurance one?"
+    )
+    assert high - low >= 2
+    assert [c.id for c in answer.citations] == [t.id for t in tasks[low + 1 : high]], answer.answer
+
+
+@pytest.mark.parametrize(
+    ("question", "pick"),
+    [
+        ("Which 2021 task is second to last?", lambda tasks: tasks[-2]),
+        ("What does the penultimate item of the 2022 summary cover?", lambda tasks: tasks[-2]),
+        ("Which item closes the 2022 summary's list?", lambda tasks: tasks[-1]),
+    ],
+)
+def test_a_task_named_by_its_place_from_the_end_is_answered_not_refused(service, question, pick):
+    year = 2022 if "2022" in question else 2021
+    answer = service.ask(question)
+    assert answer.refusal is None, answer.answer
+    assert [c.id for c in answer.citations] == [pick(_numbered(service, year)).id], answer.answer
+
+
+@pytest.mark.parametrize(
+    ("question", "place"),
+    [
+        ("What's the opening task of the 2021 section on the public health system?", 0),
+        ("What is the last task of the 2021 plan's second section?", -1),
+    ],
+)
+def test_a_task_named_by_its_place_in_a_section_is_that_one_task(service, question, place):
+    answer = service.ask(question)
+    number = "2" if "second" in question else "3"
+    section = [t for t in _numbered(service, 2021) if t.section and t.section.number == number]
+    assert len(section) >= 3
+    assert [c.id for c in answer.citations] == [section[place].id], answer.answer
+
+
+def test_an_irregular_plural_finds_the_tasks_that_write_its_singular(service):
+    """ "children" finds "maternal and child" (the stemmer alone leaves the two apart)."""
+    answer = service.ask("Which 2022 items mention children?")
+    expected = {
+        t.id for t in service.tasks() if t.year == 2022 and re.search(r"\bchild(ren)?\b", t.text.lower())
+    }
+    assert expected and {c.id for c in answer.citations} == expected, answer.answer

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from assistant.core.text import content_words
 from assistant.core.types import Refusal, RefusalCode, Turn
 from assistant.core.understand.checks import (
     FalsePremise,
@@ -337,3 +338,41 @@ def test_an_ordinal_inside_a_compound_names_no_section_and_a_possessive_is_no_to
 def test_name_all_the_tasks_asks_for_a_list() -> None:
     assert ask("Name all the 2021 tasks that refer to regional medical centres.").intent is Intent.LIST
     assert ask("List all of the tasks on rural doctors.").intent is Intent.LIST
+
+
+def test_irregular_plurals_compare_as_their_singular_and_regular_words_are_left_to_the_stemmer():
+    from assistant.core.text import content_words, singular
+
+    assert content_words("children") == content_words("child")
+    assert content_words("women") == content_words("woman")
+    assert content_words("criteria") == content_words("criterion")
+    # a plural that is a word of its own ("people") keeps its own sense
+    assert content_words("people") != content_words("persons")
+    # inflect's guess of a singular for a word that is no plural is not taken
+    assert singular("analysis") == "analysis" and singular("diseases") == "diseases"
+
+
+def test_a_task_named_by_its_place_or_its_neighbour_is_a_structure_question():
+    def read(text: str) -> Question:
+        return read_question(text, [], NO_GLOSSARY)
+
+    before = read("Which task comes just before the Healthy China one in 2021?")
+    assert (before.intent, before.structure_target) == (Intent.STRUCTURE, "before")
+    assert before.anchors == [content_words("healthy")]
+    between = read(
+        "Which task sits between the medical consortia task and the universal medical insurance one?"
+    )
+    assert between.structure_target == "between" and len(between.anchors) == 2
+    assert read("What does the penultimate item of the 2022 summary cover?").structure_target == "penultimate"
+    closing = read("Which task wraps up the 2021 section on Sanming's experience?")
+    assert closing.structure_target == "last" and closing.list_topic == content_words("Sanming experience")
+    assert read("Which item closes the 2022 summary's list?").structure_target == "last"
+    assert read("What's the key theme the 2022 summary's top item sets out?").structure_target == "first"
+    # a place in time is no task's place, nor is the order of names within a task
+    agency = read("Which agency is listed first for the 2021 task on revitalizing Chinese medicine?")
+    assert agency.intent is not Intent.STRUCTURE
+    assert read("What is the last deadline in 2021?").intent is not Intent.STRUCTURE
+    assert read("What should be done after the pilot ends?").intent is not Intent.STRUCTURE
+    assert (
+        read("When are the pilot documents due - is it before the end of Q3?").intent is not Intent.STRUCTURE
+    )

@@ -215,10 +215,12 @@ class EvidenceGatherer:
         tasks = sorted(self.library.tasks_of(year), key=lambda u: u.number or 0) if year else []
         if year and (documents := self.structure_documents(question, year)):
             tasks = [u for u in tasks if u.doc_id in documents]
+        if tasks and question.anchors:
+            return neighbours(tasks, question.anchors, question.structure_target)
         if question.section and tasks:
             sections = sorted({u.section.number for u in tasks if u.section}, key=int)
             wanted = sections[-1] if question.section in ("last", "final") and sections else question.section
-            return [u for u in tasks if u.section and u.section.number == wanted]
+            return self._placed([u for u in tasks if u.section and u.section.number == wanted], question)
         if tasks and SECTION_NAMED.search(question.text):
             # a section named by its subject ("how many tasks sit under the public health section?"): its
             # tasks, whatever else the question asks of them; the section found is the one the question
@@ -226,7 +228,9 @@ class EvidenceGatherer:
             titled = self.section_titled(question.list_topic, year, says_section=True)
             if (titled := [u for u in titled if u in tasks]) and titled[0].section:
                 question.section = titled[0].section.number
-                return titled
+                return self._placed(titled, question)
+        if tasks and question.structure_target == "penultimate" and len(tasks) >= 2:
+            return [tasks[-2]]
         if tasks and question.structure_target == "count":
             return [tasks[-1], tasks[0]]
         if tasks and question.structure_target == "last":
@@ -237,6 +241,17 @@ class EvidenceGatherer:
         notices = [u for u in self.library.notices if u.year in years]
         named = documents_named(question.text, filters.year, [u.doc_id for u in notices])
         return [u for u in notices if u.doc_id in named] if named else notices
+
+    @staticmethod
+    def _placed(section: list[Task], question: Question) -> list[Task]:
+        """A section's tasks, or the one the question names by its place in the section ("the last task of
+        section 2", "the opening task of the section on X"): then it is asked about that task, not the
+        section, and the answer is composed as one task's."""
+        place = {"first": 0, "last": -1, "penultimate": -2}.get(question.structure_target or "")
+        if place is None or question.asks_how_many or len(section) < -place:
+            return section
+        question.section = None
+        return [section[place]]
 
     def structure_documents(self, question: Question, year: int) -> list[str]:
         """The document of `year` whose structure the question asks about, when the year holds several: the
@@ -400,6 +415,31 @@ class EvidenceGatherer:
         vectors = [self.library.sentence_vectors(h.unit) for h in evidence.hits[:3]]
         sentences = max(float(np.max(v @ vector)) for v in vectors)
         return max(evidence.hits[0].similarity, sentences)
+
+
+def neighbours(tasks: list[Task], anchors: list[set[str]], relation: str | None) -> list[Task]:
+    """The task before or after the one `anchors` names, or the tasks between the two it names, in the
+    numbered order of `tasks` (one document's). A task is named by the words of its title ("the Healthy
+    China one"), else of its text; of tasks holding as many, the one whose title has fewest other words."""
+    named = [_named_by(tasks, words) for words in anchors]
+    places = [tasks.index(u) for u in named if u is not None]
+    if relation == "between" and len(places) == 2:
+        low, high = sorted(places)
+        return tasks[low + 1 : high]
+    if len(places) != 1 or relation not in ("before", "after"):
+        return []
+    place = places[0] + (1 if relation == "after" else -1)
+    return [tasks[place]] if 0 <= place < len(tasks) else []
+
+
+def _named_by(tasks: list[Task], words: set[str]) -> Task | None:
+    def score(task: Task) -> tuple[int, int, float]:
+        title = content_words(task.title)
+        text = content_words(" ".join(task.sentences))
+        return (len(words & title), len(words & text), -len(title - words))
+
+    best = max(tasks, key=score, default=None)
+    return best if best is not None and score(best)[:2] != (0, 0) else None
 
 
 def _named_departments_first(question: Question, hits: list[Hit], among: int = 3) -> list[Hit]:

@@ -94,6 +94,37 @@ def _stopwords() -> frozenset[str]:
     return frozenset(STOPWORDS_EN)
 
 
+@cache
+def _inflection() -> Any:  # inflect's engine: its typed API is checked at run time by typeguard
+    import inflect
+
+    return inflect.engine()
+
+
+@cache
+def singular(word: str) -> str:
+    """`word` in the singular when it is an irregular plural ("children" → "child", "women" → "woman",
+    "people" → "person", "criteria" → "criterion"), else `word` as it is.
+
+    The stemmer folds regular plurals ("diseases", "policies") onto their singular but leaves irregular ones
+    apart, so a question on "children" would not find "maternal and child". Only irregular plurals are
+    changed: a regular one the stemmer already folds, and inflect's guess of a singular for a word that is
+    no plural ("analysis" → "analysi", "has" → "ha") is always a regular-looking one.
+    """
+    found = _inflection().singular_noun(word)
+    if not found or found == word:
+        return word
+    regular = {found + "s", found + "es", found[:-1] + "ies", found[:-1] + "ves", found[:-2] + "ves"}
+    if word in regular:
+        return word
+    # a plural that keeps its singular's stem ("child-ren", "wom-e-n", "criteri-a"), not a word of its own
+    # ("people" is a collective noun, not only persons): then they mean the same thing
+    shared = next(
+        (i for i, (a, b) in enumerate(zip(word, found, strict=False)) if a != b), min(len(word), len(found))
+    )
+    return found if shared >= min(len(word), len(found)) - 2 else word
+
+
 # texts whose content words are kept: a unit's sentences are stemmed again by every question that finds it
 CONTENT_WORDS_CACHED = 1 << 15
 
@@ -107,7 +138,7 @@ def content_words(text: str) -> set[str]:
 def _content_words(text: str) -> frozenset[str]:
     words = re.findall(r"[a-z0-9]+(?:[-'][a-z0-9]+)*", MARKER.sub(" ", text).lower())
     kept = [w for w in words if w not in _stopwords() and w not in FRAME_WORDS]
-    return frozenset(_stemmer().stemWords(kept))
+    return frozenset(_stemmer().stemWords([singular(w) for w in kept]))
 
 
 def written_form(text: str) -> str:
@@ -115,4 +146,3 @@ def written_form(text: str) -> str:
     kept as words and other punctuation dropped ("Internet + Services" ~ "internet + service")."""
     tokens = re.findall(r"[a-z0-9]+|\+", text.lower())
     return " ".join(_stemmer().stemWords(tokens))
-

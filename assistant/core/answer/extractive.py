@@ -347,9 +347,8 @@ class ExtractiveComposer:
                 cite(f"The {last.doc_id} document has {last.number} {kind}, from {quoted(first)}", first.id),
                 cite(f"The last is {quoted(last)}", last.id),
             ]
-        return [cite(capitalised(quoted(u)), u.id) for u in units] + [
-            cite(s, units[0].id) for s in self._best(units[0], evidence, 1)
-        ]
+        # each task by its label and the sentence that best answers: the label alone is no evidence
+        return [s for u in units for s in labelled(u, self._best(u, evidence, 1), "is that task")]
 
     def _notice_facts(self, notices: list[Task], evidence: Evidence) -> list[str]:
         """The header sentences stating the facts the question asks for (its best two when it names none)."""

@@ -195,6 +195,37 @@ STRUCTURE_TARGET = re.compile(
     r"|\b(?:(?P<first>first)|last|final) (?:numbered |key )?(?:task|item|priority)"
 )
 
+# A task by its place in the list or in a section: "the last but one", "the penultimate item", "which item
+# closes the list", "the opening task of the section on …", "the top item" (not "the prevention-first
+# section": an ordinal inside a compound names no place). The words of a place are read here and taken out
+# of the words the question names a task or a section by.
+POSITION_END = r"penultimate|second[- ]to[- ]last|next[- ]to[- ]last|last[- ]but[- ]one"
+POSITION = re.compile(
+    rf"\b(?P<penultimate>{POSITION_END})\b"
+    r"|(?<![\w-])(?P<first>(?:very )?first|top|opening|open(?:s|ed)?|begins?|starts?)\b"
+    r"(?=(?:\s+[\w'-]+){0,2}?\s+(?:task|item|list|section|part|one)\b)"
+    r"|(?<=\b(?:task|item))\b.{0,25}\b(?P<opens>open(?:s|ed)?|begins?|starts?)\b"
+    r"|(?<![\w-])(?P<last>(?:very )?last|final|clos(?:es|ed|ing)|wraps? up|ends?)\b"
+    r"(?=(?:\s+[\w'-]+){0,2}?\s+(?:task|item|list|section|part|one|notice|plan|summary)\b)"
+    r"|(?<=\b(?:task|item))\b.{0,25}\b(?P<closes>clos(?:es|ed)|wraps? up|ends?)\b",
+    re.IGNORECASE,
+)
+# A task by its neighbour: "the task just before the Healthy China one", "which task follows the Sanming
+# one", "what comes right after the item on X", "the task between the X task and the Y one". The neighbour is
+# named by the words after the relation.
+NEIGHBOUR = re.compile(
+    r"\b(?:task|item|one|comes?|sits?|is)\b.{0,25}?\b(?:just |right |immediately |directly )?"
+    r"(?:(?P<before>before|precedes?|preceding|ahead of)|(?P<after>after|follows?|following)"
+    r"|(?P<between>between))\s+(?P<anchor>[^?.!;]{0,80}?\b(?:task|item|one)\b[^?.!;]*)",
+    re.IGNORECASE,
+)
+# Words that name a task by its place, not by its subject: "the Sanming one", "the item on X"
+PLACE_WORDS = re.compile(
+    r"\b(?:the|a|an|one|ones|task|tasks|item|items|on|about|of|in|that|which|list|comes?|sits?|just|right|"
+    r"immediately|directly)\b",
+    re.IGNORECASE,
+)
+
 PERSON = re.compile(
     r"\b(director|minister|head of|chairman|chairwoman|spokesperson|who signed|"
     r"name of the (person|official))\b",
@@ -333,7 +364,10 @@ class Question:
     about_notice: bool = False  # it is about the notice itself (issued, document number…)
     notice_facts: list[str] = field(default_factory=list)  # header facts it asks for (NOTICE_FACTS names)
     asks_how_many: bool = False
-    structure_target: str | None = None  # "count", "last" or "first": which numbered task it asks about
+    # which numbered task it asks about: "count", "last", "first", "penultimate", "before", "after", "between"
+    structure_target: str | None = None
+    # the tasks "before"/"after"/"between" name, by their words
+    anchors: list[set[str]] = field(default_factory=list)
     list_topic: set[str] = field(default_factory=set)  # what a list question asks tasks to mention
     quoted: list[str] = field(default_factory=list)  # phrases in quotes: terms asked for as written
     query_topic: set[str] = field(default_factory=set)  # the same, read from the query (glossary applied)
@@ -418,6 +452,8 @@ def _intent(text: str, q: Question) -> Intent:
     ):
         return Intent.LIST
     if STRUCTURE_QUESTION.search(lowered):
+        return Intent.STRUCTURE
+    if q.structure_target and (q.anchors or q.structure_target == "penultimate" or _places_task(lowered)):
         return Intent.STRUCTURE
     if q.section:
         return Intent.LIST if plural_tasks else Intent.STRUCTURE
@@ -565,8 +601,51 @@ def _section_number(match: re.Match[str]) -> str:
 def _structure_target(lowered: str) -> str | None:
     match = STRUCTURE_TARGET.search(lowered)
     if match is None:
-        return None
+        return _position(lowered)
     return "count" if match["count"] else "first" if match["first"] else "last"
+
+
+def _position(lowered: str) -> str | None:
+    """Which task a question names by its place: its neighbour's ("before", "after", "between") or its
+    place in the list or a section ("first", "last", "penultimate")."""
+    lowered = DOCUMENT_REFERENCE.sub(" ", lowered)  # "closes the 2022 summary's list": closes the list
+    if neighbour := NEIGHBOUR.search(lowered):
+        return next(kind for kind in ("before", "after", "between") if neighbour[kind])
+    if place := POSITION.search(lowered):
+        if place["penultimate"]:
+            return "penultimate"
+        return "first" if place["first"] or place["opens"] else "last"
+    return None
+
+
+def _places_task(lowered: str) -> bool:
+    """Whether a question asks for a task or item by its place ("which item closes the list", "the top
+    item"), not for a place in time ("the last deadline", "the first half of the year")."""
+    return bool(re.search(r"\b(task|item)\b", lowered)) and not re.search(
+        r"\bdeadlines?\b|\b(half|quarter|month|year|week|day)s?\b", lowered
+    )
+
+
+def _anchors(text: str) -> list[set[str]]:
+    """The tasks a neighbour question names, by their words: "before [the Healthy China one]", "between [the
+    medical consortia task] and [the universal medical insurance one]"."""
+    neighbour = NEIGHBOUR.search(DOCUMENT_REFERENCE.sub(" ", text))
+    if neighbour is None:
+        return []
+    phrase = neighbour["anchor"]
+    parts = re.split(r"\s+and\s+", phrase, maxsplit=1) if neighbour["between"] else [phrase]
+    words = [topic_words(PLACE_WORDS.sub(" ", part)) for part in parts]
+    return [w for w in words if w]
+
+
+def _topic_text(text: str) -> str:
+    """The words a list or structure question names its subject by: without its document reference and,
+    when it names a task by its place, without the words of the place ("the task that closes the section on
+    X": X)."""
+    text = DOCUMENT_REFERENCE.sub(" ", text)
+    if _position(text.lower()) in ("first", "last", "penultimate"):
+        text = POSITION.sub(" ", text)
+    return text
 
 
 def read_question(
@@ -626,7 +705,8 @@ def read_question(
         notice_facts=[name for name, asked in NOTICE_FACTS.items() if re.search(asked, lowered)],
         asks_how_many="how many" in lowered,
         structure_target=_structure_target(lowered),
-        list_topic=topic_words(DOCUMENT_REFERENCE.sub(" ", text)),
+        list_topic=topic_words(_topic_text(text)),
+        anchors=_anchors(text),
         quoted=[p.strip() for p in QUOTED.findall(cleaned) if p.strip()],
     )
     q.query_topic = topic_words(q.query)
