@@ -5,6 +5,11 @@ memory is that of a process serving the index. Size 0 is the real corpus through
 baseline of the ratio target. See bench/synthetic.py for how the synthetic chunks get their vectors.
 
     python -m bench.scale [--vectors 100000 1000000] [--rounds 3] [--budget 240] [--work-dir DIR]
+                          [--store-dir DIR]
+
+With --store-dir, each size's store is built into DIR/scale-<size> and kept; a later run reuses a store
+that the same code built (its indexing code, the synthetic corpus's code and the documents, fingerprinted in
+DIR/scale-<size>/scale-build.json), after removing what a load saved into it, and adds the notice to a copy.
 
 A size is the number of sentence vectors (unit titles and sentences, the generation's sentence collection):
 synthetic tasks of about 20 of them are added until the store holds that many, so 1,000,000 is about 50,000
