@@ -85,8 +85,9 @@ def guarded(name: str, step: Callable[[], Outcome]) -> Outcome:
     return outcome
 
 
-def run(plan: Plan, work_dir: Path) -> list[Outcome]:
-    """Every benchmark, on a fresh index of the real corpus built under `work_dir`."""
+def run(plan: Plan, work_dir: Path, scale_store_dir: Path | None = None) -> list[Outcome]:
+    """Every benchmark, on a fresh index of the real corpus built under `work_dir` (the scale step's
+    stores kept in, and reused from, `scale_store_dir` when given)."""
     data_dir = ensure_index(work_dir / "data")
     service = latency.load_service(data_dir)
     return [
@@ -105,7 +106,10 @@ def run(plan: Plan, work_dir: Path) -> list[Outcome]:
         guarded("cold_start", lambda: cold_start.run(data_dir, plan.cold_repeats, work_dir)),
         guarded("ingest", lambda: ingest_bench.run(plan.embed_chunks, work_dir)),
         guarded(
-            "scale", lambda: scale.run(list(plan.sizes), plan.scale_rounds, plan.scale_budget_s, work_dir)
+            "scale",
+            lambda: scale.run(
+                list(plan.sizes), plan.scale_rounds, plan.scale_budget_s, work_dir, scale_store_dir
+            ),
         ),
     ]
 
@@ -121,6 +125,12 @@ def main() -> None:
     parser.add_argument(
         "--vectors", type=int, nargs="+", help="Scale step sizes in sentence vectors (default: 100k and 1M)."
     )
+    parser.add_argument(
+        "--scale-store-dir",
+        type=Path,
+        help="Keep the scale step's built stores here and reuse those the same code built before (a 1M "
+        "store takes most of an hour to build).",
+    )
     args = parser.parse_args()
     plan = QUICK if args.quick else FULL
     if args.vectors:
@@ -132,7 +142,7 @@ def main() -> None:
     info = machine()
     machine_table(info).print()
     with tempfile.TemporaryDirectory(prefix="pqbench-", dir=args.work_dir) as tmp:
-        outcomes = run(plan, Path(tmp))
+        outcomes = run(plan, Path(tmp), args.scale_store_dir)
     info["load average (1/5/15 min) at end"] = " / ".join(f"{v:.2f}" for v in os.getloadavg())
     text = render(outcomes, info, command, time.perf_counter() - started, args.quick, kept_text(args.out))
     args.out.parent.mkdir(parents=True, exist_ok=True)

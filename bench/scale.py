@@ -5,6 +5,11 @@ memory is that of a process serving the index. Size 0 is the real corpus through
 baseline of the ratio target. See bench/synthetic.py for how the synthetic chunks get their vectors.
 
     python -m bench.scale [--vectors 100000 1000000] [--rounds 3] [--budget 240] [--work-dir DIR]
+                          [--store-dir DIR]
+
+With --store-dir, each size's store is built into DIR/scale-<size> and kept; a later run reuses a store
+that the same code built (its indexing code, the synthetic corpus's code and the documents, fingerprinted in
+DIR/scale-<size>/scale-build.json), after removing what a load saved into it, and adds the notice to a copy.
 
 A size is the number of sentence vectors (unit titles and sentences, the generation's sentence collection):
 synthetic tasks of about 20 of them are added until the store holds that many, so 1,000,000 is about 50,000
@@ -14,6 +19,8 @@ tasks (and about three chunk vectors per task beside them).
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import random
 import shutil
 import signal
@@ -60,6 +67,8 @@ RATIO_TARGET = 2.0
 RSS_TARGET_MB = 6 * 1024
 COLD_START_TARGET_S = 15.0
 ADD_TARGET_S = 10.0
+BUILD_MARKER = "scale-build.json"  # in a kept store: its build result and what it was built from
+CACHE_FOLDERS = ("catalog", "lexical")  # what a load saves into a data folder (removed before reusing one)
 SERVED_QUESTIONS = 60  # sequential asks over HTTP per served variant, after SERVED_WARMUP
 SERVED_WARMUP = 3
 SERVED_TIMEOUT_S = 600.0  # a start that reads the catalog from Chroma at 1M vectors takes minutes
@@ -337,22 +346,70 @@ def ask_sequentially(base_url: str, questions: list[str]) -> tuple[list[float], 
     return times, failures
 
 
-def measure_size(work_dir: Path, vectors: int, rounds: int, budget_s: float) -> dict[str, Any]:
-    """Build and measure one size in fresh processes, then delete its data folder."""
-    data_dir = work_dir / f"scale-{vectors}"
+def build_fingerprint(vectors: int) -> str:
+    """What a built store of `vectors` sentence vectors depends on: the size, the embedder, the indexing
+    code (index/), the synthetic corpus's code and the real documents. A kept store is reused only when this
+    is unchanged (a change to the benchmark's measuring code keeps it)."""
+    settings = Settings()
+    digest = hashlib.sha256(f"{vectors}\n{settings.embed_model_path}\n{settings.embed_backend}\n".encode())
+    repo = Path(__file__).resolve().parent.parent
+    sources = [*sorted((repo / "index").rglob("*.py")), repo / "bench" / "synthetic.py"]
+    sources += sorted(p for p in settings.documents_dir.rglob("*") if p.is_file())
+    for source in sources:
+        digest.update(f"{source.relative_to(repo)}\n".encode() + source.read_bytes())
+    return digest.hexdigest()
+
+
+def built_store(data_dir: Path, vectors: int, keep: bool) -> dict[str, Any]:
+    """Build a store of `vectors` sentence vectors into `data_dir` in a fresh process; its build result.
+
+    With `keep`, a store that the same code built there before is reused (the build of 1M sentence vectors
+    takes most of an hour): its caches are removed, so that the first load is measured as a first load.
+    """
+    marker = data_dir / BUILD_MARKER
+    fingerprint = build_fingerprint(vectors)
+    if keep:
+        try:
+            saved = json.loads(marker.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            saved = {}
+        if saved.get("fingerprint") == fingerprint:
+            for cache in CACHE_FOLDERS:
+                shutil.rmtree(data_dir / cache, ignore_errors=True)
+            return dict(saved["build"]) | {"reused": True}
     shutil.rmtree(data_dir, ignore_errors=True)
+    args = ["--child", "build", "--data-dir", str(data_dir), "--size", str(vectors)]
+    built = run_child("bench.scale", args, BUILD_TIMEOUT_S)
+    if keep:
+        marker.write_text(json.dumps({"fingerprint": fingerprint, "build": built}), encoding="utf-8")
+    return built
+
+
+def measure_size(
+    work_dir: Path, vectors: int, rounds: int, budget_s: float, keep: bool = False
+) -> dict[str, Any]:
+    """Build and measure one size in fresh processes, then delete its data folder (with `keep`, keep it
+    unchanged for the next run, and add the notice to a copy of it)."""
+    data_dir = work_dir / f"scale-{vectors}"
+    added_dir = work_dir / f"scale-{vectors}-add"
     try:
         args = ["--data-dir", str(data_dir)]
-        built = run_child("bench.scale", ["--child", "build", *args, "--size", str(vectors)], BUILD_TIMEOUT_S)
+        built = built_store(data_dir, vectors, keep)
         measured = run_child(
             "bench.scale",
             ["--child", "measure", *args, "--rounds", str(rounds), "--budget", str(budget_s)],
             CHILD_TIMEOUT_S,
         )
         servers = serve_both(data_dir, work_dir)
-        added = run_child("bench.scale", ["--child", "add", *args], CHILD_TIMEOUT_S)
+        if keep:
+            shutil.rmtree(added_dir, ignore_errors=True)
+            shutil.copytree(data_dir, added_dir, symlinks=True)
+        target = added_dir if keep else data_dir
+        added = run_child("bench.scale", ["--child", "add", "--data-dir", str(target)], CHILD_TIMEOUT_S)
     finally:
-        shutil.rmtree(data_dir, ignore_errors=True)
+        shutil.rmtree(added_dir, ignore_errors=True)
+        if not keep:
+            shutil.rmtree(data_dir, ignore_errors=True)
     return {"build": built, "measure": measured, "add": added, "served": servers}
 
 
@@ -550,11 +607,22 @@ def outcome(results: dict[int, dict[str, Any]], rounds: int, budget_s: float) ->
     )
 
 
-def run(sizes: list[int], rounds: int, budget_s: float, work_dir: Path | None = None) -> Outcome:
-    """Build and measure the real corpus and each synthetic size."""
+def run(
+    sizes: list[int],
+    rounds: int,
+    budget_s: float,
+    work_dir: Path | None = None,
+    store_dir: Path | None = None,
+) -> Outcome:
+    """Build and measure the real corpus and each synthetic size; with `store_dir`, the built stores are
+    kept there and reused by the next run of the same code."""
     started = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="pqbench-scale-", dir=work_dir) as tmp:
-        results = {size: measure_size(Path(tmp), size, rounds, budget_s) for size in [0, *sizes]}
+    if store_dir is not None:
+        store_dir.mkdir(parents=True, exist_ok=True)
+        results = {size: measure_size(store_dir, size, rounds, budget_s, keep=True) for size in [0, *sizes]}
+    else:
+        with tempfile.TemporaryDirectory(prefix="pqbench-scale-", dir=work_dir) as tmp:
+            results = {size: measure_size(Path(tmp), size, rounds, budget_s) for size in [0, *sizes]}
     result = outcome(results, rounds, budget_s)
     result.seconds = time.perf_counter() - started
     return result
@@ -579,6 +647,12 @@ def main() -> None:
     parser.add_argument(
         "--work-dir", type=Path, help="Where the temporary stores go (default: the system's)."
     )
+    parser.add_argument(
+        "--store-dir",
+        type=Path,
+        help="Keep each size's built store in this folder, and reuse one that the same code built there "
+        "before (instead of temporary stores).",
+    )
     parser.add_argument("--child", choices=["build", "measure", "add", "serve"], help=argparse.SUPPRESS)
     parser.add_argument("--data-dir", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--size", type=int, default=0, help=argparse.SUPPRESS)
@@ -592,7 +666,7 @@ def main() -> None:
     elif args.child == "serve":  # both served variants of a store built (and measured once) before
         emit(serve_both(args.data_dir, args.data_dir.parent))
     else:
-        run(args.sizes, args.rounds, args.budget, args.work_dir).print()
+        run(args.sizes, args.rounds, args.budget, args.work_dir, args.store_dir).print()
 
 
 if __name__ == "__main__":

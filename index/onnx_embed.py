@@ -202,6 +202,10 @@ class OnnxEmbedding(BaseEmbedding):
         options.intra_op_num_threads = threads or intra_op_threads()
         options.inter_op_num_threads = 1
         options.log_severity_level = 3  # errors only
+        # The intra-op threads sleep between operators instead of spin-waiting for the next one: spinning
+        # saves microseconds on an idle machine but, with concurrent requests sharing two cores, burnt
+        # about as much CPU as the model's work (server CPU per /ask 33 → 20 ms, same answers)
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self._session = onnxruntime.InferenceSession(
             str(onnx_path), options, providers=["CPUExecutionProvider"]
         )

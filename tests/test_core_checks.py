@@ -376,3 +376,24 @@ def test_a_task_named_by_its_place_or_its_neighbour_is_a_structure_question():
     assert (
         read("When are the pilot documents due - is it before the end of Q3?").intent is not Intent.STRUCTURE
     )
+
+
+def test_a_document_is_named_by_its_qualifier_as_a_whole_word_in_any_case_whatever_the_index_size():
+    from assistant.core.understand.documents import documents_named, unit_ids_named
+
+    # hundreds of documents, as with provincial plans: each qualifier decided by the question's words
+    provinces = [f"2024-{p}-plan" for p in ("guangdong", "hubei", "sichuan")]
+    synthetic = [f"synthetic-2021-{i}" for i in range(500)]
+    ids = ["2023", "2023h1", "2023h2", "2019-summary", *provinces, *synthetic]
+    assert documents_named("What did the Hubei plan of 2024 set?", None, ids) == ["2024-hubei-plan"]
+    assert documents_named("What did the Hubei plan of 2024 set?", 2024, ids) == ["2024-hubei-plan"]
+    assert documents_named("What did the Hubei plan of 2024 set?", 2023, ids) == []
+    assert documents_named("Hubei's plans for 2024", None, ids) == []  # "plans" is not the word "plan"
+    assert documents_named("the second-half 2023 notice", 2023, ids) == ["2023h2"]
+    assert documents_named("the 2019 news write-up", None, ids) == ["2019-summary"]
+    assert documents_named("SYNTHETIC 2021 item 17", None, ids) == ["synthetic-2021-17"]
+    assert documents_named("what is due in 2023?", 2023, ids) == []
+    # unit ids are looked up in the index's own mapping, not copied into a set per question
+    units = {"2023h2-4": None, "2019-summary-3": None, "2021-5": None}
+    named = unit_ids_named("compare 2023h2-4 with 2019-summary-3 and 2020-9", units)
+    assert named == ["2023h2-4", "2019-summary-3"]

@@ -132,3 +132,68 @@ def test_an_index_built_without_sentences_gets_them_on_the_next_ingest(corpus, t
     again = ingest(settings)
     assert again.build.swapped and again.build.embedded == 0
     assert again.build.sentences_embedded == first.build.sentences
+
+
+def test_stored_sentence_vectors_are_read_for_several_units_at_once_and_reused_for_their_texts(
+    settings, monkeypatch
+):
+    # a library loaded without the warm-up, as a server past warm_max_units: nothing read yet
+    from assistant.core.library import Library
+
+    library = Library.load(settings)
+    units = [library.units["2021-14"], library.units["2021-3"], library.units["2022-1"]]
+    reads: list[int] = []
+    store = library.sentence_store
+    assert store is not None
+    real_get = store.get
+
+    def counted_get(*args, **kwargs):
+        reads.append(len(kwargs.get("ids") or []))
+        return real_get(*args, **kwargs)
+
+    monkeypatch.setattr(store, "get", counted_get)
+    library.read_sentence_vectors(units)
+    assert reads == [sum(len(u.sentences) + 1 for u in units)]  # one read for the three units
+    library.read_sentence_vectors(units)
+    assert len(reads) == 1  # nothing read twice
+    stored = library.sentence_vectors(units[0])
+    assert len(reads) == 1 and stored.shape == (len(units[0].sentences) + 1, 384)
+
+    # a title or sentence read with its unit is not embedded again; any other text is, once
+    embedded: list[list[str]] = []
+    real_embed = library.embed_texts
+    monkeypatch.setattr(library, "embed_texts", lambda texts: embedded.append(texts) or real_embed(texts))
+    unit = units[0]
+    new = "Counties screen for cancer."
+    vectors = library.text_vectors([unit.sentences[4], new, unit.title])
+    assert embedded == [[new]]
+    assert np.array_equal(vectors[0], stored[5]) and np.array_equal(vectors[2], stored[0])
+    assert np.allclose(vectors[1], real_embed([new])[0], atol=1e-5)
+    library.text_vectors([new])
+    assert embedded == [[new]]
+
+
+def test_grounding_reads_the_cited_units_vectors_once_and_only_when_it_compares_by_meaning(settings):
+    from assistant.core.grounding import GroundingChecker
+    from assistant.core.library import Library
+
+    library = Library.load(settings)
+    asked: list[list[str]] = []
+
+    def read_sources(ids: list[str]) -> None:
+        asked.append(ids)
+        library.read_units_vectors(ids)
+
+    checker = GroundingChecker(library.text_vectors, read_sources=read_sources)
+    unit = library.units["2021-14"]
+    # every word is in the cited task: decided by its words, no vector read
+    verbatim = checker.check(f"{unit.sentences[4]} [2021-14].", {"2021-14": unit.sentences})
+    assert verbatim.score == 1.0 and asked == []
+    # a paraphrase of two of its sentences is compared by meaning: the task's vectors are read once
+    answer = "Rural areas get screening for tumours [2021-14]. Poor places get oncology checks [2021-14]."
+    paraphrase = checker.check(answer, {"2021-14": unit.sentences})
+    assert asked == [["2021-14"]]
+    assert all(s.similarity > 0 for s in paraphrase.sentences)
+    # the same scores as a checker that embeds every cited sentence afresh
+    plain = GroundingChecker(library.embed_texts).check(answer, {"2021-14": unit.sentences})
+    assert [round(s.score, 4) for s in paraphrase.sentences] == [round(s.score, 4) for s in plain.sentences]

@@ -395,6 +395,7 @@ class EvidenceGatherer:
             vector = np.asarray(self.library.retriever.embed(phrase), dtype=np.float32)
             if timings is not None:
                 timings.add("embed", started)
+            self.library.read_sentence_vectors(units)  # one index read for the units not read yet
             sentences = np.vstack([self.library.sentence_vectors(u) for u in units])
             return float(np.max(sentences @ vector))
 
@@ -412,7 +413,9 @@ class EvidenceGatherer:
         if not evidence.hits or evidence.query_vector is None:
             return 0.0
         vector = evidence.query_vector
-        vectors = [self.library.sentence_vectors(h.unit) for h in evidence.hits[:3]]
+        top = [h.unit for h in evidence.hits[:3]]
+        self.library.read_sentence_vectors(top)  # one index read for the units not read yet
+        vectors = [self.library.sentence_vectors(unit) for unit in top]
         sentences = max(float(np.max(v @ vector)) for v in vectors)
         return max(evidence.hits[0].similarity, sentences)
 

@@ -66,22 +66,42 @@ class GroundingChecker:
         embed: Callable[[list[str]], np.ndarray] | None = None,
         threshold: float = 0.6,
         lexical_pass: float = 0.8,
+        read_sources: Callable[[list[str]], object] | None = None,
     ) -> None:
         self.embed = embed
+        # called with the source ids once, before the first sentence is compared by embedding (none may
+        # be): reads the vectors the sources already have, so that `embed` need not compute them
+        self.read_sources = read_sources
         self.threshold = threshold
         self.lexical_pass = lexical_pass
 
     def check(self, answer: str, sources: dict[str, list[str]]) -> GroundingResult:
         """Grounding of `answer`, whose markers cite the ids of `sources` (id → support sentences)."""
         embed_ms = [0.0]
-        results = [self._sentence(s, sources, embed_ms) for s in answer_sentences(answer)]
+        prepared = self.read_sources is None
+
+        def embed(texts: list[str]) -> np.ndarray:
+            nonlocal prepared
+            if not prepared:
+                prepared = True
+                started = time.perf_counter()
+                self.read_sources(list(sources))  # type: ignore[misc]  # not None while unprepared
+                embed_ms[0] -= (time.perf_counter() - started) * 1000  # reading vectors is not embedding
+            assert self.embed is not None  # only called when the checker embeds
+            return self.embed(texts)
+
+        results = [self._sentence(s, sources, embed_ms, embed) for s in answer_sentences(answer)]
         if not results:
             return GroundingResult(score=0.0)
         score = sum(r.supported for r in results) / len(results)
         return GroundingResult(score=score, sentences=results, embed_ms=embed_ms[0])
 
     def _sentence(
-        self, sentence: str, sources: dict[str, list[str]], embed_ms: list[float]
+        self,
+        sentence: str,
+        sources: dict[str, list[str]],
+        embed_ms: list[float],
+        embed: Callable[[list[str]], np.ndarray],
     ) -> SentenceSupport:
         cited = [c for c in MARKER.findall(sentence) if c in sources]
         support = [s for c in cited for s in sources[c]]
@@ -94,7 +114,7 @@ class GroundingChecker:
         score = coverage
         if coverage < self.lexical_pass and self.embed is not None and support:
             started = time.perf_counter()
-            vectors = self.embed([MARKER.sub("", sentence), *support])
+            vectors = embed([MARKER.sub("", sentence), *support])
             embed_ms[0] += (time.perf_counter() - started) * 1000
             similarity = float(np.max(vectors[1:] @ vectors[0]))
             score = (coverage + similarity) / 2

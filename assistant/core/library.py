@@ -12,7 +12,7 @@ import shutil
 import tempfile
 import threading
 from array import array
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -36,6 +36,10 @@ if TYPE_CHECKING:
 
 
 LEXICAL_GENERATIONS_KEPT = 3  # saved BM25 indexes kept: the serving generation's and the ones before it
+# texts whose vectors are kept for the next answer that compares them (the grounding check's cited
+# sentences, labels and departments): 384 floats each, ~75 MiB at most
+TEXT_VECTORS_KEPT = 50_000
+SENTENCE_READ_PAGE = 1000  # sentence ids per Chroma read of several units' stored vectors
 
 
 def saved_lexical_index(folder: Path, generation: str, chunks: list[StoredChunk]) -> LexicalIndex:
@@ -123,6 +127,7 @@ class Library:
     embed_model: str
     sentence_store: Collection | None = None  # the generation's sentence vectors, written at ingest
     _sentence_vectors: dict[str, np.ndarray] = field(default_factory=dict)
+    _text_vectors: OrderedDict[str, np.ndarray] = field(default_factory=OrderedDict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
@@ -219,30 +224,82 @@ class Library:
         """Normalised embeddings of `texts`, one row each."""
         return self.retriever.embed_texts(texts)
 
+    def text_vectors(self, texts: list[str]) -> np.ndarray:
+        """Normalised embeddings of `texts`, one row each, as `embed_texts` gives them; a text embedded
+        before, or a unit title or sentence whose stored vectors were read, is not embedded again.
+
+        The grounding check compares an answer's sentences with every sentence of the units it cites: a
+        list answer citing twenty tasks embedded some four hundred of them on every ask.
+        """
+        with self._lock:
+            known = {t: v for t in dict.fromkeys(texts) if (v := self._text_vectors.get(t)) is not None}
+        missing = [t for t in dict.fromkeys(texts) if t not in known]
+        if missing:
+            fresh = dict(zip(missing, self.embed_texts(missing), strict=True))
+            self._remember_texts(fresh)
+            known |= fresh
+        return np.asarray([known[t] for t in texts], dtype=np.float32).reshape(len(texts), -1)
+
+    def _remember_texts(self, vectors: dict[str, np.ndarray]) -> None:
+        """Keep the vectors of these texts for `text_vectors`, dropping the least recently kept past
+        TEXT_VECTORS_KEPT."""
+        with self._lock:
+            for text, vector in vectors.items():
+                self._text_vectors[text] = vector
+                self._text_vectors.move_to_end(text)
+            while len(self._text_vectors) > TEXT_VECTORS_KEPT:
+                self._text_vectors.popitem(last=False)
+
     def sentence_vectors(self, unit: Task) -> np.ndarray:
         """Embeddings of a unit's title and sentences (one row each, title first), read from the index
         (embedded there at ingest) or, for an index built without them, computed; cached either way."""
         with self._lock:
             cached = self._sentence_vectors.get(unit.id)
         if cached is None:
-            cached = self._stored_sentence_vectors(unit)
+            cached = self._stored_sentence_vectors([unit]).get(unit.id)
             if cached is None:
                 cached = self.embed_texts([unit.title, *unit.sentences])
-            with self._lock:
-                self._sentence_vectors[unit.id] = cached
+            self._keep_sentence_vectors(unit, cached)
         return cached
 
-    def _stored_sentence_vectors(self, unit: Task) -> np.ndarray | None:
-        """The unit's sentence vectors as ingest stored them; None when the index has not all of them."""
-        chunk_id = self._first_chunks.get(unit.id)
-        if self.sentence_store is None or chunk_id is None:
-            return None
-        ids = [sentence_id(chunk_id, position) for position in range(len(unit.sentences) + 1)]
-        found = self.sentence_store.get(ids=ids, include=["embeddings"])
-        if found["embeddings"] is None or len(found["ids"]) != len(ids):
-            return None
-        row = {i: vector for i, vector in zip(found["ids"], found["embeddings"], strict=True)}
-        return np.asarray([row[i] for i in ids], dtype=np.float32)
+    def read_sentence_vectors(self, units: list[Task]) -> None:
+        """Read the stored sentence vectors of those `units` not read yet, in as few index reads as can
+        be (one per SENTENCE_READ_PAGE sentences instead of one per unit)."""
+        with self._lock:
+            unread = list({u.id: u for u in units if u.id not in self._sentence_vectors}.values())
+        for unit_id, vectors in self._stored_sentence_vectors(unread).items():
+            self._keep_sentence_vectors(self.units[unit_id], vectors)
+
+    def read_units_vectors(self, unit_ids: list[str]) -> None:
+        """`read_sentence_vectors` of the units with these ids (ids the index lacks are left out)."""
+        self.read_sentence_vectors([self.units[i] for i in unit_ids if i in self.units])
+
+    def _keep_sentence_vectors(self, unit: Task, vectors: np.ndarray) -> None:
+        with self._lock:
+            self._sentence_vectors[unit.id] = vectors
+        self._remember_texts(dict(zip([unit.title, *unit.sentences], vectors, strict=True)))
+
+    def _stored_sentence_vectors(self, units: list[Task]) -> dict[str, np.ndarray]:
+        """Unit id → its sentence vectors as ingest stored them, for the `units` whose vectors are all in
+        the index."""
+        wanted: dict[str, list[str]] = {}
+        for unit in units:
+            chunk_id = self._first_chunks.get(unit.id)
+            if self.sentence_store is not None and chunk_id is not None:
+                wanted[unit.id] = [sentence_id(chunk_id, p) for p in range(len(unit.sentences) + 1)]
+        ids = [i for unit_ids in wanted.values() for i in unit_ids]
+        rows: dict[str, np.ndarray] = {}
+        for start in range(0, len(ids), SENTENCE_READ_PAGE):
+            assert self.sentence_store is not None  # ids are only wanted from a sentence store
+            page = ids[start : start + SENTENCE_READ_PAGE]
+            found = self.sentence_store.get(ids=page, include=["embeddings"])
+            if found["embeddings"] is not None:
+                rows.update(zip(found["ids"], np.asarray(found["embeddings"], dtype=np.float32), strict=True))
+        return {
+            unit_id: np.asarray([rows[i] for i in unit_ids], dtype=np.float32)
+            for unit_id, unit_ids in wanted.items()
+            if all(i in rows for i in unit_ids)
+        }
 
     @cached_property
     def _first_chunks(self) -> dict[str, str]:

@@ -114,7 +114,12 @@ class ReformView:
     @property
     def documents(self) -> list[str]:
         """Every document with tasks, in reform order (year, half, id)."""
-        return [slot.doc_id for slot in document_slots(self.library.units.values())]
+        return list(self._documents)
+
+    @cached_property
+    def _documents(self) -> tuple[str, ...]:
+        """The documents in reform order, found once per loaded library (a pass over every unit)."""
+        return tuple(slot.doc_id for slot in document_slots(self.library.units.values()))
 
     def document_year(self, doc_id: str) -> int:
         return self.by_doc[doc_id][0].year

@@ -75,7 +75,9 @@ def build_parts(library: Library, settings: Settings) -> Parts:
         vocabulary=vocabulary,
         checks=checks,
         gatherer=EvidenceGatherer(library, reader, checks, vocabulary, settings.stand_in_similarity),
-        grounding=GroundingChecker(library.embed_texts, settings.grounding_threshold),
+        grounding=GroundingChecker(
+            library.text_vectors, settings.grounding_threshold, read_sources=library.read_units_vectors
+        ),
         reform=ReformAnswers(library, settings.glossary_path),
     )
 

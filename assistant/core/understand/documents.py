@@ -9,7 +9,8 @@ the year stays a candidate, and the caller answers for each.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
+from functools import lru_cache
 
 from index.model import UNIT_ID
 
@@ -25,27 +26,67 @@ QUALIFIER_WORDS = {"summary": re.compile(r"\b(summary|news|write-?up|article)\b"
 YEAR_PREFIX = re.compile(r"^(20\d\d)-?")
 
 
+@lru_cache(maxsize=4096)
 def qualifier(doc_id: str) -> str:
     """What follows the year in a document id: "h2" for "2023h2", "summary" for "2019-summary"."""
     return YEAR_PREFIX.sub("", doc_id)
 
 
+@lru_cache(maxsize=4096)
+def _qualifier_words(tag: str) -> tuple[str, ...]:
+    """The words of a qualifier other than a half or a summary ("provincial-plan" → provincial, plan)."""
+    return tuple(w for w in re.split(r"[-_]", tag) if w)
+
+
+WORD = re.compile(r"\w+")
+
+
+class QualifierReader:
+    """Reads one question for document qualifiers: what each distinct qualifier says is decided once.
+
+    A question is compared with every document of the index (hundreds, with provincial plans), and their
+    qualifiers repeat; a plain word qualifier is looked up among the question's words (what `\\bword\\b`
+    matches, ignoring case) instead of searching the text once per document.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._said: dict[str, bool] = {}
+        self._words: set[str] | None = None
+
+    def says(self, doc_id: str) -> bool:
+        """Whether the question names this document's qualifier (not only its year)."""
+        tag = qualifier(doc_id)
+        said = self._said.get(tag)
+        if said is None:
+            said = self._said[tag] = self._says(tag)
+        return said
+
+    def _says(self, tag: str) -> bool:
+        if not tag:
+            return False
+        if tag in HALF_PHRASES:
+            return bool(HALF_PHRASES[tag].search(self.text))
+        if tag in QUALIFIER_WORDS:
+            return bool(QUALIFIER_WORDS[tag].search(self.text))
+        words = _qualifier_words(tag)
+        if all(WORD.fullmatch(w) for w in words):
+            if self._words is None:
+                self._words = {w.lower() for w in WORD.findall(self.text)}
+            return all(w.lower() in self._words for w in words)
+        return all(re.search(rf"\b{re.escape(w)}\b", self.text, re.IGNORECASE) for w in words)
+
+
 def says_qualifier(text: str, doc_id: str) -> bool:
     """Whether the question names this document's qualifier (not only its year)."""
-    tag = qualifier(doc_id)
-    if not tag:
-        return False
-    if tag in HALF_PHRASES:
-        return bool(HALF_PHRASES[tag].search(text))
-    if tag in QUALIFIER_WORDS:
-        return bool(QUALIFIER_WORDS[tag].search(text))
-    words = [w for w in re.split(r"[-_]", tag) if w]
-    return all(re.search(rf"\b{re.escape(w)}\b", text, re.IGNORECASE) for w in words)
+    return QualifierReader(text).says(doc_id)
 
 
 def documents_named(text: str, year: int | None, doc_ids: Iterable[str]) -> list[str]:
     """The documents of `year` (any year for None) whose qualifier the question says; empty when none."""
-    return [d for d in doc_ids if (year is None or d.startswith(str(year))) and says_qualifier(text, d)]
+    reader = QualifierReader(text)
+    prefix = None if year is None else str(year)
+    return [d for d in doc_ids if (prefix is None or d.startswith(prefix)) and reader.says(d)]
 
 
 def documents_meant(text: str, year: int | None, doc_ids: Iterable[str]) -> list[str]:
@@ -58,9 +99,10 @@ def documents_meant(text: str, year: int | None, doc_ids: Iterable[str]) -> list
     return documents_named(text, year, of_year) or of_year
 
 
-def unit_ids_named(text: str, known: Iterable[str]) -> list[str]:
-    """Unit ids written out in the question ("2023h2-4", "2019-summary-3") that the index holds."""
-    known_ids = set(known)
+def unit_ids_named(text: str, known_ids: Collection[str]) -> list[str]:
+    """Unit ids written out in the question ("2023h2-4", "2019-summary-3") that the index holds
+    (`known_ids`: a set or a mapping by id, asked for membership only: a question is read in microseconds,
+    whatever the index's size)."""
     found: list[str] = []
     for match in UNIT_ID.finditer(text):
         candidate = match.group(0).lower()

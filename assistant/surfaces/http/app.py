@@ -19,6 +19,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import RedirectResponse
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 from fastapi_offline import FastAPIOffline
+from starlette.concurrency import run_in_threadpool
 
 from assistant.core.types import Answer, Filters
 from assistant.document_jobs import DocumentJobs
@@ -81,8 +82,11 @@ def check_model(service: PolicyQA, model: str | None) -> None:
         raise invalid_choice("model", model, models)
 
 
-def checked_question(body: AskRequest, service: ServiceDep) -> AskRequest:
-    """The question, once its year and model are known to exist (the index must be loaded)."""
+async def checked_question(body: AskRequest, service: ServiceDep) -> AskRequest:
+    """The question, once its year and model are known to exist (the index must be loaded).
+
+    Async: the checks read the loaded library's years and the configured models, nothing that blocks, so
+    they run on the event loop instead of costing a hop to the thread pool."""
     check_year(service, body.year)
     check_model(service, body.model)
     return body
@@ -120,9 +124,14 @@ router = APIRouter(responses=error_responses(*QUERY_ERRORS))
 @router.post(
     "/ask", tags=["answers"], dependencies=[Depends(require_json)], responses=error_responses(400, 413, 415)
 )
-def ask(body: QuestionDep, service: ServiceDep) -> Answer:
+async def ask(body: QuestionDep, service: ServiceDep) -> Answer:
     """Answer a question with citations to task ids, or refuse when the documents do not say."""
-    return service.ask(body.question, body.history, body.filters, body.top_k, body.model)
+    # The answer blocks (model calls, index reads): it runs in the thread pool, and it alone. A plain
+    # `def` route would also check the returned Answer against the response model in the pool, a second
+    # hop between threads; on the event loop that check of a finished Answer costs microseconds.
+    return await run_in_threadpool(
+        service.ask, body.question, body.history, body.filters, body.top_k, body.model
+    )
 
 
 def start_answer(body: QuestionDep, service: ServiceDep) -> Iterator[str | Answer]:
