@@ -103,8 +103,8 @@ def _inflection() -> Any:  # inflect's engine: its typed API is checked at run t
 
 @cache
 def singular(word: str) -> str:
-    """`word` in the singular when it is an irregular plural ("children" → "child", "women" → "woman",
-    "people" → "person", "criteria" → "criterion"), else `word` as it is.
+    """`word` in the singular when it is an irregular plural that keeps its singular's stem ("children" →
+    "child", "women" → "woman", "criteria" → "criterion"), else `word` as it is.
 
     The stemmer folds regular plurals ("diseases", "policies") onto their singular but leaves irregular ones
     apart, so a question on "children" would not find "maternal and child". Only irregular plurals are
