@@ -174,13 +174,16 @@ def coverage(words: dict[str, float], unit: Task) -> float:
     return sum(weight for word, weight in words.items() if word in text) / total
 
 
-def unsupported(text: str, units: Sequence[Task]) -> str | None:
-    """Why the passages retrieved for a Chinese question cannot answer it, or None when one can (the names
-    of core.types.RefusalCode): "not_in_documents" when none holds most of what it is about;
-    "false_premise" when none of those that do holds every figure it states; "figure_not_given" when it
-    asks for a figure and none of them gives one."""
+def passages_about(text: str, units: Sequence[Task]) -> list[Task]:
+    """The units that hold most of what the Chinese question is about, in their order."""
     words = _weighted_subject(text)
-    about = [unit for unit in units if coverage(words, unit) >= MIN_COVERAGE]
+    return [unit for unit in units if coverage(words, unit) >= MIN_COVERAGE]
+
+
+def unsupported(text: str, about: Sequence[Task]) -> str | None:
+    """Why the passages about a Chinese question (`passages_about`) cannot answer it, or None when one can
+    (the names of core.types.RefusalCode): "not_in_documents" when there is none; "false_premise" when
+    none holds every figure it states; "figure_not_given" when it asks for a figure and none gives one."""
     if not about:
         return "not_in_documents"
     stated = STATED_NUMBER.findall(_without_references(text))
@@ -191,13 +194,12 @@ def unsupported(text: str, units: Sequence[Task]) -> str | None:
     return None
 
 
-def answering_unit(text: str, units: Sequence[Task]) -> Task | None:
-    """The unit that answers a figure question: the first that holds what it is about and gives a figure
-    (two passages on one subject, and only one says how many); None for other questions."""
+def answering_unit(text: str, about: Sequence[Task]) -> Task | None:
+    """The passage that answers a figure question: the first of those about it that gives a figure (two
+    passages on one subject, and only one says how many); None for other questions."""
     if not asks_figure(text):
         return None
-    words = _weighted_subject(text)
-    return next((u for u in units if coverage(words, u) >= MIN_COVERAGE and gives_figure(u)), None)
+    return next((unit for unit in about if gives_figure(unit)), None)
 
 
 def gives_figure(unit: Task) -> bool:
