@@ -559,9 +559,9 @@ def _names(text: str) -> list[str]:
     ]
 
 
-def _premise(text: str) -> str | None:
-    """The claim a when/why question presupposes, when it holds at least two words to look up."""
-    match = PREMISE.search(text)
+def _premise(match: re.Match[str] | None) -> str | None:
+    """The claim a when/why question presupposes (its PREMISE match), when it holds at least two words to
+    look up."""
     if match is None:
         return None
     claim = match["asked"] or match["given"] or match["claimed"] or match["known"] or match["confirm"]
@@ -571,8 +571,8 @@ def _premise(text: str) -> str | None:
     return claim if len(key_terms(claim)) >= 2 else None
 
 
-def _premise_pressed(text: str) -> bool:
-    match = PREMISE.search(text)
+def _premise_pressed(match: re.Match[str] | None) -> bool:
+    """The premise (its PREMISE match) is pressed as common knowledge, not asked about."""
     return bool(match and (match["known"] or match["confirm"]))
 
 
@@ -679,6 +679,7 @@ def read_question(
         searchable = YEAR_SCOPE.sub(" ", searchable)
     terms = {**(learned or {}), **glossary(glossary_path)}
     lowered = text.lower()
+    premised = PREMISE.search(cleaned)
     q = Question(
         text=text,
         query=expand(searchable if content_words(searchable) else query, terms),
@@ -698,8 +699,8 @@ def read_question(
         focus=_focus(text),
         topic_tail=_topic_tail(text),
         instances=_instances(text),
-        premise=None if context_ids else _premise(cleaned),
-        premise_pressed=_premise_pressed(cleaned),
+        premise=None if context_ids else _premise(premised),
+        premise_pressed=_premise_pressed(premised),
         asks_deadline=bool(DEADLINE_WORD.search(text)),
         about_notice=bool(NOTICE_WORDS.search(text)),
         notice_facts=[name for name, asked in NOTICE_FACTS.items() if re.search(asked, lowered)],
