@@ -95,7 +95,7 @@ def _stopwords() -> frozenset[str]:
 
 
 @cache
-def _inflection() -> Any:  # inflect's engine: its typed API is checked at run time by typeguard
+def _inflection() -> Any:  # inflect's engine (untyped)
     import inflect
 
     return inflect.engine()
