@@ -341,9 +341,7 @@ class FalsePremise:
         subject = _claim_subject(premise)
         if len(subject) < 2:
             return None
-        scored = [
-            (len(subject & content_words(s)), u.label, s) for u in found.units for s in u.sentences
-        ]
+        scored = [(len(subject & content_words(s)), u.label, s) for u in found.units for s in u.sentences]
         overlap, label, sentence = max(scored, default=(0, "", ""), key=lambda t: t[0])
         return f"{label}: \u201c{sentence}\u201d" if overlap * 2 >= len(subject) + 1 else None
 
