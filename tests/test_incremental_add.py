@@ -234,7 +234,7 @@ def test_a_start_reads_the_saved_catalog_and_never_another_revisions(setup, monk
     monkeypatch.setattr(IndexStore, "read_catalog", no_chroma_read)
     same_catalog(Library.load(settings).retriever.catalog, expected)
     monkeypatch.undo()
-    (folder / f"{generation}.r{revision}.json").unlink()  # only the previous revision's copy is left
-    assert [p.name for p in folder.glob("*.json")] == [f"{generation}.r{revision - 1}.json"]
+    (folder / f"{generation}.r{revision}.jsonl").unlink()  # only the previous revision's copy is left
+    assert [p.name for p in folder.glob("*.jsonl")] == [f"{generation}.r{revision - 1}.jsonl"]
     same_catalog(Library.load(settings).retriever.catalog, expected)  # read from Chroma, and saved again
-    assert (folder / f"{generation}.r{revision}.json").exists()
+    assert (folder / f"{generation}.r{revision}.jsonl").exists()
