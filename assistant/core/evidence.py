@@ -18,7 +18,7 @@ from assistant.core.retrieve import Hit, Timings
 from assistant.core.text import content_words, written_form
 from assistant.core.types import Filters, Refusal, RefusalCode, Turn
 from assistant.core.understand.checks import Found, RefusalChecks, Support, Vocabulary, present
-from assistant.core.understand.chinese import answering_unit, passages_about, unsupported
+from assistant.core.understand.chinese import ChineseReading, answering_unit, passages_about, unsupported
 from assistant.core.understand.documents import documents_meant, documents_named, unit_ids_named
 from assistant.core.understand.question import Intent, Question, QuestionReader, focus_terms, key_terms
 from index.model import Task, UnitKind
@@ -122,9 +122,9 @@ class EvidenceGatherer:
         if not evidence.direct and question.intent not in (Intent.LIST, Intent.STRUCTURE):
             units = [h.unit for h in evidence.hits[:3]]
             if question.chinese:  # the English vocabulary checks do not apply: does a passage hold its words?
-                about = passages_about(question.cleaned, units)
-                evidence.refusal = _chinese_refusal(question, about)
-                evidence.hits = _answering_first(answering_unit(question.cleaned, about), evidence.hits)
+                about = passages_about(question.chinese, units)
+                evidence.refusal = _chinese_refusal(question.chinese, about)
+                evidence.hits = _answering_first(answering_unit(question.chinese, about), evidence.hits)
             else:
                 found = self.found(question, units, self._confidence(evidence), evidence.timings)
                 evidence.refusal = self.checks.first(self.checks.retrieved, question, found)
@@ -464,10 +464,10 @@ def _answering_first(unit: Task | None, hits: list[Hit]) -> list[Hit]:
     return [*(h for h in hits if h.unit is unit), *(h for h in hits if h.unit is not unit)]
 
 
-def _chinese_refusal(question: Question, about: list[Task]) -> Refusal | None:
+def _chinese_refusal(reading: ChineseReading, about: list[Task]) -> Refusal | None:
     """A Chinese question is refused when no retrieved passage holds most of its subject words, when none
     of those that do holds a figure it states, or when it asks for a figure and none gives one."""
-    code = unsupported(question.cleaned, about)
+    code = unsupported(reading, about)
     if code is None:
         return None
     refusal = RefusalCode(code)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from index.lexical import chinese_tagged_words
 from index.model import Task
@@ -135,6 +136,21 @@ def asks_figure(text: str) -> bool:
     return bool(HOW_MANY.search(text))
 
 
+@dataclass(frozen=True)
+class ChineseReading:
+    """What a Chinese question is about and what it states, read once by the question reader."""
+
+    subject: dict[str, float]  # subject words and their weight (`_weighted_subject`)
+    stated: list[str]  # figures it states (not its years or task numbers)
+    asks_figure: bool  # it asks how many / how much
+
+
+def read(text: str) -> ChineseReading:
+    """The subject, stated figures and figure request of a Chinese question."""
+    stated = STATED_NUMBER.findall(_without_references(text))
+    return ChineseReading(_weighted_subject(text), stated, asks_figure(text))
+
+
 def subject_words(text: str) -> list[str]:
     """The words the question is about, each once: the nouns and verbs of its asking clauses, less asking
     words, years and numbers; clauses that only say who asks, and a hearsay frame, are left out."""
@@ -174,30 +190,28 @@ def coverage(words: dict[str, float], unit: Task) -> float:
     return sum(weight for word, weight in words.items() if word in text) / total
 
 
-def passages_about(text: str, units: Sequence[Task]) -> list[Task]:
+def passages_about(reading: ChineseReading, units: Sequence[Task]) -> list[Task]:
     """The units that hold most of what the Chinese question is about, in their order."""
-    words = _weighted_subject(text)
-    return [unit for unit in units if coverage(words, unit) >= MIN_COVERAGE]
+    return [unit for unit in units if coverage(reading.subject, unit) >= MIN_COVERAGE]
 
 
-def unsupported(text: str, about: Sequence[Task]) -> str | None:
+def unsupported(reading: ChineseReading, about: Sequence[Task]) -> str | None:
     """Why the passages about a Chinese question (`passages_about`) cannot answer it, or None when one can
     (the names of core.types.RefusalCode): "not_in_documents" when there is none; "false_premise" when
     none holds every figure it states; "figure_not_given" when it asks for a figure and none gives one."""
     if not about:
         return "not_in_documents"
-    stated = STATED_NUMBER.findall(_without_references(text))
-    if not any(all(number in unit.text for number in stated) for unit in about):
+    if not any(all(number in unit.text for number in reading.stated) for unit in about):
         return "false_premise"
-    if asks_figure(text) and not any(gives_figure(unit) for unit in about):
+    if reading.asks_figure and not any(gives_figure(unit) for unit in about):
         return "figure_not_given"
     return None
 
 
-def answering_unit(text: str, about: Sequence[Task]) -> Task | None:
+def answering_unit(reading: ChineseReading, about: Sequence[Task]) -> Task | None:
     """The passage that answers a figure question: the first of those about it that gives a figure (two
     passages on one subject, and only one says how many); None for other questions."""
-    if not asks_figure(text):
+    if not reading.asks_figure:
         return None
     return next((unit for unit in about if gives_figure(unit)), None)
 

@@ -371,7 +371,8 @@ class Question:
     list_topic: set[str] = field(default_factory=set)  # what a list question asks tasks to mention
     quoted: list[str] = field(default_factory=list)  # phrases in quotes: terms asked for as written
     query_topic: set[str] = field(default_factory=set)  # the same, read from the query (glossary applied)
-    chinese: bool = False  # written in Chinese: read by understand/chinese.py, judged by its coverage check
+    # written in Chinese: its subject and figures, read by understand/chinese.py, judged by its coverage check
+    chinese: chinese.ChineseReading | None = None
 
 
 @cache
@@ -721,14 +722,14 @@ def read_question(
 
 def _read_chinese(q: Question, cleaned: str) -> None:
     """Intent, years, tasks named and subject words of a Chinese question (understand/chinese.py)."""
-    q.chinese = True
+    q.chinese = chinese.read(cleaned)
     q.years = q.years or chinese.chinese_years(cleaned)
     q.task_refs = q.task_refs or chinese.chinese_task_refs(cleaned, q.years)
     q.intent = Intent(chinese.chinese_intent(cleaned))
     if q.intent is Intent.STRUCTURE:
         q.about_notice = True
         q.notice_facts = chinese.chinese_notice_facts(cleaned)
-    q.key_terms = chinese.subject_words(cleaned)
+    q.key_terms = list(q.chinese.subject)
     # the search text is what it asks: a clause that only says who asks ("作为医保经办人员") would
     # find the passages on the asker's own trade
     q.query = "，".join(chinese.asking_clauses(q.query)) or q.query
