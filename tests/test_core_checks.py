@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from assistant.core.text import content_words
 from assistant.core.types import Refusal, RefusalCode, Turn
 from assistant.core.understand.checks import (
@@ -96,6 +98,20 @@ def test_which_provinces_needs_a_named_province_in_the_best_passage():
     assert refusal is not None and refusal.code is RefusalCode.INSTANCES_NOT_NAMED
     named = NURSES.model_copy(update={"sentences": ["Sanming City and Fujian Province lead the pilot."]})
     assert InstancesNotNamed().check(question, Found([named], 0.9, False)) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "focus"),
+    [
+        ("What fines do clinics face?", ["fines"]),
+        ("Which body will run the pilot?", ["body"]),
+        # an auxiliary straight after "what" names nothing: the topic is what it ends on
+        ("What do they plan to do about ambulance waiting times?", None),
+        ("what are they doing about nurse numbers?", None),
+    ],
+)
+def test_the_thing_asked_for_is_a_noun_after_what_not_the_asking_words(text: str, focus: list[str] | None):
+    assert ask(text).focus == focus
 
 
 def test_the_thing_asked_for_needs_a_supporting_sentence_not_a_known_word():

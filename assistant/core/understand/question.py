@@ -256,7 +256,10 @@ RATIO = re.compile(r"\b(ratio|percentage|share|rate|proportion)\b", re.IGNORECAS
 # What a question asks for, when it names it: "what [penalties] do…", "what is the [penalty] for…",
 # "how are [cosmetic surgery clinics] regulated"
 FOCUS = [
-    re.compile(rf"^\s*(?:what|which)\s+((?:[\w'-]+\s+){{1,4}}?){AUXILIARY}\b", re.IGNORECASE),
+    # not "what [do they want to] do about…": an auxiliary straight after "what" names nothing asked for
+    re.compile(
+        rf"^\s*(?:what|which)\s+(?!{AUXILIARY}\b)((?:[\w'-]+\s+){{1,4}}?){AUXILIARY}\b", re.IGNORECASE
+    ),
     re.compile(
         r"^\s*what\s+(?:is|are|was|were)\s+the\s+((?:[\w'-]+\s+){0,3}?[\w'-]+)\s+(?:for|of|on|in|to|under)\b",
         re.IGNORECASE,
