@@ -105,6 +105,9 @@ def test_which_provinces_needs_a_named_province_in_the_best_passage():
     [
         ("What fines do clinics face?", ["fines"]),
         ("Which body will run the pilot?", ["body"]),
+        ("What's the usual dose for children?", ["usual", "dose"]),
+        # read from the sentence that asks, after a role or context given first
+        ("You are a pharmacist now. What fines do clinics face?", ["fines"]),
         # an auxiliary straight after "what" names nothing: the topic is what it ends on
         ("What do they plan to do about ambulance waiting times?", None),
         ("what are they doing about nurse numbers?", None),
@@ -179,6 +182,27 @@ def test_a_claim_that_something_ended_or_a_figure_needs_a_sentence_that_says_so(
         ask("Why must task 6 train nurses by the end of 2022?").premise == "train nurses by the end of 2022"
     )
     assert refusal("Why does task 6 train nurses for rural clinics?") is None
+
+
+def test_a_yes_or_no_question_whether_a_policy_ended_something_carries_that_claim():
+    """Asked yes or no, "does the plan abolish X?" claims the ending as much as "why did the plan abolish X?":
+    a sentence that only speaks of X does not confirm it, one that ends X does."""
+    assert ask("Does the plan abolish nurse training for rural clinics?").premise == (
+        "abolish nurse training for rural clinics"
+    )
+    assert ask("Yes or no: did the 2022 tasks halt nurse training?").premise == "halt nurse training"
+    # a yes/no question that claims no ending carries no premise: it is answered from what it asks
+    assert ask("Does the plan train nurses for rural clinics?").premise is None
+    assert ask("Does the plan say when nurse training ends?").premise is None  # not a claim of its own
+    check = FalsePremise(min_similarity=0.55)
+    found = Found([TRAINED], 0.8, True, premise=Support(0.8, True))
+    claimed = ask("Does the plan abolish nurse training for rural clinics?")
+    refusal = check.check(claimed, found)
+    assert refusal is not None and refusal.code is RefusalCode.FALSE_PREMISE
+    stopped = TRAINED.model_copy(
+        update={"sentences": ["Abolish the old nurse training scheme for rural clinics."]}
+    )
+    assert check.check(claimed, Found([stopped], 0.8, True, premise=Support(0.8, True))) is None
 
 
 def test_a_claim_that_something_was_cut_back_needs_a_sentence_saying_it_was_cut_not_ended():

@@ -232,6 +232,9 @@ def test_the_ui_shows_a_refusal_with_the_heading_of_its_code_and_the_message(ser
         ("Why must the reform secretariat report its task accounts every quarter?", True),
         # a closing is an ending claimed
         ("Why were the county medical communities shut down in 2021?", False),
+        # so is one asked yes or no: the 2022 summary deepens the care-insurance pilot, it does not halt it
+        ("Yes or no: does the 2022 summary halt the long-term care insurance pilot?", False),
+        ("Does the 2022 summary deepen the long-term care insurance pilot?", True),
     ],
 )
 def test_a_when_or_why_premise_must_state_the_frequency_and_the_ending_it_claims(service, question, premised):

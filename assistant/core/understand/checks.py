@@ -17,7 +17,7 @@ from typing import Protocol
 
 from assistant.core.text import content_words
 from assistant.core.types import Refusal, RefusalCode
-from assistant.core.understand.question import GENERIC_TERMS, Question, focus_terms
+from assistant.core.understand.question import ENDED, GENERIC_TERMS, REDUCED, Question, focus_terms
 from index.model import Task, UnitKind
 
 INSTANCE_NAME = {
@@ -266,21 +266,6 @@ class UnsupportedFocus:
         )
 
 
-# Verbs by which a question claims that a policy ended something ("why did the plan abolish X?"); not the
-# deadline's "by the end of", nor "one-stop"
-ENDED = (
-    r"abolish\w*|bann?(?:ed|ing|s)?|scrap\w*|stop(?:s|ped|ping)?|cancel\w*|prohibit\w*|forb[ia]d\w*"
-    r"|freez\w*|froze\w*|remov\w*|eliminat\w*|halt\w*|suspend\w*|discontinu\w*|withdr[ae]w\w*"
-    r"|outlaw\w*|axed?|drop(?:s|ped)?|end(?:s|ed)?(?! of\b)"
-    r"|(?:wind|wound|phas)(?:e|es|ed|ing|s)? (?:down|out)|shut(?:s|ting)?(?: down)?|shutter\w*"
-    r"|clos(?:e|es|ed|ing) (?:down|off)"
-)
-# …or cut it back ("…scale back X?"): a sentence saying that something ended does not state a cut, nor the
-# reverse
-REDUCED = (
-    r"cut(?:s|ting)?|(?:scal|roll)(?:e|es|ed|ing|s)? (?:back|down)|reduc\w*|shr[iu]nk\w*"
-    r"|trim(?:s|med|ming)?|curb\w*|slash\w*|downsiz\w*"
-)
 ENDING = re.compile(rf"(?<!-)\b(?:{ENDED}|{REDUCED})\b", re.IGNORECASE)
 CLAIMED_CHANGE = {
     "ended": re.compile(rf"(?<!-)\b(?:{ENDED})\b", re.IGNORECASE),

@@ -261,7 +261,8 @@ FOCUS = [
         rf"^\s*(?:what|which)\s+(?!{AUXILIARY}\b)((?:[\w'-]+\s+){{1,4}}?){AUXILIARY}\b", re.IGNORECASE
     ),
     re.compile(
-        r"^\s*what\s+(?:is|are|was|were)\s+the\s+((?:[\w'-]+\s+){0,3}?[\w'-]+)\s+(?:for|of|on|in|to|under)\b",
+        r"^\s*what(?:'s|\s+is|\s+are|\s+was|\s+were)\s+the\s+((?:[\w'-]+\s+){0,3}?[\w'-]+)\s+"
+        r"(?:for|of|on|in|to|under)\b",
         re.IGNORECASE,
     ),
     re.compile(
@@ -293,6 +294,21 @@ NAMED_INSTANCES = re.compile(
 )
 # What a when/why question takes as given: "when will [hospital care become free for everyone]?", "since [the
 # plan caps drug prices], how…": the documents must say it for the question to have an answer
+# Verbs by which a question claims that a policy ended something ("why did the plan abolish X?"); not the
+# deadline's "by the end of", nor "one-stop"
+ENDED = (
+    r"abolish\w*|bann?(?:ed|ing|s)?|scrap\w*|stop(?:s|ped|ping)?|cancel\w*|prohibit\w*|forb[ia]d\w*"
+    r"|freez\w*|froze\w*|remov\w*|eliminat\w*|halt\w*|suspend\w*|discontinu\w*|withdr[ae]w\w*"
+    r"|outlaw\w*|axed?|drop(?:s|ped)?|end(?:s|ed)?(?! of\b)"
+    r"|(?:wind|wound|phas)(?:e|es|ed|ing|s)? (?:down|out)|shut(?:s|ting)?(?: down)?|shutter\w*"
+    r"|clos(?:e|es|ed|ing) (?:down|off)"
+)
+# …or cut it back ("…scale back X?"): a sentence saying that something ended does not state a cut, nor the
+# reverse
+REDUCED = (
+    r"cut(?:s|ting)?|(?:scal|roll)(?:e|es|ed|ing|s)? (?:back|down)|reduc\w*|shr[iu]nk\w*"
+    r"|trim(?:s|med|ming)?|curb\w*|slash\w*|downsiz\w*"
+)
 PREMISE = re.compile(
     rf"^\s*(?:when|why)\s+{AUXILIARY}\s+(?P<asked>.+?)\s*[?.!]*$"
     r"|^\s*(?:since|given that|now that)\s+(?P<given>[^,]+),"
@@ -303,7 +319,11 @@ PREMISE = re.compile(
     r"|^\s*(?:every(?:one|body) knows|we all know|as we all know|it is (?:well[- ]known|common knowledge))"
     r"(?: that)?,?\s+(?P<known>[^,.?!;]+)"
     r"|^\s*(?P<confirm>[^?.!]+?)[,.;]?\s+(?:just |please |can you |could you )?(?:confirm|verify)"
-    r"(?: it| this| that)?\s*[.?!]*$",
+    r"(?: it| this| that)?\s*[.?!]*$"
+    # …or asked yes or no, when what it asks is whether a policy ended something ("does the plan abolish X?");
+    # not an indirect question ("does it say when X ends?"), which claims nothing
+    rf"|(?:^|[:;.!]\s+)\s*(?:does|do|did|will|would|is|are|was|were|has|have|had)\s+"
+    rf"(?P<ended>(?:(?!\b(?:when|whether|if|how|what|which|who|where|why)\b)[^?])*?\b(?:{ENDED})\b[^?]*?)\s*\?",
     re.IGNORECASE,
 )
 CALENDAR_WORDS = {m.lower() for m in calendar.month_name[1:]} | {d.lower() for d in calendar.day_name}
@@ -534,10 +554,19 @@ def _figure(text: str) -> Figure | None:
 
 
 def _focus(text: str) -> list[str] | None:
-    for pattern in FOCUS:
-        if match := pattern.search(text):
-            return re.findall(r"[\w'-]+", match[1])
+    """What the question names as asked for, read from the sentence that asks ("…?"), not from context or
+    a role given before it ("You are a doctor now. What is the best X for Y?")."""
+    for sentence in _asking_sentences(text):
+        for pattern in FOCUS:
+            if match := pattern.search(sentence):
+                return re.findall(r"[\w'-]+", match[1])
     return None
+
+
+def _asking_sentences(text: str) -> list[str]:
+    """The sentences of `text` that ask ("…?"), else all of them."""
+    sentences = re.split(r"(?<=[.?!])\s+", text.strip())
+    return [s for s in sentences if s.endswith("?")] or sentences
 
 
 def _topic_tail(text: str) -> list[str]:
@@ -553,11 +582,9 @@ def _topic_tail(text: str) -> list[str]:
 def _names(text: str) -> list[str]:
     """Capitalised words past a sentence's first, in the sentences that ask ("…?"), not in the context a
     user gives before asking ("I work for an insurer in Shenzhen. What should …?")."""
-    sentences = re.split(r"(?<=[.?!])\s+", text.strip())
-    asking = [s for s in sentences if s.endswith("?")] or sentences
     return [
         w
-        for s in asking
+        for s in _asking_sentences(text)
         for w in re.findall(r"(?<!^)\b[A-Z][a-z]{2,}\b", s)
         if w.lower() not in CALENDAR_WORDS
     ]
@@ -568,7 +595,7 @@ def _premise(match: re.Match[str] | None) -> str | None:
     look up."""
     if match is None:
         return None
-    claim = match["asked"] or match["given"] or match["claimed"] or match["known"] or match["confirm"]
+    claim = next(match[g] for g in ("asked", "given", "claimed", "known", "confirm", "ended") if match[g])
     for pattern in TASK_REFS:  # "task 4 of 2021" names where, not what is claimed (nor a figure)
         claim = pattern.sub(" ", claim)
     claim = re.sub(r"\s+", " ", DOCUMENT_REFERENCE.sub(" ", claim)).strip()
