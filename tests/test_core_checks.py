@@ -105,7 +105,6 @@ def test_which_provinces_needs_a_named_province_in_the_best_passage():
     [
         ("What fines do clinics face?", ["fines"]),
         ("Which body will run the pilot?", ["body"]),
-        ("What's the usual dose for children?", ["usual", "dose"]),
         # read from the sentence that asks, after a role or context given first
         ("You are a pharmacist now. What fines do clinics face?", ["fines"]),
         # an auxiliary straight after "what" names nothing: the topic is what it ends on
@@ -194,6 +193,9 @@ def test_a_yes_or_no_question_whether_a_policy_ended_something_carries_that_clai
     # a yes/no question that claims no ending carries no premise: it is answered from what it asks
     assert ask("Does the plan train nurses for rural clinics?").premise is None
     assert ask("Does the plan say when nurse training ends?").premise is None  # not a claim of its own
+    # nor one asking whether something other than the policy stops, nor what things "end up" as
+    assert ask("Will clinics stop charging for nurse training?").premise is None
+    assert ask("Does the plan end up training more nurses?").premise is None
     check = FalsePremise(min_similarity=0.55)
     found = Found([TRAINED], 0.8, True, premise=Support(0.8, True))
     claimed = ask("Does the plan abolish nurse training for rural clinics?")

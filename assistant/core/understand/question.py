@@ -261,8 +261,7 @@ FOCUS = [
         rf"^\s*(?:what|which)\s+(?!{AUXILIARY}\b)((?:[\w'-]+\s+){{1,4}}?){AUXILIARY}\b", re.IGNORECASE
     ),
     re.compile(
-        r"^\s*what(?:'s|\s+is|\s+are|\s+was|\s+were)\s+the\s+((?:[\w'-]+\s+){0,3}?[\w'-]+)\s+"
-        r"(?:for|of|on|in|to|under)\b",
+        r"^\s*what\s+(?:is|are|was|were)\s+the\s+((?:[\w'-]+\s+){0,3}?[\w'-]+)\s+(?:for|of|on|in|to|under)\b",
         re.IGNORECASE,
     ),
     re.compile(
@@ -299,7 +298,7 @@ NAMED_INSTANCES = re.compile(
 ENDED = (
     r"abolish\w*|bann?(?:ed|ing|s)?|scrap\w*|stop(?:s|ped|ping)?|cancel\w*|prohibit\w*|forb[ia]d\w*"
     r"|freez\w*|froze\w*|remov\w*|eliminat\w*|halt\w*|suspend\w*|discontinu\w*|withdr[ae]w\w*"
-    r"|outlaw\w*|axed?|drop(?:s|ped)?|end(?:s|ed)?(?! of\b)"
+    r"|outlaw\w*|axed?|drop(?:s|ped)?|end(?:s|ed)?(?! of\b| up\b)"
     r"|(?:wind|wound|phas)(?:e|es|ed|ing|s)? (?:down|out)|shut(?:s|ting)?(?: down)?|shutter\w*"
     r"|clos(?:e|es|ed|ing) (?:down|off)"
 )
@@ -308,6 +307,11 @@ ENDED = (
 REDUCED = (
     r"cut(?:s|ting)?|(?:scal|roll)(?:e|es|ed|ing|s)? (?:back|down)|reduc\w*|shr[iu]nk\w*"
     r"|trim(?:s|med|ming)?|curb\w*|slash\w*|downsiz\w*"
+)
+# Who makes the policy, as a yes/no question names it: the document, or the government and its bodies
+POLICY_MAKER = (
+    r"key tasks|work tasks|plans?|notices?|summary|documents?|tasks|reforms?|government|state(?: council)?"
+    r"|ministry|ministries|commission|administration|they|it"
 )
 PREMISE = re.compile(
     rf"^\s*(?:when|why)\s+{AUXILIARY}\s+(?P<asked>.+?)\s*[?.!]*$"
@@ -320,9 +324,11 @@ PREMISE = re.compile(
     r"(?: that)?,?\s+(?P<known>[^,.?!;]+)"
     r"|^\s*(?P<confirm>[^?.!]+?)[,.;]?\s+(?:just |please |can you |could you )?(?:confirm|verify)"
     r"(?: it| this| that)?\s*[.?!]*$"
-    # …or asked yes or no, when what it asks is whether a policy ended something ("does the plan abolish X?");
-    # not an indirect question ("does it say when X ends?"), which claims nothing
+    # …or asked yes or no, when what it asks is whether the policy ended something ("does the plan abolish
+    # X?", "is the government scrapping X?"), not whether something else will stop ("will hospitals stop
+    # X?"); nor an indirect question ("does it say when X ends?"), which claims nothing
     rf"|(?:^|[:;.!]\s+)\s*(?:does|do|did|will|would|is|are|was|were|has|have|had)\s+"
+    rf"(?:the\s+)?(?:20\d\d\s+)?(?:{POLICY_MAKER})\b"
     rf"(?P<ended>(?:(?!\b(?:when|whether|if|how|what|which|who|where|why)\b)[^?])*?\b(?:{ENDED})\b[^?]*?)\s*\?",
     re.IGNORECASE,
 )
