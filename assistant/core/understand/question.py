@@ -173,6 +173,10 @@ LIST_WORDS = content_words(
     "deal deals list every contain contains come comes fall falls sit sits belong belongs listed grouped"
 )
 DEADLINE_WORD = re.compile(r"\bdeadlines?\b|\bdated\b", re.IGNORECASE)
+# A question asking for everything on its topic rather than for one fact: "what are all the measures on X",
+# "give me everything the plan lists for X", "name the steps for X" (the quantifiers and the listing verbs
+# `_intent` reads for a list of tasks, asked here of a topic)
+ENUMERATION = re.compile(r"\b(all|every|everything)\b|^\W*(list|name)\b", re.IGNORECASE)
 # A question about the notice itself, which its header unit answers
 NOTICE_WORDS = re.compile(
     r"\b(notice|news service|china news|government network|issued|published|reported|report|document number|"
@@ -364,6 +368,7 @@ class Question:
     about_notice: bool = False  # it is about the notice itself (issued, document number…)
     notice_facts: list[str] = field(default_factory=list)  # header facts it asks for (NOTICE_FACTS names)
     asks_how_many: bool = False
+    enumerates: bool = False  # it asks for everything on its topic ("all the measures on X")
     # which numbered task it asks about: "count", "last", "first", "penultimate", "before", "after", "between"
     structure_target: str | None = None
     # the tasks "before"/"after"/"between" name, by their words
@@ -705,6 +710,7 @@ def read_question(
         about_notice=bool(NOTICE_WORDS.search(text)),
         notice_facts=[name for name, asked in NOTICE_FACTS.items() if re.search(asked, lowered)],
         asks_how_many="how many" in lowered,
+        enumerates=bool(ENUMERATION.search(cleaned)),
         structure_target=_structure_target(lowered),
         list_topic=topic_words(_topic_text(text)),
         anchors=_anchors(text),
