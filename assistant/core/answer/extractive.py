@@ -247,6 +247,21 @@ class ExtractiveComposer:
         floor = ranked[0][0] - margin
         return [sentence for score, _, sentence in ranked[:count] if score >= floor]
 
+    def _on_topic(self, unit: Task, evidence: Evidence, count: int) -> list[str]:
+        """Up to `count` of the unit's sentences holding words a list asks tasks to mention, those holding
+        the most first, then the nearest the question; the unit's best sentences when none holds one.
+
+        The task was listed for holding those words, often in its title too ("…pharmaceuticals and
+        consumables"), and `_ranked_sentences` leaves a title's words out of its ranking: the sentences that
+        write the topic are picked by the words themselves.
+        """
+        topic = evidence.question.list_topic
+        held = [(len(content_words(s) & topic), s) for _, _, s in self._ranked_sentences(unit, evidence)]
+        holding = sorted((h for h in held if h[0]), key=lambda h: -h[0])  # stable: nearest first among equals
+        if not holding:
+            return self._best(unit, evidence, count)
+        return [s for _, s in holding[:count]]
+
     def _what(self, evidence: Evidence) -> list[str]:
         sentences: list[str] = []
         count = ENUMERATION_SENTENCES if evidence.question.enumerates else ANSWER_SENTENCES
@@ -334,7 +349,7 @@ class ExtractiveComposer:
             if q.departments:
                 written = [w for w in unit.departments_as_written if canonical_department(w) in q.departments]
                 detail = f" ({', '.join(written)})" if written else ""
-            elif best := self._best(unit, evidence, per_task):
+            elif best := self._on_topic(unit, evidence, per_task):
                 # a task listed by its topic or section says what it does: its sentences nearest the question
                 detail, more = f": {lower_first(best[0])}", best[1:]
             sentences.append(cite(f"{capitalised(quoted(unit))}{detail}", unit.id))
