@@ -71,3 +71,23 @@ def test_a_who_after_a_dash_asks_for_the_departments(service, question, task_id)
     assert task is not None
     assert [c.id for c in answer.citations] == [task_id], answer.answer
     assert "responsible" in answer.answer and task.departments_as_written[0] in answer.answer, answer.answer
+
+
+@pytest.mark.parametrize(
+    ("question", "phrases", "year"),
+    [
+        ("Which 2021 tasks write about myopia or about school doctors?", ("myopia", "school doctors"), 2021),
+        ("Which tasks talk about day surgery or telemedicine?", ("day surgery", "telemedicine"), None),
+    ],
+)
+def test_a_list_of_alternatives_names_the_tasks_writing_either(service, question, phrases, year):
+    """ "A or B" asks for the tasks writing A and those writing B: no task writes both, and the words of
+    both together would leave one side out."""
+    expected = [
+        t.id
+        for t in service.tasks()
+        if (year is None or t.year == year) and any(p in t.text.lower() for p in phrases)
+    ]
+    assert all(not all(p in service.task(i).text.lower() for p in phrases) for i in expected)
+    answer = service.ask(question)
+    assert [c.id for c in answer.citations] == expected, answer.answer

@@ -255,7 +255,8 @@ class ExtractiveComposer:
         consumables"), and `_ranked_sentences` leaves a title's words out of its ranking: the sentences that
         write the topic are picked by the words themselves.
         """
-        topic = evidence.question.list_topic
+        # as asked and as the glossary translates it ("GPs": "general practitioners")
+        topic = evidence.question.list_topic | evidence.question.query_topic
         held = [(len(content_words(s) & topic), s) for _, _, s in self._ranked_sentences(unit, evidence)]
         holding = sorted((h for h in held if h[0]), key=lambda h: -h[0])  # stable: nearest first among equals
         if not holding:

@@ -166,6 +166,8 @@ ALL_DEADLINES = re.compile(
     r"|\bdeadlines?\b.*\b(earliest|latest|soonest|first|last)\b"
 )
 
+# Topics a list question offers as alternatives: "A or B", "A/B"
+ALTERNATIVE = re.compile(r"\s+or\s+|\s*/\s*", re.IGNORECASE)
 # What a list question asks tasks to mention is its words less these framing ones.
 LIST_WORDS = content_words(
     "which tasks items mention mentions mentioned cover covers involve involves address addresses "
@@ -374,6 +376,9 @@ class Question:
     # the tasks "before"/"after"/"between" name, by their words
     anchors: list[set[str]] = field(default_factory=list)
     list_topic: set[str] = field(default_factory=set)  # what a list question asks tasks to mention
+    # the topics a list question offers as alternatives ("credit records or credit systems"), each by its
+    # words as asked and with the glossary applied ("GPs" → "general practitioners"); empty for one topic
+    list_alternatives: list[tuple[set[str], set[str]]] = field(default_factory=list)
     quoted: list[str] = field(default_factory=list)  # phrases in quotes: terms asked for as written
     query_topic: set[str] = field(default_factory=set)  # the same, read from the query (glossary applied)
     chinese: bool = False  # written in Chinese: read by understand/chinese.py, judged by its coverage check
@@ -654,6 +659,15 @@ def _topic_text(text: str) -> str:
     return text
 
 
+def _alternatives(text: str, terms: dict[str, str]) -> list[tuple[set[str], set[str]]]:
+    """The topic words of each side of an "or" ("which tasks mention credit records or credit systems":
+    {credit, record}, {credit, system}), as asked and with `terms` applied; empty unless at least two sides
+    name a topic."""
+    sides = [(topic_words(side), topic_words(expand(side, terms))) for side in ALTERNATIVE.split(text)]
+    sides = [side for side in sides if side[0]]
+    return sides if len(sides) >= 2 else []
+
+
 def read_question(
     text: str,
     history: list[Turn],
@@ -714,6 +728,7 @@ def read_question(
         enumerates=bool(ENUMERATION.search(cleaned)),
         structure_target=_structure_target(lowered),
         list_topic=topic_words(_topic_text(text)),
+        list_alternatives=_alternatives(_topic_text(text), terms),
         anchors=_anchors(text),
         quoted=[p.strip() for p in QUOTED.findall(cleaned) if p.strip()],
     )
