@@ -476,7 +476,8 @@ def _intent(text: str, q: Question) -> Intent:
     if re.search(
         # "who" asking for someone, not the relative pronoun of "doctors who work in villages"; a clause of
         # its own after a comma or a dash ("in charge of X - who is it?")
-        r"(^|[,;:\u2013\u2014-]\s*|\band\s+)who\b|\bwho (leads?|is in charge)\b|\bresponsib(le|ility)\b(?! system)|"
+        r"(^|[,;:\u2013\u2014-]\s*|\band\s+)who\b|\bwho (leads?|is in charge)\b|"
+        r"\bresponsib(le|ility)\b(?! system)|"
         r"\bwhich ([\w-]+ )?(department|ministr|agenc|bod|organ|authorit|administration|commission|bureau|"
         r"office|regulator|secretariat)|"
         r"\blead(s|ing)? (department|agenc|ministr)|"
