@@ -311,13 +311,32 @@ class EvidenceGatherer:
         asked = q.list_topic
         if section := self.section_titled(asked, year, bool(SECTION_NAMED.search(q.text))):
             return section
+        if either := self._either_topic(q, year):
+            return either
         translated = (q.query_topic - asked) | (asked & self.vocabulary.words)
-        for words in (asked, translated):
-            words = self.one_topic(words, year, q.text)
+        return self._topic_matches((asked, translated), year, q.text)
+
+    def _topic_matches(self, wordings: tuple[set[str], ...], year: int | None, text: str) -> list[Task]:
+        """The tasks holding every word of one topic, by the first of its `wordings` any task holds."""
+        for words in wordings:
+            words = self.one_topic(words, year, text)
             matches = [u for u in self.library.task_words.containing(words) if year is None or u.year == year]
             if words and matches:
                 return matches
         return []
+
+    def _either_topic(self, question: Question, year: int | None) -> list[Task]:
+        """The tasks holding any of the topics a list question offers as alternatives ("credit records or
+        credit systems", "pregnant women or newborns"), in document order; empty when it offers none.
+
+        Each side is matched as a topic of its own: the words of both sides together would ask for tasks
+        holding all of them, which a task writing only one side does not.
+        """
+        found: set[str] = set()
+        for asked, expanded in question.list_alternatives:
+            wordings = (asked, (expanded - asked) | (asked & self.vocabulary.words))
+            found |= {u.id for u in self._topic_matches(wordings, year, question.text)}
+        return [u for u in self.library.tasks if u.id in found]
 
     def one_topic(self, words: set[str], year: int | None, text: str) -> set[str]:
         """The asked words that name one topic: the largest group of them written together in sentences of

@@ -49,6 +49,14 @@ SENTENCE_LEAD = 0.05
 # How far (cosine) below the leading task's best sentence another task's best sentence may be for that task to
 # be answered from too
 SENTENCE_PAR = 0.1
+# Sentences a task answers with: a question on one point, and one asking for everything on its topic ("what
+# are all the measures on X"), which a task answers in several sentences of its own
+ANSWER_SENTENCES = 3
+ENUMERATION_SENTENCES = 6
+# Sentences a list answer gives in all, shared among the tasks it lists (each gives at least its best one):
+# a list of one or two tasks says what each holds on the topic, not only its nearest sentence
+LIST_SENTENCES = 6
+LIST_SENTENCES_PER_TASK = 4
 
 
 def with_cap_note(sentences: list[str], cap: int, matches: int, at: int = 0) -> list[str]:
@@ -228,18 +236,38 @@ class ExtractiveComposer:
     def _best(self, unit: Task, evidence: Evidence, count: int) -> list[str]:
         """Up to `count` of the unit's sentences that answer the question, the best first.
 
-        A sentence scoring well below the best one is left out: it only pads the answer.
+        A sentence scoring well below the best one is left out: it only pads the answer. A question asking
+        for everything on its topic is answered by the sentences on it further from its wording too: the
+        margin is twice as wide.
         """
         ranked = self._ranked_sentences(unit, evidence)
         if not ranked:
             return []
-        floor = ranked[0][0] - self.settings.answer_sentence_margin
+        margin = self.settings.answer_sentence_margin * (2 if evidence.question.enumerates else 1)
+        floor = ranked[0][0] - margin
         return [sentence for score, _, sentence in ranked[:count] if score >= floor]
+
+    def _on_topic(self, unit: Task, evidence: Evidence, count: int) -> list[str]:
+        """Up to `count` of the unit's sentences holding words a list asks tasks to mention, those holding
+        the most first, then the nearest the question; the unit's best sentences when none holds one.
+
+        The task was listed for holding those words, often in its title too ("…pharmaceuticals and
+        consumables"), and `_ranked_sentences` leaves a title's words out of its ranking: the sentences that
+        write the topic are picked by the words themselves.
+        """
+        # as asked and as the glossary translates it ("GPs": "general practitioners")
+        topic = evidence.question.list_topic | evidence.question.query_topic
+        held = [(len(content_words(s) & topic), s) for _, _, s in self._ranked_sentences(unit, evidence)]
+        holding = sorted((h for h in held if h[0]), key=lambda h: -h[0])  # stable: nearest first among equals
+        if not holding:
+            return self._best(unit, evidence, count)
+        return [s for _, s in holding[:count]]
 
     def _what(self, evidence: Evidence) -> list[str]:
         sentences: list[str] = []
+        count = ENUMERATION_SENTENCES if evidence.question.enumerates else ANSWER_SENTENCES
         for unit in self._primary(evidence):
-            best = self._best(unit, evidence, 3)
+            best = self._best(unit, evidence, count)
             if unit.kind is UnitKind.TASK:
                 sentences.extend(labelled(unit, best, "addresses this"))
             else:
@@ -307,8 +335,11 @@ class ExtractiveComposer:
         if not matches:
             return []
         sentences = []
-        for unit in matches[: self.settings.list_answer_max_tasks]:
+        listed = matches[: self.settings.list_answer_max_tasks]
+        per_task = max(1, min(LIST_SENTENCES_PER_TASK, LIST_SENTENCES // len(listed)))
+        for unit in listed:
             detail = ""
+            more: list[str] = []
             due = [d for d in unit.deadlines if q.deadline_window is None or q.deadline_window.holds(d.month)]
             if due and (q.deadline_window or (q.asks_deadline and not (q.departments or q.section))):
                 # what is due, in the task's own words
@@ -319,10 +350,11 @@ class ExtractiveComposer:
             if q.departments:
                 written = [w for w in unit.departments_as_written if canonical_department(w) in q.departments]
                 detail = f" ({', '.join(written)})" if written else ""
-            elif best := self._best(unit, evidence, 1):
-                # a task listed by its topic or section says what it does: its sentence nearest the question
-                detail = f": {lower_first(best[0])}"
+            elif best := self._on_topic(unit, evidence, per_task):
+                # a task listed by its topic or section says what it does: its sentences nearest the question
+                detail, more = f": {lower_first(best[0])}", best[1:]
             sentences.append(cite(f"{capitalised(quoted(unit))}{detail}", unit.id))
+            sentences.extend(cite(s, unit.id) for s in more)
         return with_cap_note(sentences, self.settings.list_answer_max_tasks, len(matches))
 
     def _structure(self, evidence: Evidence) -> list[str]:

@@ -166,6 +166,8 @@ ALL_DEADLINES = re.compile(
     r"|\bdeadlines?\b.*\b(earliest|latest|soonest|first|last)\b"
 )
 
+# Topics a list question offers as alternatives: "A or B", "A/B"
+ALTERNATIVE = re.compile(r"\s+or\s+|\s*/\s*", re.IGNORECASE)
 # What a list question asks tasks to mention is its words less these framing ones.
 LIST_WORDS = content_words(
     "which tasks items mention mentions mentioned cover covers involve involves address addresses "
@@ -173,6 +175,10 @@ LIST_WORDS = content_words(
     "deal deals list every contain contains come comes fall falls sit sits belong belongs listed grouped"
 )
 DEADLINE_WORD = re.compile(r"\bdeadlines?\b|\bdated\b", re.IGNORECASE)
+# A question asking for everything on its topic rather than for one fact: "what are all the measures on X",
+# "give me everything the plan lists for X", "name the steps for X" (the quantifiers and the listing verbs
+# `_intent` reads for a list of tasks, asked here of a topic)
+ENUMERATION = re.compile(r"\b(all|every|everything)\b|^\W*(list|name)\b", re.IGNORECASE)
 # A question about the notice itself, which its header unit answers
 NOTICE_WORDS = re.compile(
     r"\b(notice|news service|china news|government network|issued|published|reported|report|document number|"
@@ -393,11 +399,15 @@ class Question:
     about_notice: bool = False  # it is about the notice itself (issued, document number…)
     notice_facts: list[str] = field(default_factory=list)  # header facts it asks for (NOTICE_FACTS names)
     asks_how_many: bool = False
+    enumerates: bool = False  # it asks for everything on its topic ("all the measures on X")
     # which numbered task it asks about: "count", "last", "first", "penultimate", "before", "after", "between"
     structure_target: str | None = None
     # the tasks "before"/"after"/"between" name, by their words
     anchors: list[set[str]] = field(default_factory=list)
     list_topic: set[str] = field(default_factory=set)  # what a list question asks tasks to mention
+    # the topics a list question offers as alternatives ("credit records or credit systems"), each by its
+    # words as asked and with the glossary applied ("GPs" → "general practitioners"); empty for one topic
+    list_alternatives: list[tuple[set[str], set[str]]] = field(default_factory=list)
     quoted: list[str] = field(default_factory=list)  # phrases in quotes: terms asked for as written
     query_topic: set[str] = field(default_factory=set)  # the same, read from the query (glossary applied)
     # written in Chinese: its subject and figures, read by understand/chinese.py, judged by its coverage check
@@ -494,8 +504,10 @@ def _intent(text: str, q: Question) -> Intent:
     ):
         return Intent.COMPARE
     if re.search(
-        # "who" asking for someone, not the relative pronoun of "doctors who work in villages"
-        r"(^|[,;:]\s*|\band\s+)who\b|\bwho (leads?|is in charge)\b|\bresponsib(le|ility)\b(?! system)|"
+        # "who" asking for someone, not the relative pronoun of "doctors who work in villages"; a clause of
+        # its own after a comma or a dash ("in charge of X - who is it?")
+        r"(^|[,;:\u2013\u2014-]\s*|\band\s+)who\b|\bwho (leads?|is in charge)\b|"
+        r"\bresponsib(le|ility)\b(?! system)|"
         r"\bwhich ([\w-]+ )?(department|ministr|agenc|bod|organ|authorit|administration|commission|bureau|"
         r"office|regulator|secretariat)|"
         r"\blead(s|ing)? (department|agenc|ministr)|"
@@ -685,6 +697,15 @@ def _topic_text(text: str) -> str:
     return text
 
 
+def _alternatives(text: str, terms: dict[str, str]) -> list[tuple[set[str], set[str]]]:
+    """The topic words of each side of an "or" ("which tasks mention credit records or credit systems":
+    {credit, record}, {credit, system}), as asked and with `terms` applied; empty unless at least two sides
+    name a topic."""
+    sides = [(topic_words(side), topic_words(expand(side, terms))) for side in ALTERNATIVE.split(text)]
+    sides = [side for side in sides if side[0]]
+    return sides if len(sides) >= 2 else []
+
+
 def read_question(
     text: str,
     history: list[Turn],
@@ -742,8 +763,10 @@ def read_question(
         about_notice=bool(NOTICE_WORDS.search(text)),
         notice_facts=[name for name, asked in NOTICE_FACTS.items() if re.search(asked, lowered)],
         asks_how_many="how many" in lowered,
+        enumerates=bool(ENUMERATION.search(cleaned)),
         structure_target=_structure_target(lowered),
         list_topic=topic_words(_topic_text(text)),
+        list_alternatives=_alternatives(_topic_text(text), terms),
         anchors=_anchors(text),
         quoted=[p.strip() for p in QUOTED.findall(cleaned) if p.strip()],
     )
