@@ -279,6 +279,13 @@ TOPIC_TAIL = re.compile(
     r"\s*[?.!]*\s*$",
     re.IGNORECASE,
 )
+# …or the topic a clause ends on, when more follows it: "anything about [smoking] - taxes, bans…?", "…about
+# [air pollution] and what it does…?"
+TOPIC_BEFORE_BREAK = re.compile(
+    r"\b(?:about|regarding|concerning)\s+(?:(?:the|a|an)\s+)?((?:[\w'-]+\s+){0,2}[\w'-]+)"
+    r"(?=\s+[-\u2013\u2014]\s|\s*[,;:]\s|\s+and\s+(?:what|how|why|whether)\b)",
+    re.IGNORECASE,
+)
 # "Which provinces take part / ten prefectures were rewarded…", "name the hospitals chosen…" asks for
 # particular places or institutions
 NAMED_INSTANCES = re.compile(
@@ -563,13 +570,19 @@ def _focus(text: str) -> list[str] | None:
 
 
 def _topic_tail(text: str) -> list[str]:
-    """The topic a question ends on, less the words saying when; none when it ends on a pronoun ("who is in
-    charge of that?"): its topic is what came before."""
-    tail = TOPIC_TAIL.search(DOCUMENT_REFERENCE.sub(" ", text).rstrip())
-    if tail is None:
-        return []
-    words = [w for w in re.findall(r"[\w'-]+", tail[1]) if not TIME_WORD.fullmatch(w)]
-    return [] if words and words[-1].lower() in POINTING_WORDS else words
+    """The topic a question ends on (or a clause of it, before a dash or "and what…"), less the words saying
+    when; none when it ends on a pronoun ("who is in charge of that?"): its topic is what came before."""
+    text = DOCUMENT_REFERENCE.sub(" ", text).rstrip()
+    found: list[str] = []
+    # a tail of framing words only ("…that kind of thing?") names no topic: the clause before it may
+    for tail in (TOPIC_TAIL.search(text), TOPIC_BEFORE_BREAK.search(text)):
+        if tail is None:
+            continue
+        words = [w for w in re.findall(r"[\w'-]+", tail[1]) if not TIME_WORD.fullmatch(w)]
+        found = [] if words and words[-1].lower() in POINTING_WORDS else words
+        if key_terms(" ".join(found)):
+            return found
+    return found
 
 
 def _names(text: str) -> list[str]:
