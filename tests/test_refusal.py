@@ -40,6 +40,13 @@ REFUSED = [
         "instances_not_named",
     ),
     ("Which cities host the new urban medical groups?", [], "cities", "instances_not_named"),
+    # asked in the singular too
+    (
+        "Which hospital is piloting the modern hospital management system?",
+        [],
+        "hospitals",
+        "instances_not_named",
+    ),
     # asked by "name/list the …", not only "which …"
     (
         "Name the counties selected for the compact consortium payment pilot.",

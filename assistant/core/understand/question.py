@@ -286,12 +286,12 @@ TOPIC_BEFORE_BREAK = re.compile(
     r"(?=\s+[-\u2013\u2014]\s|\s*[,;:]\s|\s+and\s+(?:what|how|why|whether)\b)",
     re.IGNORECASE,
 )
-# "Which provinces take part / ten prefectures were rewarded…", "name the hospitals chosen…" asks for
-# particular places or institutions
+# "Which provinces take part / ten prefectures were rewarded…", "name the hospitals chosen…", "which
+# province will host…" asks for particular places or institutions
 NAMED_INSTANCES = re.compile(
     r"\b(?:which|name|list)\s+(?:the\s+)?(?:[\w-]+\s+){0,2}?"
-    r"(?P<kind>provinces|cities|hospitals|prefectures|counties|regions|"
-    r"companies|enterprises|countries|universities|colleges)\b.*\b(chosen|selected|rewarded|named|"
+    r"(?P<kind>provinces?|cit(?:y|ies)|hospitals?|prefectures?|count(?:y|ies)|regions?|"
+    r"compan(?:y|ies)|enterprises?|countr(?:y|ies)|universit(?:y|ies)|colleges?)\b.*\b(chosen|selected|rewarded|named|"
     r"designated|picked|take part|participat\w*|pilot\w*|trial\w*|won|approved as|hosts?|located|makes?|"
     r"produces?|supply|run|"
     r"(?:are|is) (?:in|part of)|included|involved|covered)\b"
@@ -624,7 +624,10 @@ def _instances(text: str) -> str | None:
     match = NAMED_INSTANCES.search(text)
     if match is None:
         return None
-    return match["kind"].lower() if match["kind"] else "places"
+    if not match["kind"]:
+        return "places"
+    kind = match["kind"].lower()  # named in the plural, as the checks look them up
+    return kind if kind.endswith("s") else f"{kind[:-1]}ies" if kind.endswith("y") else f"{kind}s"
 
 
 def _section_number(match: re.Match[str]) -> str:
