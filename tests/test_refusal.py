@@ -40,6 +40,13 @@ REFUSED = [
         "instances_not_named",
     ),
     ("Which cities host the new urban medical groups?", [], "cities", "instances_not_named"),
+    # asked in the singular too
+    (
+        "Which hospital is piloting the modern hospital management system?",
+        [],
+        "hospitals",
+        "instances_not_named",
+    ),
     # asked by "name/list the …", not only "which …"
     (
         "Name the counties selected for the compact consortium payment pilot.",
@@ -251,3 +258,49 @@ def test_a_claim_pressed_as_common_knowledge_is_confirmed_only_by_a_sentence_hol
     held = service.ask("Everyone knows the 2021 plan promotes high-quality development of public hospitals.")
     assert not held.refused, held.answer
     assert "2021-6" in [c.id for c in held.citations]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        # the number beside "general practitioners" counts them, not their trainers
+        "How many general practitioner trainers will there be in 2022?",
+        # a sum of money is written in digits: "at least one designated medical institution" is no price
+        "How much do patients pay for cross-provincial direct settlement at a designated institution?",
+        # a length of time needs its unit; "the 14th Five-Year Plan" names a period, it lasts nothing asked
+        "How long will the pilot of the modern hospital management system run?",
+        # a figure asked for by a date, not which tasks fall due by then
+        "How many county cancer screening centres should be built by the end of 2021?",
+    ],
+)
+def test_a_figure_question_is_refused_when_no_sentence_writes_that_kind_of_figure_for_what_it_counts(
+    service, question
+):
+    answer = service.ask(question)
+    assert answer.refused, answer.answer
+    assert answer.refusal is not None and answer.refusal.code is RefusalCode.FIGURE_NOT_GIVEN
+
+
+@pytest.mark.parametrize(
+    ("question", "unit", "figure"),
+    [
+        ("How many general practitioners are to be trained during 2022?", "2022-6", "35,000"),
+        ("How much of the country's districts and counties should telemedicine reach?", "2022-6", "95%"),
+        ("How many prefectures and cities get rewards for their reform results in 2022?", "2022-2", "10"),
+    ],
+)
+def test_a_figure_question_is_answered_when_a_sentence_writes_it(service, question, unit, figure):
+    answer = service.ask(question)
+    assert not answer.refused, answer.answer
+    assert unit in [c.id for c in answer.citations]
+    assert figure in answer.answer
+
+
+def test_a_topic_named_before_a_dash_or_a_second_clause_must_be_supported(service):
+    # "…about X - examples…?" and "…about X and what…?" name X as what is asked, as "…about X?" does
+    refused = service.ask("Is there anything about noise pollution - say, near hospitals at night?")
+    assert refused.refused, refused.answer
+    assert refused.refusal is not None and "noise pollution" in refused.refusal.message
+    answered = service.ask("Is there anything about cancer screening - for example in the counties?")
+    assert not answered.refused, answered.answer
+    assert "2021-14" in [c.id for c in answered.citations]

@@ -17,7 +17,7 @@ from typing import Protocol
 
 from assistant.core.text import content_words
 from assistant.core.types import Refusal, RefusalCode
-from assistant.core.understand.question import ENDED, GENERIC_TERMS, REDUCED, Question, focus_terms
+from assistant.core.understand.question import ENDED, GENERIC_TERMS, REDUCED, Figure, Question, focus_terms
 from index.model import Task, UnitKind
 
 INSTANCE_NAME = {
@@ -40,6 +40,14 @@ UNRELATED_FOCUS = 0.2
 COUNTED_WITHIN = 4
 PLACE_NAMES = ["City", "Province", "County", "Prefecture", "Region", "District"]
 PERCENT = re.compile(r"\d\s*%|\bper ?cent\b", re.IGNORECASE)
+DIGITS = re.compile(r"\b(?!20\d\d\b)\d+(?:[,.]\d+)*(?!\d|th\b|st\b|nd\b|rd\b)%?")
+# A length of time: "40-hour course", "six years", "three months of medicine"; not a plan's name ("the 14th
+# Five-Year Plan")
+DURATION = re.compile(
+    r"\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|twelve)[\s-]+(?:hours?|days?|weeks?|months?|years?)"
+    r"\b(?![\s-]+plan\b)",
+    re.IGNORECASE,
+)
 NUMBER = re.compile(
     r"\b(?!20\d\d\b)\d+(?:[,.]\d+)*(?!\d|th\b|st\b|nd\b|rd\b)%?|\b(ten|hundred|thousand|million|billion)\b"
     r"|\b(at least one|one|two|three|four|five|six|seven|eight|nine|dozens?)\b"
@@ -173,12 +181,22 @@ class FigureNotGiven:
         if figure is None or figure.by_listing:
             return True  # "how many departments…": the answer lists them
         words = content_words(question.query) - GENERIC_TERMS
-        number = PERCENT if figure.as_share else NUMBER
+        number = FigureNotGiven.written_as(figure)
         scored = [(len(words & content_words(s)), s) for u in units for s in statements(u)]
         best = [s for overlap, s in sorted(scored, reverse=True)[:3] if overlap]
         if question.asks_how_many and figure.counted_words and not figure.as_share:
-            return any(FigureNotGiven.counts(s, figure.counted_words) for s in best)
+            return any(FigureNotGiven.counts(s, figure.head or figure.counted_words) for s in best)
         return any(number.search(s) and figure.counted_words <= content_words(s) for s in best)
+
+    @staticmethod
+    def written_as(figure: Figure) -> re.Pattern[str]:
+        """How the figure asked for is written: a share as a percentage, a length of time with its unit, an
+        amount in digits ("5 yuan"; "two township health centres" is no sum of money), a count any way."""
+        if figure.as_share:
+            return PERCENT
+        if figure.duration:
+            return DURATION
+        return DIGITS if figure.amount else NUMBER
 
     @staticmethod
     def counts(sentence: str, counted: frozenset[str]) -> bool:

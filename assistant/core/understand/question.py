@@ -242,7 +242,8 @@ WHAT_THE = (
     r"\bwhat(?:'s|\s+is|\s+are|\s+was|\s+were)?\s+(?:the\s+)?(?:(?:[\w-]+\s+){0,3}?[\w-]+(?:'s|s')\s+)?"
 )
 QUANTITY = re.compile(
-    rf"\bhow (many|much)\b|{WHAT_THE}(ratio|percentage|share|rate|amount|proportion|budget|price cap|cap|"
+    rf"\bhow (many|much|long)\b"
+    rf"|{WHAT_THE}(ratio|percentage|share|rate|amount|proportion|budget|price cap|cap|"
     r"salary|wage|fee|fine|sum|maximum|minimum)\b|\b(reimbursement ratio|price cap|budget of)\b"
     # "what's the most a hospital may charge": an amount, not "the most important task"
     rf"|{WHAT_THE}(?:most|least)\s+(?:a|an|that|one|we|they|you|it|patients?|hospitals?|people)\b",
@@ -251,7 +252,9 @@ QUANTITY = re.compile(
 AUXILIARY = r"(?:does|do|did|is|are|was|were|will|would|should|can|could|must|has|have|had|may|shall)"
 # What a how-many/how-much question counts: "how many [beds] must…", "how much [funding] does…"
 MEASURED = re.compile(
-    rf"\bhow (?:many|much)\s+((?:[\w'-]+\s+){{0,5}}?){AUXILIARY}\b|\bhow many\s+([\w'-]+)"
+    rf"\bhow (?:many|much)\s+((?:[\w'-]+\s+){{0,5}}?){AUXILIARY}\b"
+    # with no auxiliary after it, up to its first plural ("how many [Lantern pharmacists] finished…")
+    r"|\bhow many\s+((?:[\w'-]+\s+){0,3}?[\w'-]+[^s\W]s)\b|\bhow many\s+([\w'-]+)"
     rf"|{WHAT_THE}((?:reimbursement )?(?:salary|wage|fee|fine|sum|budget|amount|price cap))\b",
     re.IGNORECASE,
 )
@@ -285,12 +288,19 @@ TOPIC_TAIL = re.compile(
     r"\s*[?.!]*\s*$",
     re.IGNORECASE,
 )
-# "Which provinces take part / ten prefectures were rewarded…", "name the hospitals chosen…" asks for
-# particular places or institutions
+# …or the topic a clause ends on, when more follows it: "anything about [smoking] - taxes, bans…?", "…about
+# [air pollution] and what it does…?"
+TOPIC_BEFORE_BREAK = re.compile(
+    r"\b(?:about|regarding|concerning)\s+(?:(?:the|a|an)\s+)?((?:[\w'-]+\s+){0,2}[\w'-]+)"
+    r"(?=\s+[-\u2013\u2014]\s|\s*[,;:]\s|\s+and\s+(?:what|how|why|whether)\b)",
+    re.IGNORECASE,
+)
+# "Which provinces take part / ten prefectures were rewarded…", "name the hospitals chosen…", "which
+# province will host…" asks for particular places or institutions
 NAMED_INSTANCES = re.compile(
     r"\b(?:which|name|list)\s+(?:the\s+)?(?:[\w-]+\s+){0,2}?"
-    r"(?P<kind>provinces|cities|hospitals|prefectures|counties|regions|"
-    r"companies|enterprises|countries|universities|colleges)\b.*\b(chosen|selected|rewarded|named|"
+    r"(?P<kind>provinces?|cit(?:y|ies)|hospitals?|prefectures?|count(?:y|ies)|regions?|"
+    r"compan(?:y|ies)|enterprises?|countr(?:y|ies)|universit(?:y|ies)|colleges?)\b.*\b(chosen|selected|rewarded|named|"
     r"designated|picked|take part|participat\w*|pilot\w*|trial\w*|won|approved as|hosts?|located|makes?|"
     r"produces?|supply|run|"
     r"(?:are|is) (?:in|part of)|included|involved|covered)\b"
@@ -365,6 +375,11 @@ class Figure:
     counted_words: frozenset[str]  # its stemmed content words, less framing words
     by_listing: bool  # "how many departments…": the answer lists them, no figure needed
     as_share: bool  # a ratio, rate or share: the figure must be a percentage
+    # what a number must count: the stem of its head noun, the first plural of what is counted ("how many
+    # [Lantern] [pharmacists]…": "2,000 Lantern pharmacies" counts no pharmacists), else its last word
+    head: frozenset[str] = frozenset()
+    amount: bool = False  # "how much": an amount is written in digits ("5 yuan"), not "two centres"
+    duration: bool = False  # "how long": a number of hours, days, weeks, months or years
 
 
 @dataclass
@@ -563,12 +578,30 @@ def _figure(text: str) -> Figure | None:
         return None
     asked = MEASURED.search(text)
     groups = [g for g in asked.groups() if g] if asked else []
+    counted_words = frozenset(content_words(" ".join(groups)) - GENERIC_TERMS)
+    quantity = QUANTITY.search(text)
+    asked_by = (quantity[1] or "").lower() if quantity else ""
     return Figure(
         counted=" ".join(g.strip() for g in groups if g.strip()),
-        counted_words=frozenset(content_words(" ".join(groups)) - GENERIC_TERMS),
+        counted_words=counted_words,
         by_listing=bool(asked and COUNTED_BY_LISTING.search(asked[0])),
         as_share=bool(RATIO.search(text)),
+        head=_head(" ".join(groups), counted_words),
+        amount=asked_by == "much",
+        duration=asked_by == "long",
     )
+
+
+def _head(counted: str, stems: frozenset[str]) -> frozenset[str]:
+    """The stem of what a number must count: the first plural among the counted words ("designated medical
+    [institutions] per county", "[days] a week"), else the last of them; the words before it only describe
+    it, and a number beside one of them ("2,000 Lantern pharmacies") counts something else."""
+    words = [(w, content_words(w) & stems) for w in re.findall(r"[\w'-]+", counted)]
+    words = [(w, stem) for w, stem in words if stem]
+    if not words:
+        return frozenset()
+    plural = next((stem for w, stem in words if re.fullmatch(r"\w+[^s\W]s", w.lower())), None)
+    return frozenset(plural if plural is not None else words[-1][1])
 
 
 def _focus(text: str) -> list[str] | None:
@@ -588,13 +621,19 @@ def _asking_sentences(text: str) -> list[str]:
 
 
 def _topic_tail(text: str) -> list[str]:
-    """The topic a question ends on, less the words saying when; none when it ends on a pronoun ("who is in
-    charge of that?"): its topic is what came before."""
-    tail = TOPIC_TAIL.search(DOCUMENT_REFERENCE.sub(" ", text).rstrip())
-    if tail is None:
-        return []
-    words = [w for w in re.findall(r"[\w'-]+", tail[1]) if not TIME_WORD.fullmatch(w)]
-    return [] if words and words[-1].lower() in POINTING_WORDS else words
+    """The topic a question ends on (or a clause of it, before a dash or "and what…"), less the words saying
+    when; none when it ends on a pronoun ("who is in charge of that?"): its topic is what came before."""
+    text = DOCUMENT_REFERENCE.sub(" ", text).rstrip()
+    found: list[str] = []
+    # a tail of framing words only ("…that kind of thing?") names no topic: the clause before it may
+    for tail in (TOPIC_TAIL.search(text), TOPIC_BEFORE_BREAK.search(text)):
+        if tail is None:
+            continue
+        words = [w for w in re.findall(r"[\w'-]+", tail[1]) if not TIME_WORD.fullmatch(w)]
+        found = [] if words and words[-1].lower() in POINTING_WORDS else words
+        if key_terms(" ".join(found)):
+            return found
+    return found
 
 
 def _names(text: str) -> list[str]:
@@ -634,7 +673,10 @@ def _instances(text: str) -> str | None:
     match = NAMED_INSTANCES.search(text)
     if match is None:
         return None
-    return match["kind"].lower() if match["kind"] else "places"
+    if not match["kind"]:
+        return "places"
+    kind = match["kind"].lower()  # named in the plural, as the checks look them up
+    return kind if kind.endswith("s") else f"{kind[:-1]}ies" if kind.endswith("y") else f"{kind}s"
 
 
 def _section_number(match: re.Match[str]) -> str:
@@ -772,6 +814,9 @@ def read_question(
     )
     q.query_topic = topic_words(q.query)
     q.deadline_window = _asked_window(time_window(cleaned, years[:1], bare_months=True), cleaned)
+    if q.figure and q.figure.counted_words and not DEADLINE_WORD.search(q.figure.counted):
+        # "how many smart hospitals by the end of 2021?" asks for a figure, not for the tasks due by then
+        q.deadline_window = None
     q.deadline_month = q.deadline_window.single_month if q.deadline_window else None
     q.intent = _intent(cleaned, q)
     if chinese.is_chinese(cleaned):
