@@ -65,7 +65,6 @@ REGRESSION_FLOORS: dict[str, dict[str, float]] = {
         "refusal_recall [false_premise]": 0.39,
     },
     "zoo-test": {
-        "refusal_accuracy": 0.87,
         "key_fact_coverage [cross_year]": 0.62,
         "key_fact_coverage [structure]": 0.62,
         "refusal_recall [out_of_corpus]": 0.20,
