@@ -181,6 +181,12 @@ class Library:
         """The tasks (no notices, preambles or closings), in catalog order."""
         return [u for u in self.units.values() if u.kind is UnitKind.TASK]
 
+    @cached_property
+    def task_positions(self) -> dict[str, int]:
+        """Task id → its position among `tasks` (catalog order): sorting found tasks in catalog order
+        then costs no scan of every task."""
+        return {t.id: i for i, t in enumerate(self.tasks)}
+
     def tasks_matching(
         self,
         year: int | None,
