@@ -545,6 +545,28 @@ def embedding_lookup(tasks: list[Task], embed: EmbedBatch) -> Vectors:
     return lambda task: rows[task.id]
 
 
+def stored_lookup(
+    tasks: list[Task],
+    sentences: Collection | None,
+    first_chunk: dict[str, str],
+    embed: Callable[[], EmbedBatch],
+) -> Vectors:
+    """[title, *sentences] embeddings of `tasks`, read where ingest stored them (the generation's sentence
+    collection: the same model on the same texts); only tasks without all of theirs are embedded, in one
+    batch (`embed`, which may load the model, is called only then).
+
+    Adding one notice recomputes the pair it joins, whose other notice's tasks were embedded at ingest:
+    at 100k sentence vectors, embedding them again was most of the add's time."""
+    from index.store import stored_sentence_vectors
+
+    rows = stored_sentence_vectors(sentences, first_chunk, tasks)
+    missing = [t for t in tasks if t.id not in rows]
+    if missing:
+        embedded = embedding_lookup(missing, embed())
+        rows |= {t.id: embedded(t) for t in missing}
+    return lambda task: rows[task.id]
+
+
 def align_generation(
     store: IndexStore, embed: Callable[[], EmbedBatch], model: str, catalog: Catalog | None = None
 ) -> AlignmentBuild:
@@ -552,9 +574,12 @@ def align_generation(
     in its metadata.
 
     Pairs unchanged since the previous generation, or since the previous revision of this one (an in-place
-    add), are copied from its stored alignment; `embed` (which may load the model) is called only when some
-    pair must be recomputed.
+    add), are copied from its stored alignment; a recomputed pair reads its tasks' vectors from the
+    generation's sentence collection, and `embed` (which may load the model) is called only for tasks
+    whose vectors are not stored there.
     """
+    from index.store import first_chunks
+
     catalog = catalog or store.read_catalog()
     collection = store.generation(catalog.collection)
     previous_name = store.previous_name()
@@ -564,8 +589,12 @@ def align_generation(
             previous = read_stored(store.generation(previous_name))
         except Exception:  # the previous generation may be gone: then every pair is recomputed
             logger.info("no previous generation %s to reuse an alignment from", previous_name)
+    sentences, first_chunk = store.sentences_of(catalog.collection), first_chunks(catalog)
     build = build_alignment(
-        catalog.units, lambda tasks: embedding_lookup(tasks, embed()), previous=previous, model=model
+        catalog.units,
+        lambda tasks: stored_lookup(tasks, sentences, first_chunk, embed),
+        previous=previous,
+        model=model,
     )
     write_stored(collection, build.alignment)
     return build

@@ -32,6 +32,7 @@ from index.offline import enforce_offline
 from index.settings import IndexSettings
 
 if TYPE_CHECKING:
+    import numpy as np
     from chromadb.api import ClientAPI
     from chromadb.api.models.Collection import Collection
     from llama_index.core.base.embeddings.base import BaseEmbedding
@@ -176,6 +177,38 @@ def parse_sentence_id(sentence: str) -> tuple[str, int]:
     """(first chunk id, position) of a `sentence_id`."""
     chunk_id, _, position = sentence.rpartition(":")
     return chunk_id, int(position)
+
+
+def first_chunks(catalog: Catalog) -> dict[str, str]:
+    """Unit id → id of its first chunk, the one its sentence vectors are keyed by (`sentence_id`)."""
+    return {c.unit_id: c.id for c in catalog.chunks if c.metadata.get("part", 0) == 0}
+
+
+def stored_sentence_vectors(
+    sentences: Collection | None, first_chunk: dict[str, str], units: list[Task], page: int = PAGE
+) -> dict[str, np.ndarray]:
+    """Unit id → its [title, *sentences] vectors as ingest stored them in `sentences` (a generation's
+    sentence collection), one row each, for the `units` whose vectors are all there; read in pages of
+    `page` ids rather than one read per unit."""
+    import numpy as np
+
+    wanted: dict[str, list[str]] = {}
+    for unit in units:
+        chunk_id = first_chunk.get(unit.id)
+        if sentences is not None and chunk_id is not None:
+            wanted[unit.id] = [sentence_id(chunk_id, p) for p in range(len(unit.sentences) + 1)]
+    ids = [i for unit_ids in wanted.values() for i in unit_ids]
+    rows: dict[str, np.ndarray] = {}
+    for start in range(0, len(ids), page):
+        assert sentences is not None  # ids are only wanted from a sentence collection
+        found = sentences.get(ids=ids[start : start + page], include=["embeddings"])
+        if found["embeddings"] is not None:
+            rows.update(zip(found["ids"], np.asarray(found["embeddings"], dtype=np.float32), strict=True))
+    return {
+        unit_id: np.asarray([rows[i] for i in unit_ids], dtype=np.float32)
+        for unit_id, unit_ids in wanted.items()
+        if all(i in rows for i in unit_ids)
+    }
 
 
 @dataclass(frozen=True)

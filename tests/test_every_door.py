@@ -101,9 +101,11 @@ def locked_settings(**overrides: object) -> Settings:
 
 @pytest.fixture(scope="module")
 def all_doors() -> list[Door]:
-    """The app exactly as `policyqa serve` builds it (UI on), enumerated without starting it."""
+    """The app exactly as `policyqa serve` builds it (UI on), enumerated without starting it; the UI, which
+    a started server builds after loading the index, is built here first."""
     settings = locked_settings()
     app = create_app(settings, PolicyQA(settings))
+    app.state.ui.build()
     found = sorted(set(doors(app.routes)), key=str)
     assert len(found) == len({(d.method, d.path) for d in found})
     return found

@@ -171,3 +171,45 @@ def test_adding_a_notice_recomputes_only_the_pairs_it_touches(data_dir: Path, tm
     assert report.alignment.computed == [("2022", "2031")]
     stored = read_stored(open_store(Settings(data_dir=data)).active())
     assert stored is not None and stored.chain == ["2021", "2022", "2031"]
+
+
+def test_a_recomputed_pair_reads_its_tasks_stored_sentence_vectors_instead_of_embedding_them_again(
+    settings: Settings, service: PolicyQA
+) -> None:
+    """Ingest stored every unit's title and sentence vectors: aligning reads them (the model is not called)
+    and aligns exactly as embedding the texts again does; a generation without them embeds them."""
+    import numpy as np
+
+    from index.align import build_alignment, embedding_lookup, stored_lookup
+    from index.store import first_chunks
+
+    store = open_store(settings)
+    catalog = store.read_catalog()
+    sentences = store.sentences_of(catalog.collection)
+    embed_batch = service.library.embedder.get_text_embedding_batch
+    model_calls: list[int] = []
+
+    def model() -> object:
+        model_calls.append(1)
+        return embed_batch
+
+    tasks = [u for u in catalog.units if u.kind is UnitKind.TASK]
+    stored = stored_lookup(tasks, sentences, first_chunks(catalog), model)  # type: ignore[arg-type]
+    assert model_calls == []
+    embedded = embedding_lookup(tasks, embed_batch)
+    for task in tasks:
+        assert stored(task).shape == (len(task.sentences) + 1, embedded(task).shape[1])
+        assert np.allclose(stored(task), embedded(task), atol=1e-5)
+    by_stored = build_alignment(
+        catalog.units,
+        lambda ts: stored_lookup(ts, sentences, first_chunks(catalog), model),  # type: ignore[arg-type]
+    )
+    assert (
+        by_stored.alignment
+        == build_alignment(catalog.units, lambda ts: embedding_lookup(ts, embed_batch)).alignment
+    )
+    assert model_calls == []
+
+    without = stored_lookup(tasks, None, first_chunks(catalog), model)  # type: ignore[arg-type]
+    assert model_calls == [1]
+    assert all(np.allclose(without(t), embedded(t), atol=1e-5) for t in tasks)

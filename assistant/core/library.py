@@ -28,7 +28,7 @@ from index.catalog_cache import catalog_folder, serving_catalog
 from index.embed import check_embedding, embedding_name, settings_embedder
 from index.lexical import CJK_RUN, prepare_chinese
 from index.model import Task, UnitKind
-from index.store import StoredChunk, open_store, sentence_id
+from index.store import StoredChunk, first_chunks, open_store, stored_sentence_vectors
 
 if TYPE_CHECKING:
     from chromadb.api.models.Collection import Collection
@@ -181,6 +181,12 @@ class Library:
         """The tasks (no notices, preambles or closings), in catalog order."""
         return [u for u in self.units.values() if u.kind is UnitKind.TASK]
 
+    @cached_property
+    def task_positions(self) -> dict[str, int]:
+        """Task id → its position among `tasks` (catalog order): sorting found tasks in catalog order
+        then costs no scan of every task."""
+        return {t.id: i for i, t in enumerate(self.tasks)}
+
     def tasks_matching(
         self,
         year: int | None,
@@ -282,29 +288,12 @@ class Library:
     def _stored_sentence_vectors(self, units: list[Task]) -> dict[str, np.ndarray]:
         """Unit id → its sentence vectors as ingest stored them, for the `units` whose vectors are all in
         the index."""
-        wanted: dict[str, list[str]] = {}
-        for unit in units:
-            chunk_id = self._first_chunks.get(unit.id)
-            if self.sentence_store is not None and chunk_id is not None:
-                wanted[unit.id] = [sentence_id(chunk_id, p) for p in range(len(unit.sentences) + 1)]
-        ids = [i for unit_ids in wanted.values() for i in unit_ids]
-        rows: dict[str, np.ndarray] = {}
-        for start in range(0, len(ids), SENTENCE_READ_PAGE):
-            assert self.sentence_store is not None  # ids are only wanted from a sentence store
-            page = ids[start : start + SENTENCE_READ_PAGE]
-            found = self.sentence_store.get(ids=page, include=["embeddings"])
-            if found["embeddings"] is not None:
-                rows.update(zip(found["ids"], np.asarray(found["embeddings"], dtype=np.float32), strict=True))
-        return {
-            unit_id: np.asarray([rows[i] for i in unit_ids], dtype=np.float32)
-            for unit_id, unit_ids in wanted.items()
-            if all(i in rows for i in unit_ids)
-        }
+        return stored_sentence_vectors(self.sentence_store, self._first_chunks, units, SENTENCE_READ_PAGE)
 
     @cached_property
     def _first_chunks(self) -> dict[str, str]:
         """Unit id → id of its first chunk (the one its sentence vectors are keyed by)."""
-        return {c.unit_id: c.id for c in self.retriever.catalog.chunks if c.metadata.get("part", 0) == 0}
+        return first_chunks(self.retriever.catalog)
 
     def warm(self) -> None:
         """Embed every unit's sentences ahead of the questions that need them.

@@ -221,7 +221,8 @@ class ReformView:
         """The tasks a department leads, across documents in reform order."""
         canonical = self.resolve_department(name)
         order = {doc: i for i, doc in enumerate(self.documents)}
-        tasks = [t for t in self.library.tasks if canonical in t.departments]
+        # the department's mask (built at load) instead of a scan of every task
+        tasks = self.library.tasks_matching(None, None, [canonical], None, dated=False)
         return sorted(tasks, key=lambda t: (order.get(t.doc_id, 0), t.number or 0))
 
     def department_year_counts(self) -> dict[str, dict[int, int]]:
@@ -666,7 +667,7 @@ class ReformComposer:
                 led[name] = view.department_tasks(name)
             except UnknownDepartmentError:
                 return Refusal(f"No indexed task names the {name} as a lead department.")
-        order = {t.id: i for i, t in enumerate(view.library.tasks)}
+        order = view.library.task_positions
         if len(names) > 1 and JOINTLY.search(self.text):
             shared = set.intersection(*({t.id for t in tasks} for tasks in led.values()))
             tasks = [t for t in led[names[0]] if t.id in shared]

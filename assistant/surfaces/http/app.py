@@ -2,16 +2,18 @@
 
 Run it with `policyqa serve`, or `uvicorn assistant.api:create_app --factory`. The index loads in a
 background thread at startup: /healthz answers at once, /readyz and the query routes say 503 until it is in.
+The Gradio UI is built after it (assistant/surfaces/ui/deferred.py); /ui requests wait for it meanwhile.
 Blocking service calls run in the threadpool (plain `def` routes), so a process serves requests concurrently.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager, suppress
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
@@ -53,6 +55,7 @@ from assistant.surfaces.http.schemas import (
 )
 from assistant.surfaces.http.security import BodySizeLimitMiddleware, rate_limit, rate_limiter
 from assistant.surfaces.ui import UI_PATH
+from assistant.surfaces.ui.deferred import DeferredUI
 from index.offline import enforce_offline, quiet_libraries
 
 enforce_offline()
@@ -212,10 +215,24 @@ def _load_index(service: PolicyQA) -> None:
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Load the index in a thread, then build the UI (off the path of the first answered question)."""
     service: PolicyQA = app.state.service
+    loading: threading.Thread | None = None
     if not service.ready:
-        threading.Thread(target=_load_index, args=(service,), name="policyqa-load", daemon=True).start()
-    yield
+        loading = threading.Thread(target=_load_index, args=(service,), name="policyqa-load", daemon=True)
+        loading.start()
+    ui: DeferredUI | None = app.state.ui
+    async with AsyncExitStack() as stack:  # Gradio's own start-up and shutdown run inside it
+        building: asyncio.Task[None] | None = None
+        if ui is not None:
+            building = asyncio.create_task(ui.start(stack, loading.join if loading is not None else None))
+        try:
+            yield
+        finally:
+            if building is not None and not building.done():
+                building.cancel()
+                with suppress(asyncio.CancelledError):
+                    await building
 
 
 def create_app(settings: Settings | None = None, service: PolicyQA | None = None) -> FastAPI:
@@ -269,10 +286,8 @@ def create_app(settings: Settings | None = None, service: PolicyQA | None = None
         )
     app.add_middleware(RequestContextMiddleware)  # added last: outermost, so every response carries the id
 
-    if settings.ui:
-        from assistant.surfaces.ui.app import (
-            mount_ui,  # imports Gradio, which an API-only process does without
-        )
-
-        mount_ui(app, service, settings, path=UI_PATH)
+    # The UI's place: Gradio is imported and the UI built after the index has loaded (ui/deferred.py)
+    app.state.ui = DeferredUI(app, service, settings, UI_PATH) if settings.ui else None
+    if app.state.ui is not None:
+        app.mount(UI_PATH, app.state.ui)
     return app
