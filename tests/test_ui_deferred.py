@@ -6,8 +6,10 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+from collections.abc import Callable, Coroutine
 from contextlib import AsyncExitStack
 from pathlib import Path
+from typing import Any, TypeVar
 
 import httpx
 from fastapi.testclient import TestClient
@@ -16,6 +18,27 @@ from server_support import running_server
 from assistant.service import PolicyQA
 from assistant.settings import Settings
 from assistant.surfaces.http.app import create_app
+
+T = TypeVar("T")
+
+
+def run_in_own_loop(scenario: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """Run `scenario` to its end on an event loop of its own thread: an earlier test (Playwright's sync API)
+    may leave a loop running in this one, where `asyncio.run` refuses to start."""
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["value"] = asyncio.run(scenario())
+        except BaseException as exc:  # re-raised in the test's thread
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]  # type: ignore[no-any-return]
 
 
 def log_messages(log_path: Path) -> list[str]:
@@ -70,7 +93,7 @@ def test_a_request_while_the_ui_waits_for_the_index_is_answered_once_it_is_built
             assert response.json()["components"]
             assert any(getattr(route, "path", "") == "/config" for route in ui.routes)
 
-    asyncio.run(scenario())
+    run_in_own_loop(scenario)
 
 
 def test_an_app_driven_without_its_lifespan_builds_the_ui_on_the_first_request(
@@ -97,7 +120,7 @@ def test_a_ui_that_could_not_be_built_answers_503_with_the_reason(
             async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
                 return await client.get("/ui/")
 
-    response = asyncio.run(scenario())
+    response = run_in_own_loop(scenario)
     assert response.status_code == 503
     body = response.json()
     assert body["error"]["code"] == "ui_unavailable"
