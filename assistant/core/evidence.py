@@ -313,8 +313,12 @@ class EvidenceGatherer:
             return section
         if either := self._either_topic(q, year):
             return either
-        translated = (q.query_topic - asked) | (asked & self.vocabulary.words)
-        return self._topic_matches((asked, translated), year, q.text)
+        return self._topic_matches((asked, self._translated(asked, q.query_topic)), year, q.text)
+
+    def _translated(self, asked: set[str], expanded: set[str]) -> set[str]:
+        """A topic's words as the glossary translates them: the words it added, and those asked that the
+        corpus writes."""
+        return (expanded - asked) | (asked & self.vocabulary.words)
 
     def _topic_matches(self, wordings: tuple[set[str], ...], year: int | None, text: str) -> list[Task]:
         """The tasks holding every word of one topic, by the first of its `wordings` any task holds."""
@@ -334,7 +338,7 @@ class EvidenceGatherer:
         """
         found: set[str] = set()
         for asked, expanded in question.list_alternatives:
-            wordings = (asked, (expanded - asked) | (asked & self.vocabulary.words))
+            wordings = (asked, self._translated(asked, expanded))
             found |= {u.id for u in self._topic_matches(wordings, year, question.text)}
         return [u for u in self.library.tasks if u.id in found]
 
