@@ -13,7 +13,7 @@ from assistant.core.understand.chinese import (
     chinese_task_refs,
     chinese_years,
     is_chinese,
-    subject_words,
+    read,
 )
 from assistant.service import PolicyQA
 from assistant.settings import Settings
@@ -79,13 +79,13 @@ def test_chinese_question_reading() -> None:
 
 def test_a_chinese_question_is_about_its_asking_clauses_not_who_asks() -> None:
     # a clause that only says who asks is context; a hearsay frame is not the subject
-    words = subject_words("我们是一家县医院，听同事说监测网络要扩大，数据多久报一次？")
+    words = read("我们是一家县医院，听同事说监测网络要扩大，数据多久报一次？").subject
     assert "县医院" not in words and "同事" not in words
     assert {"监测", "网络", "数据"} <= set(words)
     # the context clause's "负责" (in charge) does not make a when-question a who-question
     assert chinese_intent("我们单位负责医保结算，分值测算几月底前要完成？") == "when"
     # a clause that says who asks and asks something is kept
-    assert "药房" in subject_words("我们药房能不能申请？")
+    assert "药房" in read("我们药房能不能申请？").subject
 
 
 @pytest.mark.parametrize(

@@ -151,12 +151,6 @@ def read(text: str) -> ChineseReading:
     return ChineseReading(_weighted_subject(text), stated, asks_figure(text))
 
 
-def subject_words(text: str) -> list[str]:
-    """The words the question is about, each once: the nouns and verbs of its asking clauses, less asking
-    words, years and numbers; clauses that only say who asks, and a hearsay frame, are left out."""
-    return list(_weighted_subject(text))
-
-
 def asking_clauses(text: str) -> list[str]:
     """The clauses of the question less those that only say who asks, each less a hearsay frame."""
     clauses = (clause.strip() for clause in CLAUSE_BREAK.split(text))
@@ -168,7 +162,9 @@ def asking_clauses(text: str) -> list[str]:
 
 
 def _weighted_subject(text: str) -> dict[str, float]:
-    """Subject words with their weight: 1 for a word that names, 0.5 for one that describes."""
+    """Subject words with their weight: 1 for a word that names, 0.5 for one that describes. They are the
+    nouns and verbs of the asking clauses, less asking words, years and numbers; clauses that only say who
+    asks, and a hearsay frame, are left out."""
     words: dict[str, float] = {}
     for clause in asking_clauses(YEAR.sub(" ", text)):
         for word, flag in chinese_tagged_words(clause):
