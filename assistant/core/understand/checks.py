@@ -39,6 +39,11 @@ UNRELATED_FOCUS = 0.2
 # How many words after a number may name what it counts ("25 more generic medicines")
 COUNTED_WITHIN = 4
 PLACE_NAMES = ["City", "Province", "County", "Prefecture", "Region", "District"]
+# A sum of money as the notices write one ("5 yuan", "1.2 billion yuan"): what "how much money" asks for
+CURRENCY = re.compile(
+    r"\d[\d,.]*\s*(?:(?:hundred|thousand|million|billion)\s+)?(?:yuan|rmb)\b|[¥￥]\s*\d", re.IGNORECASE
+)
+MONEY = content_words("money cash")
 PERCENT = re.compile(r"\d\s*%|\bper ?cent\b", re.IGNORECASE)
 DIGITS = re.compile(r"\b(?!20\d\d\b)\d+(?:[,.]\d+)*(?!\d|th\b|st\b|nd\b|rd\b)%?")
 # A length of time: "40-hour course", "six years", "three months of medicine"; not a plan's name ("the 14th
@@ -184,6 +189,8 @@ class FigureNotGiven:
         number = FigureNotGiven.written_as(figure)
         scored = [(len(words & content_words(s)), s) for u in units for s in statements(u)]
         best = [s for overlap, s in sorted(scored, reverse=True)[:3] if overlap]
+        if figure.amount and figure.counted_words and figure.counted_words <= MONEY:
+            return any(CURRENCY.search(s) for s in best)
         if question.asks_how_many and figure.counted_words and not figure.as_share:
             return any(FigureNotGiven.counts(s, figure.head or figure.counted_words) for s in best)
         return any(number.search(s) and figure.counted_words <= content_words(s) for s in best)

@@ -61,12 +61,15 @@ INJECTION = re.compile(
     r"(ignore|disregard|forget|override)\s+(all\s+|any\s+|the\s+|your\s+)*(previous|prior|above|earlier|system)?"
     r"\s*(instructions?|prompts?|rules?|context|documents?)[^.?!:;]*[.?!:;]?"
     r"|(from|using) your own knowledge[^.?!]*[.?!]?"
-    r"|you are now[^.?!]*[.?!]?|(reveal|print|show)\s+"
-    r"(your|the)\s+(system\s+)?prompt[^.?!]*[.?!]?|act as[^.?!]*[.?!]?|pretend[^.?!]*[.?!]?",
+    # a role given to the model ends where the question begins: "Pretend you're X: what does…"
+    r"|you are now[^.?!:;]*[.?!:;]?|(reveal|print|show)\s+"
+    r"(your|the)\s+(system\s+)?prompt[^.?!]*[.?!]?|act as[^.?!:;]*[.?!:;]?|pretend[^.?!:;]*[.?!:;]?",
     re.IGNORECASE,
 )
 FOLLOW_UP = re.compile(
-    r"^(and|also|what about|how about|then|why|tell me more|more|explain|elaborate|go on|quote|summari[sz]e|"
+    # after any opening word that only takes the turn ("ok and what about…", "right, so…")
+    r"^(?:(?:ok(?:ay)?|right|alright|so|great|thanks|cool|hmm|well)\b[,.!]?\s*)*"
+    r"(and|also|what about|how about|then|why|tell me more|more|explain|elaborate|go on|quote|summari[sz]e|"
     r"repeat|give me|show me)\b"
     r"|\b(that|this|it|they|them|those|these|its|their)\b",
     re.IGNORECASE,
@@ -76,7 +79,8 @@ FOLLOW_UP = re.compile(
 # Words that frame a question rather than name its subject. Stemmed like every word they are compared with.
 GENERIC_TERMS = content_words(
     "plan plans planned policy policies document documents notice notices reform reforms china chinese "
-    "government say says said mention mentions mentioned anything something about regarding related relate "
+    "government say says said talk talks discuss discusses refer refers mention mentions mentioned anything "
+    "something about regarding related relate "
     "key tasks task item items year new does do did will would should could can may much many way ways "
     "measure measures promote promoted improve improved strengthen what which who whom whose when how why "
     "where there those these that this one ones last first tell any every happen happens happened get got "
@@ -98,8 +102,8 @@ GENERIC_TERMS = content_words(
 # its possessive goes with it ("the 2021 plan's public health section" asks about "public health", not "s")
 DOCUMENT_REFERENCE = re.compile(
     r"\b(?:in |under |of |from |by )?(?:the )?(?:20\d\d(?:'s)? )?"
-    r"(?:key tasks|work tasks|plan|notice|summary|document|"
-    r"text|tasks)(?: (?:plan|document|text|notice|summary))?(?:'s|’s)?(?: (?:of|for|in) 20\d\d)?\b",
+    r"(?:key tasks|work tasks|plan|notice|summary|document|text|tasks|version|edition)"
+    r"(?: (?:plan|document|text|notice|summary))?(?:'s|’s)?(?: (?:of|for|in) 20\d\d)?\b",
     re.IGNORECASE,
 )
 
@@ -146,7 +150,7 @@ STRUCTURE_QUESTION = re.compile(
     # who put the notice out, when, under what number: its header, not its tasks
     # the notice is also called by what it issues: "who put out the 2025 key tasks", "the 2026 plan"
     r"\b(issued|put out|published|released|signed)\b.{0,30}\b(notice|key tasks|plan|document|summary)\b|"
-    r"\bnotice\b.{0,40}\b(issued|put out|published|released|signed|under what number)\b|"
+    r"\bnotice\b.{0,40}\b(issued|put out|published|released|signed|under what number|sent|circulated)\b|"
     # "who put out the 2022 key tasks?", "what number and date does the plan carry?": the header's facts
     r"\bwho\b.{0,20}\b(issued|put out|published|released|signed)\b|"
     r"\bwhat (?:document )?(number|date)\b.{0,40}\b(notice|plan|document|key tasks)\b",
@@ -192,7 +196,7 @@ NOTICE_FACTS = {
     "source": r"newspaper|\bpaper\b|outlet|publication|source|\bran\b|carried",
     "public": r"public|released",
     "approval": r"approv",
-    "addressees": r"addressed|to whom",
+    "addressees": r"addressed|to whom|recipient|\b(?:sent|went|goes|directed|circulated)\s+(?:out\s+)?to\b",
     "issuer": r"who|issuer|issued by|put out|published by|bodies|ministries|departments",
 }
 # Which numbered task a structure question asks about: "how many tasks", "the last task", "the first item"
@@ -255,6 +259,7 @@ MEASURED = re.compile(
     rf"\bhow (?:many|much)\s+((?:[\w'-]+\s+){{0,5}}?){AUXILIARY}\b"
     # with no auxiliary after it, up to its first plural ("how many [Lantern pharmacists] finished…")
     r"|\bhow many\s+((?:[\w'-]+\s+){0,3}?[\w'-]+[^s\W]s)\b|\bhow many\s+([\w'-]+)"
+    rf"|\bhow much\s+((?!{AUXILIARY}\b)[\w'-]+)"  # "how much [money] comes with it"
     rf"|{WHAT_THE}((?:reimbursement )?(?:salary|wage|fee|fine|sum|budget|amount|price cap))\b",
     re.IGNORECASE,
 )
@@ -295,6 +300,8 @@ TOPIC_BEFORE_BREAK = re.compile(
     r"(?=\s+[-\u2013\u2014]\s|\s*[,;:]\s|\s+and\s+(?:what|how|why|whether)\b)",
     re.IGNORECASE,
 )
+# a document as a question names it: "the 2021 plan", "the notice", "it"
+A_DOCUMENT = r"(?:the\s+)?(?:20\d\d\s+)?(?:plan|notice|summary|document|text|paper|report|tasks?|list|it)"
 # "Which provinces take part / ten prefectures were rewarded…", "name the hospitals chosen…", "which
 # province will host…" asks for particular places or institutions
 NAMED_INSTANCES = re.compile(
@@ -304,7 +311,11 @@ NAMED_INSTANCES = re.compile(
     r"designated|picked|take part|participat\w*|pilot\w*|trial\w*|won|approved as|hosts?|located|makes?|"
     r"produces?|supply|run|"
     r"(?:are|is) (?:in|part of)|included|involved|covered)\b"
-    r"|^\s*where\b(?!.*\bfrom\b)(?P<place>)",
+    # "where…" asks for a place, unless it asks where a document says something ("where does the plan talk
+    # about X", "where in the notice is X")
+    rf"|^\s*where\b(?!.*\bfrom\b)(?!\s+in\s+{A_DOCUMENT}\b)"
+    rf"(?!\s+(?:does|do|did)\s+{A_DOCUMENT}\s+(?:say|talk|mention|discuss|refer|deal|cover))"
+    r"(?!.*\b(?:mentioned|discussed|talked about|referred to|dealt with)\b)(?P<place>)",
     re.IGNORECASE,
 )
 # What a when/why question takes as given: "when will [hospital care become free for everyone]?", "since [the
@@ -455,6 +466,14 @@ def expand(text: str, terms: dict[str, str]) -> str:
     return " ".join([text, *(terms[k] for k in glossary_terms(text, terms))])
 
 
+def in_notice_wording(text: str, terms: dict[str, str]) -> str:
+    """`text` with each everyday term it uses replaced by the notices' wording ("GPs" → "general
+    practitioners")."""
+    for term in glossary_terms(text, terms):
+        text = _term_pattern(term).sub(terms[term], text.lower())
+    return text
+
+
 def task_references(text: str) -> list[tuple[int | None, int]]:
     """(year or None, number) for every task the text names."""
     refs: list[tuple[int | None, int]] = []
@@ -514,7 +533,9 @@ def _intent(text: str, q: Question) -> Intent:
         return Intent.LIST if plural_tasks else Intent.STRUCTURE
     if len(set(q.years)) >= 2 or re.search(
         r"\b(change|changed|compare|comparison|differ|difference|versus|evolve|"
-        r"between the two|both years|from 2021 to 2022)\b",
+        r"between the two|both years|in each year|each year's|over the years|across the years|"
+        r"(?:both|each|every|all) (?:of )?(?:the )?(?:notices|plans|documents|summaries|texts|versions)|"
+        r"from 20\d\d to 20\d\d)\b",
         lowered,
     ):
         return Intent.COMPARE
@@ -573,12 +594,15 @@ def key_terms(text: str) -> list[str]:
     return sorted(w for w in words if w not in GENERIC_TERMS and not w.isdigit())
 
 
-def _figure(text: str) -> Figure | None:
+def _figure(text: str, terms: dict[str, str]) -> Figure | None:
+    """What a how-many/how-much question counts. An everyday term it is counted by stands for the notices'
+    wording of it (`terms`): "how many GPs" counts "general practitioners"."""
     if not QUANTITY.search(text):
         return None
     asked = MEASURED.search(text)
     groups = [g for g in asked.groups() if g] if asked else []
-    counted_words = frozenset(content_words(" ".join(groups)) - GENERIC_TERMS)
+    counted = in_notice_wording(" ".join(groups), terms)
+    counted_words = frozenset(content_words(counted) - GENERIC_TERMS)
     quantity = QUANTITY.search(text)
     asked_by = (quantity[1] or "").lower() if quantity else ""
     return Figure(
@@ -586,7 +610,7 @@ def _figure(text: str) -> Figure | None:
         counted_words=counted_words,
         by_listing=bool(asked and COUNTED_BY_LISTING.search(asked[0])),
         as_share=bool(RATIO.search(text)),
-        head=_head(" ".join(groups), counted_words),
+        head=_head(counted, counted_words),
         amount=asked_by == "much",
         duration=asked_by == "long",
     )
@@ -793,7 +817,7 @@ def read_question(
         cleaned=cleaned,
         key_terms=key_terms(text),
         glossary_terms=glossary_terms(text, terms),
-        figure=_figure(text),
+        figure=_figure(text, terms),
         asks_person=bool(PERSON.search(text)),
         names=_names(text),
         focus=_focus(text),
