@@ -428,3 +428,32 @@ def test_an_irregular_plural_finds_the_tasks_that_write_its_singular(service):
         t.id for t in service.tasks() if t.year == 2022 and re.search(r"\bchild(ren)?\b", t.text.lower())
     }
     assert expected and {c.id for c in answer.citations} == expected, answer.answer
+
+
+def test_a_follow_up_in_another_year_is_judged_on_that_years_passages(service):
+    # the earlier turn was about 2021; the follow-up's words are checked against what 2022 holds, not
+    # against the 2021 passage (which never writes "traditional", so it was refused as never mentioned)
+    history = [
+        Turn(role="user", content="What did the 2021 plan say about DRG and DIP payment?"),
+        Turn(
+            role="assistant",
+            content=service.ask("What did the 2021 plan say about DRG and DIP payment?").answer,
+        ),
+    ]
+    answer = service.ask("and in 2022, any disease-based payment for traditional medicine?", history=history)
+    assert not answer.refused, answer.answer
+    assert answer.citations[0].id == "2022-5"
+    # its sentences are ranked by the parts of a hyphenated word too: "disease-based payment" leads with
+    # the payment sentence, not the task's first
+    assert "payment of traditional Chinese medicine" in answer.answer.split("[2022-5]")[0]
+
+
+def test_a_documents_items_and_sections_are_listed_in_order(service):
+    items = service.ask("What are the main items of the 2022 summary?")
+    assert [c.id for c in items.citations] == [f"2022-{n}" for n in range(1, 7)]
+    assert "The comprehensive reform and high-quality development of public hospitals" in items.answer
+    sections = service.ask("Which sections does the 2021 plan have?")
+    assert [c.id for c in sections.citations] == ["2021-1", "2021-7", "2021-12", "2021-16"]
+    assert "tasks (12)–(15)" in sections.answer
+    # a topic narrows the list: these are no outline
+    assert len(service.ask("Which 2021 tasks mention vaccines?").citations) < 20

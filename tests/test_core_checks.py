@@ -499,3 +499,14 @@ def test_a_question_about_both_notices_compares_them():
 def test_who_a_notice_was_sent_to_asks_for_its_addressees():
     question = ask("Who was the 2021 notice sent to?")
     assert question.intent is Intent.STRUCTURE and "addressees" in question.notice_facts
+
+
+def test_a_question_naming_only_a_documents_parts_asks_for_its_outline():
+    assert ask("What are the headline items of the 2022 summary, in order?").structure_target == "outline"
+    assert ask("List all the 2021 tasks.").intent is Intent.STRUCTURE
+    assert ask("What parts is the 2021 plan made up of?").structure_target == "sections"
+    # a topic, a department or a count narrows the question: no outline
+    assert ask("Which 2021 tasks mention vaccines?").structure_target is None
+    assert ask("Which tasks does the Ministry of Finance lead?").structure_target is None
+    assert ask("How many tasks does the 2021 plan have?").structure_target == "count"
+    assert ask("What is the very first item in the 2022 plan?").structure_target == "first"

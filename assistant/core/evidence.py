@@ -173,15 +173,17 @@ class EvidenceGatherer:
                 return Refusal(code=RefusalCode.NO_SUCH_TASK, message=message)
             evidence.direct.extend(u for u in units if u not in evidence.direct)
         if not evidence.direct and question.context_ids:
-            # a follow-up is still checked for what the documents never mention, and for a figure
             context = [self.library.units[i] for i in question.context_ids[:1] if i in self.library.units]
+            # "And what did the 2021 plan say about it?" after a 2022 answer: search that year instead, and
+            # judge what that search finds, not the earlier year's passage
+            switched_year = question.years and not any(u.year in question.years for u in context)
+            if switched_year and question.intent is not Intent.COMPARE:
+                return None
+            # a follow-up is still checked for what the documents never mention, and for a figure
             found = self.found(question, context, 0.0, evidence.timings)
             if refusal := self.checks.first(self.checks.follow_up, question, found):
                 return refusal
-            # "And what did the 2021 plan say about it?" after a 2022 answer: search that year instead
-            switched_year = question.years and not any(u.year in question.years for u in context)
-            if not (switched_year and question.intent is not Intent.COMPARE):
-                evidence.direct = context
+            evidence.direct = context
         return None
 
     def per_year_tasks(self, question: Question, evidence: Evidence) -> list[Task]:
@@ -230,6 +232,8 @@ class EvidenceGatherer:
             if (titled := [u for u in titled if u in tasks]) and titled[0].section:
                 question.section = titled[0].section.number
                 return self._placed(titled, question)
+        if tasks and question.structure_target in ("outline", "sections"):
+            return tasks
         if tasks and question.structure_target == "penultimate" and len(tasks) >= 2:
             return [tasks[-2]]
         if tasks and question.structure_target == "count":

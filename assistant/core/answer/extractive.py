@@ -219,8 +219,9 @@ class ExtractiveComposer:
             return []
         # words the question shares with the task's title pick the task, not one of its sentences ("what
         # must the task on public hospital quality fully implement?"): they do not rank its sentences
-        query_words = content_words(evidence.question.query)
-        query_words = (query_words - content_words(unit.title)) or query_words
+        # a hyphenated word counts by its parts on both sides ("payment-by-disease" holds "payment")
+        query_words = content_words(evidence.question.query.replace("-", " "))
+        query_words = (query_words - content_words(unit.title.replace("-", " "))) or query_words
         vectors = self.library.sentence_vectors(unit)[1:]
         if evidence.query_vector is not None:
             similarities = vectors @ evidence.query_vector
@@ -228,7 +229,7 @@ class ExtractiveComposer:
             similarities = np.zeros(len(unit.sentences))
         ranked = []
         for position, (sentence, similarity) in enumerate(zip(unit.sentences, similarities, strict=True)):
-            words = content_words(sentence)
+            words = content_words(sentence.replace("-", " "))
             overlap = len(words & query_words) / (len(query_words) or 1)
             ranked.append((float(similarity) + 0.5 * overlap, position, sentence))
         return sorted(ranked, reverse=True)
@@ -372,6 +373,12 @@ class ExtractiveComposer:
             cap = self.settings.list_answer_max_tasks
             listed = [cite(capitalised(quoted(t)), t.id) for t in units[:cap]]
             return with_cap_note([cite(head, first.id), *listed], cap, len(units), at=1)
+        if evidence.question.structure_target == "sections" and units[0].section:
+            return self._sections(units)
+        if evidence.question.structure_target in ("outline", "sections"):
+            # each by its label and title, in order: a sentence counting them would state what no cited
+            # sentence says
+            return [cite(capitalised(quoted(t)), t.id) for t in units]
         if evidence.question.asks_how_many:
             last, first = units[0], units[-1]
             kind = "topical items" if last.unnumbered_in_source else "numbered tasks"
@@ -381,6 +388,25 @@ class ExtractiveComposer:
             ]
         # each task by its label and the sentence that best answers: the label alone is no evidence
         return [s for u in units for s in labelled(u, self._best(u, evidence, 1), "is that task")]
+
+    @staticmethod
+    def _sections(tasks: list[Task]) -> list[str]:
+        """A document's sections in order, each by its title and the tasks under it."""
+        sections: dict[str, list[Task]] = {}
+        for task in tasks:
+            if task.section:
+                sections.setdefault(task.section.number, []).append(task)
+        lines = []
+        for number, under in sections.items():
+            section = under[0].section
+            assert section is not None
+            span = (
+                f"task ({under[0].number})"
+                if len(under) == 1
+                else f"tasks ({under[0].number})–({under[-1].number})"
+            )
+            lines.append(cite(f"Section {number}, \u201c{section.title}\u201d, holds {span}", under[0].id))
+        return lines
 
     def _notice_facts(self, notices: list[Task], evidence: Evidence) -> list[str]:
         """The header sentences stating the facts the question asks for (its best two when it names none)."""

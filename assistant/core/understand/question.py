@@ -94,7 +94,7 @@ GENERIC_TERMS = content_words(
     "scheduled month months until time frame timeframe soon expected expect sign signed earliest latest "
     "soonest next final biggest largest most least best come comes still only just exact exactly word words "
     "wording sentence sentences quote quoted summarise summarize summary explain mean means meaning passage "
-    "paragraph title again please show more well"
+    "paragraph title heading headings headline headlines again please show more well"
 )
 
 
@@ -177,6 +177,18 @@ LIST_WORDS = content_words(
     "which tasks items mention mentions mentioned cover covers involve involves address addresses "
     "refer refers "
     "deal deals list every contain contains come comes fall falls sit sits belong belongs listed grouped"
+)
+# The parts a document is made of: a question naming only these (and its document) asks for its outline
+OUTLINE_PARTS = re.compile(
+    r"\b(?:(?P<sections>sections|chapters|parts)|tasks|items|headings|headlines|priorities)\b", re.IGNORECASE
+)
+OUTLINE_FRAMING = content_words(
+    "task tasks item items section sections chapter chapters heading headings headline headlines priority "
+    "priorities part parts main key numbered top order sequence every all list name show give have has "
+    "contain contains hold holds consist consists made up"
+)
+OUTLINE_ASKING = content_words(
+    "what which does do did is are was were can could would you please tell me us there"
 )
 DEADLINE_WORD = re.compile(r"\bdeadlines?\b|\bdated\b", re.IGNORECASE)
 # A question asking for everything on its topic rather than for one fact: "what are all the measures on X",
@@ -426,7 +438,8 @@ class Question:
     notice_facts: list[str] = field(default_factory=list)  # header facts it asks for (NOTICE_FACTS names)
     asks_how_many: bool = False
     enumerates: bool = False  # it asks for everything on its topic ("all the measures on X")
-    # which numbered task it asks about: "count", "last", "first", "penultimate", "before", "after", "between"
+    # which numbered task it asks about: "count", "last", "first", "penultimate", "before", "after",
+    # "between"; or every task ("outline") or section ("sections") of a document, in order
     structure_target: str | None = None
     # the tasks "before"/"after"/"between" name, by their words
     anchors: list[set[str]] = field(default_factory=list)
@@ -510,6 +523,8 @@ def _intent(text: str, q: Question) -> Intent:
         r"|^\W*(tasks|items)\b",
         lowered,
     )
+    if q.structure_target in ("outline", "sections"):
+        return Intent.STRUCTURE
     if q.deadline_window or (asks_tasks and (q.departments or q.section or "deadline" in lowered)):
         return Intent.LIST
     if q.departments and DEPARTMENT_DUTIES.search(lowered):  # the department is given; its tasks are asked
@@ -720,6 +735,23 @@ def _structure_target(lowered: str) -> str | None:
     return "count" if match["count"] else "first" if match["first"] else "last"
 
 
+def _outline(text: str, q: Question) -> str | None:
+    """ "sections" or "outline" when the question asks for a document's sections or its tasks in order
+    ("what are the headline items of the 2022 summary?", "list the 2021 plan's sections") and names no topic,
+    department, deadline, section or count to narrow them."""
+    parts = OUTLINE_PARTS.search(text)
+    if parts is None or q.departments or q.deadline_window or q.section or q.figure or q.task_refs:
+        return None
+    if DEADLINE_WORD.search(text):
+        return None
+    # every word counts here, framing words too: "which departments issued the key tasks" asks about the
+    # notice's header, "the tasks that come with a deadline" for some of them
+    named = content_words(re.sub(r"\bin (?:that |this |their )?(?:order|sequence)\b", " ", _topic_text(text)))
+    if {w for w in named - OUTLINE_FRAMING - OUTLINE_ASKING if not w.isdigit()}:
+        return None
+    return "sections" if parts["sections"] else "outline"
+
+
 def _position(lowered: str) -> str | None:
     """Which task a question names by its place: its neighbour's ("before", "after", "between") or its
     place in the list or a section ("first", "last", "penultimate")."""
@@ -842,6 +874,7 @@ def read_question(
         # "how many smart hospitals by the end of 2021?" asks for a figure, not for the tasks due by then
         q.deadline_window = None
     q.deadline_month = q.deadline_window.single_month if q.deadline_window else None
+    q.structure_target = q.structure_target or _outline(cleaned, q)
     q.intent = _intent(cleaned, q)
     if chinese.is_chinese(cleaned):
         _read_chinese(q, cleaned)
