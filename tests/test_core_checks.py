@@ -456,7 +456,7 @@ def test_a_figure_counted_by_an_everyday_term_is_found_in_the_notices_wording():
 def test_how_much_money_needs_a_sum_of_money_not_any_number():
     question = ask("How much money comes with the rewards for cities?")
     assert question.figure is not None and question.figure.counted == "money"
-    rewarded = NURSES.model_copy(update={"sentences": ["Select 10 cities with good results and reward them."]})
+    rewarded = NURSES.model_copy(update={"sentences": ["Select 10 cities with good results, reward them."]})
     funded = NURSES.model_copy(update={"sentences": ["Reward the cities with 5 million yuan each."]})
     refusal = FigureNotGiven().check(question, Found([rewarded], 0.9, True))
     assert refusal is not None and refusal.code is RefusalCode.FIGURE_NOT_GIVEN
