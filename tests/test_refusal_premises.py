@@ -96,3 +96,19 @@ def test_a_figure_written_in_words_must_be_the_documents_figure(service, questio
     assert answer.refused is refused, answer.answer
     if refused:
         assert answer.refusal is not None and answer.refusal.code is RefusalCode.FALSE_PREMISE
+
+
+@pytest.mark.parametrize(
+    ("question", "refused"),
+    [
+        # a claim of everything is contradicted by the sentence giving a share of it (2022-6: 95%)
+        ("Since the 2022 summary brings telemedicine to all districts and counties, what is left?", True),
+        ("Since the 2022 summary brings telemedicine to 95% of districts and counties, what is left?", False),
+    ],
+)
+def test_a_claim_of_everything_is_not_confirmed_by_a_share_of_it(service, question, refused):
+    answer = service.ask(question)
+    assert answer.refused is refused, answer.answer
+    if refused:
+        assert answer.refusal is not None and answer.refusal.code is RefusalCode.FALSE_PREMISE
+        assert "95%" in answer.refusal.message

@@ -330,6 +330,9 @@ FREQUENCY = re.compile(
     r"|\b(?P<ly>daily|weekly|monthly|quarterly|yearly|annually)\b",
     re.IGNORECASE,
 )
+# A claim of everything or everyone, which a share below 100 % of the same thing contradicts
+UNIVERSAL = re.compile(r"\b(?:every|everyone|everybody|everywhere|all|each|nationwide)\b", re.IGNORECASE)
+SHARE = re.compile(r"(\d+(?:\.\d+)?)\s*%")
 PERIOD_OF = {
     "daily": "day",
     "weekly": "week",
@@ -360,7 +363,10 @@ class FalsePremise:
             return None
         means_it = not question.premise_pressed and support.similarity >= self.min_similarity
         message = f"The question assumes \u201c{premise}\u201d, which the documents do not say."
-        if (support.present or means_it) and self._stated(premise, found):
+        stated = (support.present or means_it) and self._stated(premise, found)
+        if stated and (part := self._in_part(premise, found)):
+            message += f" What they say: {part}"
+        elif stated:
             unit = self._unit_not_naming(question, found)
             if unit is None:
                 return None
@@ -369,6 +375,19 @@ class FalsePremise:
         elif said := self._said_instead(premise, found):
             message += f" What they say: {said}"
         return Refusal(code=RefusalCode.FALSE_PREMISE, message=message)
+
+    @staticmethod
+    def _in_part(premise: str, found: Found) -> str | None:
+        """The found sentence nearest a claim of everything ("in every district", "all hospitals"), quoted
+        with its unit, when it states a share below 100 % of it ("95% of the districts and counties")."""
+        if not UNIVERSAL.search(premise):
+            return None
+        subject = _claim_subject(premise)
+        scored = [(len(subject & content_words(s)), u.label, s) for u in found.units for s in statements(u)]
+        overlap, label, sentence = max(scored, default=(0, "", ""), key=lambda t: t[0])
+        if overlap < 2 or not any(float(share) < 100 for share in SHARE.findall(sentence)):
+            return None
+        return f"{label}: \u201c{sentence}\u201d"
 
     @staticmethod
     def _unit_not_naming(question: Question, found: Found) -> Task | None:
