@@ -112,3 +112,38 @@ def test_a_claim_of_everything_is_not_confirmed_by_a_share_of_it(service, questi
     if refused:
         assert answer.refusal is not None and answer.refusal.code is RefusalCode.FALSE_PREMISE
         assert "95%" in answer.refusal.message
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        # a size asked by its adjective, a price by its verb, a count named after the auxiliary
+        "How big are the subsidies for village doctors under the 2021 plan?",
+        "What does an outpatient visit cost under the 2021 plan?",
+        "Of the 100,000 residents trained in 2022, how many are specialist nurses?",
+    ],
+)
+def test_a_figure_asked_in_other_shapes_is_refused_when_no_sentence_gives_it(service, question):
+    answer = service.ask(question)
+    assert answer.refused, answer.answer
+    assert answer.refusal is not None and answer.refusal.code is RefusalCode.FIGURE_NOT_GIVEN
+
+
+def test_a_count_named_after_the_auxiliary_is_answered_when_a_sentence_counts_it(service):
+    answer = service.ask("Of everyone trained in 2022, how many were general practitioners?")
+    assert not answer.refused, answer.answer
+    assert "35,000" in answer.answer
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("Which pharmaceutical manufacturers produce the drugs in short supply?", "manufacturers"),
+        ("Which schools run the new majors for the health service industry?", "schools"),
+    ],
+)
+def test_makers_and_schools_asked_for_by_name_are_instances_not_named(service, question, kind):
+    answer = service.ask(question)
+    assert answer.refused, answer.answer
+    assert answer.refusal is not None and answer.refusal.code is RefusalCode.INSTANCES_NOT_NAMED
+    assert kind in answer.refusal.message
