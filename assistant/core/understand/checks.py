@@ -17,7 +17,14 @@ from typing import Protocol
 
 from assistant.core.text import content_words
 from assistant.core.types import Refusal, RefusalCode
-from assistant.core.understand.question import ENDED, GENERIC_TERMS, REDUCED, Figure, Question, focus_terms
+from assistant.core.understand.question import (
+    CLAIMED_CHANGES,
+    GENERIC_TERMS,
+    Figure,
+    Question,
+    focus_terms,
+)
+from assistant.core.understand.reform import NAME_GENERIC
 from index.model import Task, UnitKind
 
 INSTANCE_NAME = {
@@ -32,6 +39,11 @@ INSTANCE_NAME = {
     "countries": "Country",
     "universities": "University",
     "colleges": "College",
+    "schools": "School|College|University",
+    # makers and suppliers are named as companies are
+    **dict.fromkeys(
+        ("firms", "manufacturers", "makers", "suppliers"), "Company|Enterprise|Group|Corporation"
+    ),
 }
 # Below this cosine to every found sentence, what a question asks about is unrelated to them, however closely
 # the rest of the question matches (on the dev splits answerable foci that the close match kept scored 0.23+)
@@ -291,14 +303,31 @@ class UnsupportedFocus:
         )
 
 
-ENDING = re.compile(rf"(?<!-)\b(?:{ENDED}|{REDUCED})\b", re.IGNORECASE)
+ENDING = re.compile(rf"(?<!-)\b(?:{'|'.join(CLAIMED_CHANGES.values())})\b", re.IGNORECASE)
 CLAIMED_CHANGE = {
-    "ended": re.compile(rf"(?<!-)\b(?:{ENDED})\b", re.IGNORECASE),
-    "reduced": re.compile(rf"(?<!-)\b(?:{REDUCED})\b", re.IGNORECASE),
+    kind: re.compile(rf"(?<!-)\b(?:{verbs})\b", re.IGNORECASE) for kind, verbs in CLAIMED_CHANGES.items()
 }
-# A figure or month a claim states: each must be written in a sentence that supports it
+# Numbers a claim may write in words ("at least three institutions per county"), compared as digits; not
+# "one", which is as often a pronoun ("the one on X") or part of a name ("one-stop")
+NUMBER_WORDS = {
+    word: str(value)
+    for value, word in enumerate(
+        [
+            *("two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"),
+            *("thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty"),
+        ],
+        start=2,
+    )
+}
+# A year a claim dates something by ("privatised by 2022", "by the end of August 2022"), unlike a year naming
+# the document or the scope ("the 2021 plan", "in 2022"): each fixed-width, as look-behinds must be
+DATING = [*(f"{m} " for m in calendar.month_name[1:]), "by ", "before ", "until ", "end of "]
+DATED_YEAR = "|".join(rf"(?<=\b{word})20\d\d\b" for word in DATING)
+# A figure, month or dating year a claim states: each must be written in a sentence that supports it
 CLAIMED_FIGURE = re.compile(
-    rf"\b(?!20\d\d\b)\d[\d,.]*%?|\b(?:{'|'.join(m for m in calendar.month_name[1:])})\b", re.IGNORECASE
+    rf"\b(?!20\d\d\b)\d[\d,.]*%?|\b(?:{'|'.join(m for m in calendar.month_name[1:])})\b"
+    rf"|(?<!-)\b(?:{'|'.join(NUMBER_WORDS)})\b(?!-)|{DATED_YEAR}",
+    re.IGNORECASE,
 )
 # How often a claim says something happens ("report only once a month"), by the period it names: a sentence
 # that supports the claim names the same period ("report every day" does not state a monthly report)
@@ -308,6 +337,9 @@ FREQUENCY = re.compile(
     r"|\b(?P<ly>daily|weekly|monthly|quarterly|yearly|annually)\b",
     re.IGNORECASE,
 )
+# A claim of everything or everyone, which a share below 100 % of the same thing contradicts
+UNIVERSAL = re.compile(r"\b(?:every|everyone|everybody|everywhere|all|each|nationwide)\b", re.IGNORECASE)
+SHARE = re.compile(r"(\d+(?:\.\d+)?)\s*%")
 PERIOD_OF = {
     "daily": "day",
     "weekly": "week",
@@ -337,12 +369,57 @@ class FalsePremise:
         if premise is None or support is None:
             return None
         means_it = not question.premise_pressed and support.similarity >= self.min_similarity
-        if (support.present or means_it) and self._stated(premise, found):
-            return None
         message = f"The question assumes \u201c{premise}\u201d, which the documents do not say."
-        if said := self._said_instead(premise, found):
+        stated = (support.present or means_it) and self._stated(premise, found)
+        if stated and (part := self._in_part(premise, found)):
+            message += f" What they say: {part}"
+        elif stated:
+            unit = self._unit_not_naming(question, found)
+            if unit is None:
+                return None
+            named = ", ".join(unit.departments) or "no department"
+            message += f" {unit.label} names as responsible: {named}."
+        elif said := self._said_instead(premise, found):
             message += f" What they say: {said}"
         return Refusal(code=RefusalCode.FALSE_PREMISE, message=message)
+
+    @staticmethod
+    def _in_part(premise: str, found: Found) -> str | None:
+        """The found sentence nearest a claim of everything ("in every district", "all hospitals"), quoted
+        with its unit, when it states a share below 100 % of it ("95% of the districts and counties")."""
+        if not UNIVERSAL.search(premise):
+            return None
+        subject = _claim_subject(premise)
+        scored = [(len(subject & content_words(s)), u.label, s) for u in found.units for s in statements(u)]
+        overlap, label, sentence = max(scored, default=(0, "", ""), key=lambda t: t[0])
+        if overlap < 2 or not any(float(share) < 100 for share in SHARE.findall(sentence)):
+            return None
+        return f"{label}: \u201c{sentence}\u201d"
+
+    @staticmethod
+    def _unit_not_naming(question: Question, found: Found) -> Task | None:
+        """The found unit about the premise's subject, when it does not name a department the premise makes
+        responsible ("why is the Ministry of Education in charge of the antitrust guidelines?"), else None.
+
+        The unit is the one with a statement sharing most of the claim's words besides the departments' own:
+        another found task may well name the department, for something else. A department counts as named
+        when the unit lists it as responsible or writes it in a statement."""
+        if not question.premise_departments or question.premise is None or not found.units:
+            return None
+        subject = _claim_subject(question.premise) - content_words(" ".join(question.premise_departments))
+
+        def overlap(unit: Task) -> int:
+            return max((len(subject & content_words(s)) for s in statements(unit)), default=0)
+
+        unit = max(found.units, key=overlap)
+        written = [content_words(s) for s in statements(unit)]
+
+        def names(department: str) -> bool:
+            # listed as responsible, or written in one statement by the words that say which body it is
+            distinctive = content_words(department) - NAME_GENERIC
+            return department in unit.departments or any(distinctive <= words for words in written)
+
+        return None if all(names(d) for d in question.premise_departments) else unit
 
     @staticmethod
     def _said_instead(premise: str, found: Found) -> str | None:
@@ -388,8 +465,10 @@ def _periods(text: str) -> set[str]:
 
 
 def _figure(text: str) -> str:
-    """A figure as compared: "35,000" and "35000" alike, "95%" and "95" apart, months by name."""
-    return text.lower().replace(",", "").rstrip(".")
+    """A figure as compared: "35,000" and "35000" alike, "95%" and "95" apart, "three" and "3" alike, months
+    by name."""
+    figure = text.lower().replace(",", "").rstrip(".")
+    return NUMBER_WORDS.get(figure, figure)
 
 
 class WeakMatch:

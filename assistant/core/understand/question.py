@@ -18,6 +18,7 @@ from pathlib import Path
 from assistant.core.text import content_words
 from assistant.core.types import Turn
 from assistant.core.understand import chinese
+from assistant.core.understand.reform import ORG_NOUN
 from assistant.core.understand.when import MONTHS, DeadlineWindow, time_window
 from index.departments import department_names
 
@@ -257,18 +258,25 @@ PERSON = re.compile(
 WHAT_THE = (
     r"\bwhat(?:'s|\s+is|\s+are|\s+was|\s+were)?\s+(?:the\s+)?(?:(?:[\w-]+\s+){0,3}?[\w-]+(?:'s|s')\s+)?"
 )
+AUXILIARY = r"(?:does|do|did|is|are|was|were|will|would|should|can|could|must|has|have|had|may|shall)"
 QUANTITY = re.compile(
     rf"\bhow (many|much|long)\b"
+    # a size asked by its adjective ("how large are the fines"), a price by its verb ("what does X cost")
+    r"|\bhow (?:large|big|high|small)\b(?!-)"
+    rf"|\bwhat\s+{AUXILIARY}\s+(?:[\w'-]+\s+){{1,4}}?(?P<cost>cost|pay)\b(?!\s+attention)"
     rf"|{WHAT_THE}(ratio|percentage|share|rate|amount|proportion|budget|price cap|cap|"
     r"salary|wage|fee|fine|sum|maximum|minimum)\b|\b(reimbursement ratio|price cap|budget of)\b"
     # "what's the most a hospital may charge": an amount, not "the most important task"
     rf"|{WHAT_THE}(?:most|least)\s+(?:a|an|that|one|we|they|you|it|patients?|hospitals?|people)\b",
     re.IGNORECASE,
 )
-AUXILIARY = r"(?:does|do|did|is|are|was|were|will|would|should|can|could|must|has|have|had|may|shall)"
 # What a how-many/how-much question counts: "how many [beds] must…", "how much [funding] does…"
 MEASURED = re.compile(
-    rf"\bhow (?:many|much)\s+((?:[\w'-]+\s+){{0,5}}?){AUXILIARY}\b"
+    rf"\bhow (?:many|much)\s+((?:[\w'-]+\s+){{1,5}}?){AUXILIARY}\b"
+    # …or after its auxiliary ("how many were [master's students]", "how large are the [fines]")
+    rf"|\bhow (?:many|much|large|big|high|small)\s+{AUXILIARY}\s+(?:the\s+)?"
+    r"((?:[\w'-]+\s+){0,3}?[\w'-]+[^s\W]s)\b"
+    rf"|\bwhat\s+{AUXILIARY}\s+((?:[\w'-]+\s+){{1,4}}?)(?:cost|pay)\b"
     # with no auxiliary after it, up to its first plural ("how many [Lantern pharmacists] finished…")
     r"|\bhow many\s+((?:[\w'-]+\s+){0,3}?[\w'-]+[^s\W]s)\b|\bhow many\s+([\w'-]+)"
     rf"|\bhow much\s+((?!{AUXILIARY}\b)[\w'-]+)"  # "how much [money] comes with it"
@@ -319,9 +327,10 @@ A_DOCUMENT = r"(?:the\s+)?(?:20\d\d\s+)?(?:plan|notice|summary|document|text|pap
 NAMED_INSTANCES = re.compile(
     r"\b(?:which|name|list)\s+(?:the\s+)?(?:[\w-]+\s+){0,2}?"
     r"(?P<kind>provinces?|cit(?:y|ies)|hospitals?|prefectures?|count(?:y|ies)|regions?|"
-    r"compan(?:y|ies)|enterprises?|countr(?:y|ies)|universit(?:y|ies)|colleges?)\b.*\b(chosen|selected|rewarded|named|"
+    r"compan(?:y|ies)|enterprises?|firms?|manufacturers?|makers?|suppliers?|countr(?:y|ies)|"
+    r"universit(?:y|ies)|colleges?|schools?)\b.*\b(chosen|selected|rewarded|named|"
     r"designated|picked|take part|participat\w*|pilot\w*|trial\w*|won|approved as|hosts?|located|makes?|"
-    r"produces?|supply|run|"
+    r"produces?|suppl(?:y|ies|ied)|trains?|run|"
     r"(?:are|is) (?:in|part of)|included|involved|covered)\b"
     # "where…" asks for a place, unless it asks where a document says something ("where does the plan talk
     # about X", "where in the notice is X")
@@ -339,7 +348,7 @@ ENDED = (
     r"|freez\w*|froze\w*|remov\w*|eliminat\w*|halt\w*|suspend\w*|discontinu\w*|withdr[ae]w\w*"
     r"|outlaw\w*|axed?|drop(?:s|ped)?|end(?:s|ed)?(?! of\b| up\b)"
     r"|(?:wind|wound|phas)(?:e|es|ed|ing|s)? (?:down|out)|shut(?:s|ting)?(?: down)?|shutter\w*"
-    r"|clos(?:e|es|ed|ing) (?:down|off)"
+    r"|clos(?:e|es|ed|ing) (?:down|off)|g[eo]t(?:s|ting|ten)? rid of|d(?:o|oes|id|one|oing) away with"
 )
 # …or cut it back ("…scale back X?"): a sentence saying that something ended does not state a cut, nor the
 # reverse
@@ -347,13 +356,27 @@ REDUCED = (
     r"cut(?:s|ting)?|(?:scal|roll)(?:e|es|ed|ing|s)? (?:back|down)|reduc\w*|shr[iu]nk\w*"
     r"|trim(?:s|med|ming)?|curb\w*|slash\w*|downsiz\w*"
 )
+# …or works against it ("why does the plan weaken X?", "since the plan discourages X"), where the documents
+# promote it: a claim of the opposite direction to any sentence that merely names X
+OPPOSED = (
+    r"weak(?:en|ens|ened|ening)|restrict(?:s|ed|ing)?|limit(?:s|ed|ing)?|discourag\w*|hinder\w*"
+    r"|block(?:s|ed|ing)?|oppos(?:e|es|ed|ing)|obstruct\w*"
+)
+# …or puts it off ("why did the plan postpone X?")
+DELAYED = (
+    r"postpon\w*|delay(?:s|ed|ing)?|defer(?:s|red|ring)?|put(?:s|ting)? off|push(?:es|ed|ing)? back"
+    r"|h[eo]ld(?:s|ing)? back"
+)
+# Every kind of change a claim may state, each needing a sentence that states that kind
+CLAIMED_CHANGES = {"ended": ENDED, "reduced": REDUCED, "opposed": OPPOSED, "delayed": DELAYED}
 # Who makes the policy, as a yes/no question names it: the document, or the government and its bodies
 POLICY_MAKER = (
     r"key tasks|work tasks|plans?|notices?|summary|documents?|tasks|reforms?|government|state(?: council)?"
     r"|ministry|ministries|commission|administration|they|it"
 )
 PREMISE = re.compile(
-    rf"^\s*(?:when|why)\s+{AUXILIARY}\s+(?P<asked>.+?)\s*[?.!]*$"
+    # "how come X?" presupposes X as "why does X?" does
+    rf"^\s*(?:(?:when|why)\s+{AUXILIARY}|how come)\s+(?P<asked>.+?)\s*[?.!]*$"
     r"|^\s*(?:since|given that|now that)\s+(?P<given>[^,]+),"
     # a claim put for confirmation: "the 2022 tasks require X, right?"
     r"|^\s*(?P<claimed>[^?]+?),?\s+"
@@ -363,12 +386,14 @@ PREMISE = re.compile(
     r"(?: that)?,?\s+(?P<known>[^,.?!;]+)"
     r"|^\s*(?P<confirm>[^?.!]+?)[,.;]?\s+(?:just |please |can you |could you )?(?:confirm|verify)"
     r"(?: it| this| that)?\s*[.?!]*$"
-    # …or asked yes or no, when what it asks is whether the policy ended something ("does the plan abolish
-    # X?", "is the government scrapping X?"), not whether something else will stop ("will hospitals stop
-    # X?"); nor an indirect question ("does it say when X ends?"), which claims nothing
+    # …or asked yes or no, when what it asks is whether the policy ended, worked against or put off something
+    # ("does the plan abolish X?", "is the government scrapping X?", "did the notice postpone X?"), not
+    # whether something else will stop ("will hospitals stop X?"); nor an indirect question ("does it say
+    # when X ends?"), which claims nothing
     rf"|(?:^|[:;.!]\s+)\s*(?:does|do|did|will|would|is|are|was|were|has|have|had)\s+"
     rf"(?:the\s+)?(?:20\d\d\s+)?(?:{POLICY_MAKER})\b"
-    rf"(?P<ended>(?:(?!\b(?:when|whether|if|how|what|which|who|where|why)\b)[^?])*?\b(?:{ENDED})\b[^?]*?)\s*\?",
+    r"(?P<ended>(?:(?!\b(?:when|whether|if|how|what|which|who|where|why)\b)[^?])*?"
+    rf"\b(?:{ENDED}|{OPPOSED}|{DELAYED})\b[^?]*?)\s*\?",
     re.IGNORECASE,
 )
 CALENDAR_WORDS = {m.lower() for m in calendar.month_name[1:]} | {d.lower() for d in calendar.day_name}
@@ -432,6 +457,9 @@ class Question:
     # the premise is pressed as common knowledge ("everyone knows X", "X, just confirm it"): only a sentence
     # that holds its words confirms it, not one that merely means much the same
     premise_pressed: bool = False
+    # departments the premise makes responsible ("why is the Ministry of Education in charge of X?"): a task
+    # on X must name them, as responsible or in its text
+    premise_departments: list[str] = field(default_factory=list)
     instances: str | None = None  # "provinces", "hospitals"…: it asks which particular ones ("places": where)
     asks_deadline: bool = False  # it says "deadline" or "dated"
     about_notice: bool = False  # it is about the notice itself (issued, document number…)
@@ -626,7 +654,7 @@ def _figure(text: str, terms: dict[str, str]) -> Figure | None:
         by_listing=bool(asked and COUNTED_BY_LISTING.search(asked[0])),
         as_share=bool(RATIO.search(text)),
         head=_head(counted, counted_words),
-        amount=asked_by == "much",
+        amount=asked_by == "much" or bool(quantity and quantity["cost"]),
         duration=asked_by == "long",
     )
 
@@ -684,6 +712,25 @@ def _names(text: str) -> list[str]:
         for w in re.findall(r"(?<!^)\b[A-Z][a-z]{2,}\b", s)
         if w.lower() not in CALENDAR_WORDS
     ]
+
+
+def _named_bodies(premise: str | None, name_departments: Callable[[str], list[str]]) -> list[str]:
+    """The departments a premise names as bodies: by a word for a body ("the foreign affairs ministry") or
+    an acronym ("NHSA"), not by a rare word of a department's name that the claim uses for its subject ("the
+    reimbursement drug list" names no drug administration)."""
+    if premise is None:
+        return []
+    tokens = re.findall(r"[A-Za-z]+", premise)
+    if not any(ORG_NOUN.match(t.lower()) or (len(t) >= 2 and t.isupper()) for t in tokens):
+        return []
+    return name_departments(premise)
+
+
+def _premise_match(text: str) -> re.Match[str] | None:
+    """The PREMISE match of the question, else of the sentence that asks, after the asker's context ("I run
+    a clinic. Since the plan made X free, how…?"), as the focus and the names are read."""
+    asking = _asking_sentences(text)
+    return next((m for s in [text, *asking] if (m := PREMISE.search(s))), None) if asking else None
 
 
 def _premise(match: re.Match[str] | None) -> str | None:
@@ -835,7 +882,7 @@ def read_question(
         searchable = YEAR_SCOPE.sub(" ", searchable)
     terms = {**(learned or {}), **glossary(glossary_path)}
     lowered = text.lower()
-    premised = PREMISE.search(cleaned)
+    premised = _premise_match(cleaned)
     q = Question(
         text=text,
         query=expand(searchable if content_words(searchable) else query, terms),
@@ -869,6 +916,7 @@ def read_question(
         quoted=[p.strip() for p in QUOTED.findall(cleaned) if p.strip()],
     )
     q.query_topic = topic_words(q.query)
+    q.premise_departments = _named_bodies(q.premise, name_departments)
     q.deadline_window = _asked_window(time_window(cleaned, years[:1], bare_months=True), cleaned)
     if q.figure and q.figure.counted_words and not DEADLINE_WORD.search(q.figure.counted):
         # "how many smart hospitals by the end of 2021?" asks for a figure, not for the tasks due by then
