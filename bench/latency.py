@@ -31,7 +31,18 @@ if TYPE_CHECKING:
     from assistant.settings import Settings
 
 T = TypeVar("T")
-STAGES = ["analyse", "embed", "dense", "sentences", "lexical", "fusion", "compose", "grounding", "total"]
+STAGES = [
+    "analyse",
+    "embed",
+    "dense",
+    "sentences",
+    "lexical",
+    "fusion",
+    "evidence",
+    "compose",
+    "grounding",
+    "total",
+]
 ASK_P50_TARGET_MS = 25.0
 # issue 15: the whole ask costs no more than the torch query embedding alone, measured in the same loop
 TORCH_EMBED_RATIO_TARGET = 1.0

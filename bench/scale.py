@@ -74,7 +74,7 @@ SERVED_WARMUP = 3
 SERVED_TIMEOUT_S = 600.0  # a start that reads the catalog from Chroma at 1M vectors takes minutes
 READY_STREAK = 10  # consecutive /readyz 200s taken to mean every worker has loaded
 WARMUP_QUESTIONS = 5  # at 100k chunks one question can take seconds: warm up on a few only
-BREAKDOWN = ["embed", "dense", "lexical", "fusion", "compose", "grounding"]
+BREAKDOWN = ["embed", "dense", "sentences", "lexical", "fusion", "evidence", "compose", "grounding"]
 # the notice added to a built store to time an incremental ingest: a year no other document has
 ADDED_NOTICE = Path(__file__).resolve().parent.parent / "eval" / "zoo" / "documents" / "key-tasks-2026.txt"
 

@@ -19,7 +19,7 @@ from assistant.core.text import content_words, written_form
 from assistant.core.types import Filters, Refusal, RefusalCode, Turn
 from assistant.core.understand.checks import Found, RefusalChecks, Support, Vocabulary, present
 from assistant.core.understand.chinese import ChineseReading, answering_unit, passages_about, unsupported
-from assistant.core.understand.documents import documents_meant, documents_named, unit_ids_named
+from assistant.core.understand.documents import documents_named, unit_ids_named
 from assistant.core.understand.question import Intent, Question, QuestionReader, focus_terms, key_terms
 from index.model import Task, UnitKind
 
@@ -76,6 +76,15 @@ class EvidenceGatherer:
         )
 
     def gather(self, text: str, history: list[Turn], filters: Filters, top_k: int) -> Evidence:
+        """The evidence for a question; its timings hold each stage, and under "evidence" the rest of the
+        gathering (named units and documents, list and structure lookups, the refusal checks)."""
+        started = time.perf_counter()
+        evidence = self._gather(text, history, filters, top_k)
+        staged = sum(evidence.timings.values.values())
+        evidence.timings.values["evidence"] = (time.perf_counter() - started) * 1000 - staged
+        return evidence
+
+    def _gather(self, text: str, history: list[Turn], filters: Filters, top_k: int) -> Evidence:
         started = time.perf_counter()
         question = self.reader.read(text, history)
         filters = self._effective_filters(question, filters)
@@ -97,7 +106,7 @@ class EvidenceGatherer:
             evidence.refusal = refusal
             return evidence
         if question.intent is Intent.LIST and not evidence.direct:
-            named = documents_named(question.text, filters.year, self.library.documents)
+            named = self.library.document_index.named(question.text, filters.year)
             matches = self.list_matches(question, filters)
             # the tasks of the documents it names by more than their year ("in the second half of 2023")
             evidence.direct = [u for u in matches if u.doc_id in named] if named else matches
@@ -145,7 +154,7 @@ class EvidenceGatherer:
         "the second-half 2023 notice") first, in their order; the rest after them."""
         years = set(question.years)
         named = set(
-            documents_named(question.text, years.pop() if len(years) == 1 else None, self.library.documents)
+            self.library.document_index.named(question.text, years.pop() if len(years) == 1 else None)
         )
         if not named or named == set(self.library.documents):
             return hits
@@ -165,7 +174,7 @@ class EvidenceGatherer:
             year = year or evidence.filters.year
             if (year, number) in named:  # "2021-5" is both a unit id and a task reference
                 continue
-            documents = documents_meant(question.text, year, self.library.documents) if year else None
+            documents = self.library.document_index.meant(question.text, year) if year else None
             units = self.library.find_tasks(year, number, documents)
             if not units:
                 where = f"{year} " if year else ""

@@ -23,6 +23,7 @@ import numpy as np
 from assistant.core.rerank import load_reranker
 from assistant.core.retrieve import HybridRetriever, LexicalIndex
 from assistant.core.text import content_words
+from assistant.core.understand.documents import DocumentIndex
 from assistant.settings import Settings
 from index.catalog_cache import catalog_folder, serving_catalog
 from index.embed import check_embedding, embedding_name, settings_embedder
@@ -171,6 +172,11 @@ class Library:
     @cached_property
     def documents(self) -> list[str]:
         return sorted({u.doc_id for u in self.units.values()})
+
+    @cached_property
+    def document_index(self) -> DocumentIndex:
+        """The documents by the qualifier of their id: which ones a question names, without a scan."""
+        return DocumentIndex(self.documents)
 
     @cached_property
     def years(self) -> list[int]:

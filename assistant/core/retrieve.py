@@ -169,10 +169,23 @@ class VectorTable:
 
     def nearest(self, embedding: Sequence[float], count: int) -> tuple[list[str], list[float]]:
         """The ids of the `count` nearest vectors and their cosine distances, nearest first."""
+        rows, similarities = self.top(embedding, count)
+        return [self.ids[i] for i in rows], [1.0 - float(s) for s in similarities]
+
+    def top(self, embedding: Sequence[float], count: int) -> tuple[np.ndarray, np.ndarray]:
+        """(rows, cosine similarities) of the `count` nearest vectors, nearest first, ties in the
+        collection's order: the first `count` of a stable sort of every row, without sorting every row."""
         query = np.asarray(embedding, dtype=np.float32)
-        similarities = self.vectors @ (query / max(float(np.linalg.norm(query)), 1e-12))
-        order = np.argsort(-similarities, kind="stable")[:count]  # ties in the collection's order
-        return [self.ids[i] for i in order], [1.0 - float(similarities[i]) for i in order]
+        negated = -(self.vectors @ (query / max(float(np.linalg.norm(query)), 1e-12)))
+        if count <= 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        if count < len(negated):
+            # every row at least as near as the count-th nearest, in row order; sorted stably below
+            rows = np.flatnonzero(negated <= np.partition(negated, count - 1)[count - 1])
+        else:
+            rows = np.arange(len(negated))
+        rows = rows[np.argsort(negated[rows], kind="stable")][:count]
+        return rows, -negated[rows]
 
 
 def _query(
@@ -276,6 +289,53 @@ class SentenceHit:
     position: int
 
 
+@dataclass(frozen=True)
+class SentenceRows:
+    """For a sentence collection searched in memory (`VectorTable`): each row's task (its catalog position,
+    -1 for a sentence of a notice, preamble or closing, or of no catalog unit) and its position in the unit,
+    read from the row ids once at load. A query then rolls sentences up to their tasks with array
+    operations instead of parsing and looking up every id it ranks."""
+
+    table: VectorTable
+    units: np.ndarray
+    positions: np.ndarray
+
+    @classmethod
+    def of(cls, table: VectorTable, task_of_chunk: dict[str, int]) -> SentenceRows:
+        """The rows of `table`, whose ids are `index.store.sentence_id`s, with `task_of_chunk` (chunk id →
+        catalog position of its task)."""
+        parsed = [parse_sentence_id(i) for i in table.ids]
+        units = np.array([task_of_chunk.get(chunk, -1) for chunk, _ in parsed], dtype=np.int64)
+        positions = np.array([position for _, position in parsed], dtype=np.int64)
+        return cls(table, units, positions)
+
+    def hits(
+        self,
+        embedding: Sequence[float],
+        count: int,
+        selection: Selection | None,
+        catalog_units: list[Task],
+        limit: int,
+    ) -> list[SentenceHit]:
+        """Of the `count` sentences nearest `embedding`, the first of each task that `selection` lets
+        through, nearest first, at most `limit`: what `HybridRetriever.sentence_hits` finds from a query."""
+        rows, similarities = self.table.top(embedding, count)
+        units = self.units[rows]
+        kept = units >= 0
+        if selection is not None:
+            kept &= np.append(selection.units, False)[units]  # -1 reads the False slot
+        rows, units, similarities = rows[kept], units[kept], similarities[kept]
+        _, first = np.unique(units, return_index=True)  # each task's nearest sentence
+        chosen = np.sort(first)[:limit]
+        # the similarity as 1 - the cosine distance the query gives, as read from Chroma
+        return [
+            SentenceHit(
+                catalog_units[units[i]].id, 1 - (1.0 - float(similarities[i])), int(self.positions[rows[i]])
+            )
+            for i in chosen
+        ]
+
+
 # from this many chunks on, the corpus's words are embedded in a thread rather than on first need
 BACKGROUND_NEIGHBOURS_FROM = 5000
 
@@ -319,6 +379,16 @@ class HybridRetriever:
         self._chunk_table = VectorTable.of(collection)
         self._sentence_table = VectorTable.of(sentences)
         self._unit_position = {u.id: i for i, u in enumerate(catalog.units)}
+        # chunk id → catalog position of its unit, for tasks only: the units a sentence hit can name
+        self._task_of_chunk = {
+            c.id: self._unit_position[c.unit_id]
+            for c in catalog.chunks
+            if c.unit_id in self._unit_position
+            and catalog.units[self._unit_position[c.unit_id]].kind is UnitKind.TASK
+        }
+        self._sentence_rows = (
+            SentenceRows.of(self._sentence_table, self._task_of_chunk) if self._sentence_table else None
+        )
         # everyday words the corpus lacks find its own words for BM25 ("tumours" → "cancer"); 1 turns it off
         self.neighbours = CorpusNeighbours(
             lambda: (c.text for c in catalog.chunks),
@@ -435,27 +505,24 @@ class HybridRetriever:
             else:
                 units = self.filter_index.unit_set(selection)
                 where = _where(selection, units if len(units) <= MAX_ID_FILTER else None)
+        count = min(count, self._sentence_count)
+        if self._sentence_rows is not None and where is None:
+            return self._sentence_rows.hits(embedding, count, selection, self.catalog.units, self.candidates)
         # a sentence id names its unit's first chunk and its position (index.store.parse_sentence_id)
-        ids, distances = _query(
-            self._sentences, self._sentence_table, embedding, min(count, self._sentence_count), where
-        )
+        ids, distances = _query(self._sentences, self._sentence_table, embedding, count, where)
         hits: list[SentenceHit] = []
-        seen: set[str] = set()
+        seen: set[int] = set()
         for sentence, distance in zip(ids, distances, strict=True):
             chunk_id, sentence_position = parse_sentence_id(sentence)
-            chunk = self._chunk_position.get(chunk_id)
-            if chunk is None:
-                continue
-            unit_id = self._chunk_units[chunk]
-            position = self._unit_position.get(unit_id)
             # tasks only: a notice, preamble or closing is found by its own chunk, and one of its short
             # framing sentences ("2024 is a key year") otherwise matches any question naming its year
-            if unit_id in seen or position is None or self.catalog.units[position].kind is not UnitKind.TASK:
+            position = self._task_of_chunk.get(chunk_id)
+            if position is None or position in seen:
                 continue
             if selection is not None and not selection.units[position]:
                 continue
-            seen.add(unit_id)
-            hits.append(SentenceHit(unit_id, 1 - float(distance), sentence_position))
+            seen.add(position)
+            hits.append(SentenceHit(self.catalog.units[position].id, 1 - float(distance), sentence_position))
             if len(hits) == self.candidates:
                 break
         return hits

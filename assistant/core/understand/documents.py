@@ -9,6 +9,7 @@ the year stays a candidate, and the caller answers for each.
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from collections.abc import Collection, Iterable
 from functools import lru_cache
 
@@ -56,7 +57,10 @@ class QualifierReader:
 
     def says(self, doc_id: str) -> bool:
         """Whether the question names this document's qualifier (not only its year)."""
-        tag = qualifier(doc_id)
+        return self.says_tag(qualifier(doc_id))
+
+    def says_tag(self, tag: str) -> bool:
+        """Whether the question says this qualifier (what follows the year in a document id)."""
         said = self._said.get(tag)
         if said is None:
             said = self._said[tag] = self._says(tag)
@@ -87,6 +91,59 @@ def documents_named(text: str, year: int | None, doc_ids: Iterable[str]) -> list
     reader = QualifierReader(text)
     prefix = None if year is None else str(year)
     return [d for d in doc_ids if (prefix is None or d.startswith(prefix)) and reader.says(d)]
+
+
+class DocumentIndex:
+    """An index's documents by the qualifier of their id, built once per loaded library.
+
+    Which documents a question names is then found from the question's words (a document id's plain-word
+    qualifier is said only when its first word is, among others) and from the few qualifiers read by
+    pattern (halves, news summaries), instead of by reading every document's id on every question: an
+    index may hold hundreds of provincial plans. Finds what `documents_named` finds over the same ids.
+    """
+
+    def __init__(self, doc_ids: Iterable[str]) -> None:
+        self.doc_ids = list(doc_ids)
+        self._order = {d: i for i, d in enumerate(self.doc_ids)}
+        self._by_tag: dict[str, list[str]] = defaultdict(list)
+        self._by_start: dict[str, list[str]] = defaultdict(list)  # by the first four characters (a year)
+        for doc_id in self.doc_ids:
+            self._by_tag[qualifier(doc_id)].append(doc_id)
+            self._by_start[doc_id[:4]].append(doc_id)
+        self._patterned: list[str] = []  # tags read by pattern, each once per question
+        self._by_first_word: dict[str, list[str]] = defaultdict(list)  # lower-cased word → plain tags
+        for tag in self._by_tag:
+            words = _qualifier_words(tag)
+            if not tag:
+                continue
+            if tag in HALF_PHRASES or tag in QUALIFIER_WORDS or not words:
+                self._patterned.append(tag)
+            elif all(WORD.fullmatch(w) for w in words):
+                self._by_first_word[words[0].lower()].append(tag)
+            else:
+                self._patterned.append(tag)
+
+    def named(self, text: str, year: int | None) -> list[str]:
+        """`documents_named(text, year, doc_ids)`: the documents of `year` (any for None) whose qualifier
+        the question says, in the index's order."""
+        reader = QualifierReader(text)
+        words = {w.lower() for w in WORD.findall(text)}
+        candidates = [*self._patterned, *(t for w in words for t in self._by_first_word.get(w, ()))]
+        prefix = None if year is None else str(year)
+        found = [
+            d
+            for tag in candidates
+            if reader.says_tag(tag)
+            for d in self._by_tag[tag]
+            if prefix is None or d.startswith(prefix)
+        ]
+        return sorted(found, key=self._order.__getitem__)
+
+    def meant(self, text: str, year: int) -> list[str]:
+        """`documents_meant(text, year, doc_ids)`: the documents of `year` that the question means."""
+        prefix = str(year)
+        of_year = [d for d in self._by_start.get(prefix[:4], []) if d.startswith(prefix)]
+        return self.named(text, year) or of_year
 
 
 def documents_meant(text: str, year: int | None, doc_ids: Iterable[str]) -> list[str]:
