@@ -293,7 +293,7 @@ class HybridRetriever:
         catalog: Catalog,
         collection: Collection,
         embedder: BaseEmbedding,
-        rrf_k: int = 60,
+        rrf_k: int = 10,
         candidates: int = 30,
         reranker: Reranker | None = None,
         sentences: Collection | None = None,
