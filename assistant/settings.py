@@ -32,8 +32,8 @@ class Settings(IndexSettings):
         10,
         ge=1,
         description="Reciprocal rank fusion constant: a unit ranked r-th by one ranking gets "
-        "1 / (rrf_k + r). Small, so that a unit ranked first by one ranking (often the sentence ranking of a paraphrase) is "
-        "not outvoted by middling ranks in the others.",
+        "1 / (rrf_k + r). Small, so that a unit ranked first by one ranking (often the sentence ranking "
+        "of a paraphrase) is not outvoted by middling ranks in the others.",
     )
     candidates: int = Field(30, ge=1, description="Hits taken from each retriever before fusion.")
     neighbour_similarity: float = Field(
