@@ -329,6 +329,13 @@ class HybridRetriever:
             saved=neighbour_file,
         )
 
+    def near_score(self, places: float) -> float:
+        """The share of a fused score that a unit ranked `places` lower in every ranking keeps: (k + 1) /
+        (k + 1 + places) for the fusion constant k. Answer rules that ask whether a runner-up scores close to
+        the best hit compare by places, so they mean the same whatever the constant.
+        """
+        return (self.rrf_k + 1) / (self.rrf_k + 1 + places)
+
     def embed(self, text: str) -> list[float]:
         """The query embedding of `text`."""
         return self.embedder.get_query_embedding(text)
