@@ -74,6 +74,37 @@ def test_a_who_after_a_dash_asks_for_the_departments(service, question, task_id)
 
 
 @pytest.mark.parametrize(
+    ("question", "task_id", "department"),
+    [
+        (
+            "Is the Ministry of Education named on the task about training medical talents?",
+            "2021-18",
+            "Ministry of Education",
+        ),
+        (
+            "Does the General Administration of Sports have a role in the Healthy China work?",
+            "2021-14",
+            "General Administration of Sports",
+        ),
+        (
+            "Our hospital group is joining a county medical community. Is the National Development and "
+            "Reform Commission part of the medical consortium work?",
+            "2021-8",
+            "National Development and Reform Commission",
+        ),
+    ],
+)
+def test_a_yes_no_question_whether_a_department_has_a_part_is_answered_with_the_responsibility_line(
+    service, question, task_id, department
+):
+    """Asked whether a named department is named on, has a role in or is part of a task, the answer is the
+    task's responsibility line (which says whether it is), not the task's topic sentences."""
+    answer = service.ask(question, filters=Filters())
+    assert [c.id for c in answer.citations][:1] == [task_id], answer.answer
+    assert "responsible" in answer.answer and department in answer.answer, answer.answer
+
+
+@pytest.mark.parametrize(
     ("question", "phrases", "year"),
     [
         ("Which 2021 tasks write about myopia or about school doctors?", ("myopia", "school doctors"), 2021),

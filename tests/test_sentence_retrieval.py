@@ -197,3 +197,19 @@ def test_grounding_reads_the_cited_units_vectors_once_and_only_when_it_compares_
     # the same scores as a checker that embeds every cited sentence afresh
     plain = GroundingChecker(library.embed_texts).check(answer, {"2021-14": unit.sentences})
     assert [round(s.score, 4) for s in paraphrase.sentences] == [round(s.score, 4) for s in plain.sentences]
+
+
+def test_a_unit_the_sentence_ranking_puts_first_is_not_outvoted_by_middling_ranks(service, monkeypatch):
+    # "career promotion" is 2021-4's "professional title evaluation" sentence in other words: the sentence
+    # ranking finds it first, while BM25 (on "doctors", "rules") ranks other tasks above it
+    question = "What about doctors' career promotion rules?"
+    retriever = service.library.retriever
+    by_sentence = retriever.sentence_hits(retriever.embed(question), None)
+    assert by_sentence[0].unit_id == "2021-4"
+    lexical = [unit_id for unit_id, _, _ in retriever._bm25(question, None)]
+    assert "2021-4" not in lexical[:5]
+    # the default fusion constant weighs a first place against middling ones: the task is in the top 2
+    assert "2021-4" in [h.unit.id for h in service.search(question)][:2]
+    # with the textbook constant (60) ranks 1 and 10 differ by a seventh only, and it drops out of the top 5
+    monkeypatch.setattr(retriever, "rrf_k", 60)
+    assert "2021-4" not in [h.unit.id for h in service.search(question)][:5]

@@ -353,7 +353,7 @@ class HybridRetriever:
         catalog: Catalog,
         collection: Collection,
         embedder: BaseEmbedding,
-        rrf_k: int = 60,
+        rrf_k: int = 10,
         candidates: int = 30,
         reranker: Reranker | None = None,
         sentences: Collection | None = None,
@@ -398,6 +398,13 @@ class HybridRetriever:
             background=len(catalog.chunks) > BACKGROUND_NEIGHBOURS_FROM,
             saved=neighbour_file,
         )
+
+    def near_score(self, places: float) -> float:
+        """The share of a fused score that a unit ranked `places` lower in every ranking keeps: (k + 1) /
+        (k + 1 + places) for the fusion constant k. Answer rules that ask whether a runner-up scores close to
+        the best hit compare by places, so they mean the same whatever the constant.
+        """
+        return (self.rrf_k + 1) / (self.rrf_k + 1 + places)
 
     def embed(self, text: str) -> list[float]:
         """The query embedding of `text`."""

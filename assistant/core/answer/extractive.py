@@ -43,6 +43,12 @@ NOTICE_FACT_PATTERNS = {
 NOTICE_ISSUER_LINES = 4
 
 
+# How close a runner-up's fused score must be to the best hit's, in ranking places (a unit ranked this many
+# places lower in every ranking): to join the answer as a close second, as the other year's task, or to lead
+# it by a sentence that answers better (ratios 0.97, 0.96 and 0.9 of the best score at the fusion constant 60)
+CLOSE_PLACES = 1.9
+OTHER_YEAR_PLACES = 2.5
+ANSWERING_PLACES = 6.8
 # How much closer (cosine) a runner-up's best sentence must be to the question than any sentence of the best
 # hit for the runner-up to lead the answer
 SENTENCE_LEAD = 0.05
@@ -173,14 +179,17 @@ class ExtractiveComposer:
         best = hits[0]
         units = [best.unit]
         leading = self._sentence_match(best, evidence)
+        near = self.library.retriever.near_score
         for hit in hits[1:3]:
             close = (
-                hit is hits[1] and hit.score >= best.score * 0.97 and hit.similarity >= best.similarity - 0.02
+                hit is hits[1]
+                and hit.score >= best.score * near(CLOSE_PLACES)
+                and hit.similarity >= best.similarity - 0.02
             )
             other_year = (
                 evidence.filters.year is None
                 and all(u.year != hit.unit.year for u in units)
-                and hit.score >= best.score * 0.96
+                and hit.score >= best.score * near(OTHER_YEAR_PLACES)
                 and hit.similarity >= best.similarity - 0.1
             )
             # a second task joins only when one of its sentences answers about as well as the best's
@@ -201,7 +210,7 @@ class ExtractiveComposer:
                 hit.unit.kind is UnitKind.TASK
                 and hit.sentence_position  # a sentence, not the title
                 and hit.sentence_similarity >= self._sentence_match(best, evidence) + SENTENCE_LEAD
-                and hit.score >= best.score * 0.9
+                and hit.score >= best.score * self.library.retriever.near_score(ANSWERING_PLACES)
             ):
                 return hit
         return None

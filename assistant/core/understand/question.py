@@ -165,6 +165,13 @@ DEPARTMENT_DUTIES = re.compile(
     r"^\W*what(?! (?:department|ministr|agenc|bod|organ|authorit)) (?:is|are|does|do|will)\b"
     r".*\b(?:responsible for|in charge of|lead|leads|handle|handles|oversee|oversees)\b"
 )
+# A yes/no question whether a department it names has a part in something ("is the science ministry named
+# on that task?", "does the customs administration have a role in X?"): what is asked is who is responsible,
+# answered by the task's responsibility line, not by its topic sentences. Read in the sentence that asks.
+ROLE_ASKED = re.compile(
+    r"(?:^|[.?!]\s+)(?:is|are|was|were|does|do|did|has|have|will)\b[^.?!]*"
+    r"\b(?:named|listed|involved|(?:a|any) (?:role|part|say)|part of|among|on board|tak(?:e|es|ing) part)\b"
+)
 ALL_DEADLINES = re.compile(
     r"\b(earliest|latest|first|last|next|final) (dated )?deadline\b"
     r"|\b(all|which|what)( the)? (dated )?deadlines\b(?! for| of| on)"
@@ -582,6 +589,8 @@ def _intent(text: str, q: Question) -> Intent:
         lowered,
     ):
         return Intent.COMPARE
+    if q.departments and ROLE_ASKED.search(lowered):
+        return Intent.WHO
     if re.search(
         # "who" asking for someone, not the relative pronoun of "doctors who work in villages"; a clause of
         # its own after a comma or a dash ("in charge of X - who is it?")
